@@ -1,0 +1,22 @@
+import { init, defaultDevice, numpy as np, nn, lax, tree, vmap, grad, jit } from "@jax-js/jax";
+import { makeInputs, SIZES } from "./common.mjs";
+await init("wasm"); defaultDevice("wasm");
+const d = makeInputs("per_sample_grads_cnn", {batch: 64});
+const f32 = (buf, shape) => np.array(buf, { shape, dtype: np.float32 });
+const params = { c1w: f32(d.c1w, [32,1,3,3]), c1b: f32(d.c1b,[32]), c2w: f32(d.c2w,[64,32,3,3]), c2b: f32(d.c2b,[64]), f1w: f32(d.f1w,[9216,128]), f1b: f32(d.f1b,[128]), f2w: f32(d.f2w,[128,10]), f2b: f32(d.f2b,[10]) };
+const x = f32(d.x, [64,1,28,28]); const t = np.array(d.t, {shape:[64], dtype: np.int32});
+const fwd = (p, xb) => {
+  let h = lax.conv(xb, p.c1w, [1,1], "VALID").add(p.c1b.reshape([1,32,1,1])); h = nn.relu(h);
+  h = lax.conv(h, p.c2w, [1,1], "VALID").add(p.c2b.reshape([1,64,1,1])); h = nn.relu(h);
+  const n = h.shape[0];
+  h = np.max(h.reshape([n,64,12,2,12,2]), [3,5]).reshape([n, 9216]);
+  h = nn.relu(np.matmul(h, p.f1w).add(p.f1b));
+  return nn.logSoftmax(np.matmul(h, p.f2w).add(p.f2b), -1);
+};
+const time = async (label, fn) => { for (let k=0;k<3;k++){ const t0=performance.now(); const o = fn(); for (const l of tree.leaves(o)) await l.data(); console.log(label, (performance.now()-t0).toFixed(1)); } };
+await time("fwd batch64", () => fwd(tree.ref(params), x.ref));
+const bl = (p, xb, tb) => np.sum(fwd(p, xb).mul(nn.oneHot(tb, 10))).mul(-1);
+await time("grad batch64 (mean-style)", () => grad(bl)(tree.ref(params), x.ref, t.ref));
+await time("jit grad batch64", (() => { const J = jit(grad(bl)); return () => J(tree.ref(params), x.ref, t.ref); })());
+const x1 = f32(d.x.slice(0,784), [1,1,28,28]); const t1 = np.array([d.t[0]], {dtype: np.int32});
+await time("grad single", () => grad(bl)(tree.ref(params), x1.ref, t1.ref));

@@ -1,0 +1,51 @@
+/**
+ * The kernel interface. A backend computes over typed arrays described by shape, strides and
+ * offset; it knows nothing of tensors, tracing or autograd. `js` is the reference
+ * implementation; `wasm` overrides the kernels it speeds up and inherits the rest.
+ */
+import type { TypedArray } from "../core/dtype.js";
+import type { Shape } from "../core/shape.js";
+
+export interface StridedArray {
+  readonly data: TypedArray;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor";
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+export interface ConvGeometry {
+  kh: number; kw: number;
+  sh: number; sw: number;
+  ph: number; pw: number;
+  dh: number; dw: number;
+  /** input spatial size and output spatial size */
+  h: number; w: number; oh: number; ow: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** dst[...] = src[...] elementwise over equal shapes, converting element type by assignment. */
+  copy(src: StridedArray, dst: StridedArray): void;
+  unary(op: UnaryOp, x: StridedArray, out: TypedArray): void;
+  /** a and b are already broadcast to the output shape (stride 0 on broadcast dims). */
+  binary(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): void;
+  where(cond: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void;
+  /** Reduce the last `nReduced` dims of x into out (contiguous, the leading dims). */
+  reduce(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): void;
+  /** out[b] = a[b] @ b[b] for a [..., M, K], b [..., K, N] with equal leading dims; out contiguous. */
+  matmul(a: StridedArray, b: StridedArray, out: TypedArray): void;
+  /** x contiguous [N, C, H, W] -> out contiguous [N, C*kh*kw, oh*ow]. */
+  im2col(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void;
+  /** cols contiguous [N, C*kh*kw, oh*ow] -> out (zeroed) [N, C, H, W], summing overlaps. */
+  col2im(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void;
+  /** out (contiguous, index's shape)[i] = x[i with i[dim] = index[i]]. */
+  gather(x: StridedArray, dim: number, index: StridedArray, out: TypedArray): void;
+  /** out (contiguous, zeroed, shape outShape)[i with i[dim] = index[i]] += src[i]. */
+  scatterAdd(src: StridedArray, dim: number, index: StridedArray, outShape: Shape, out: TypedArray): void;
+}

@@ -1,0 +1,101 @@
+/** Elementwise kernels: one tight loop per op over coalesced rows, no per-element calls. */
+import type { TypedArray } from "../../core/dtype.js";
+import { contiguousStrides } from "../../core/shape.js";
+import type { BinaryOp, StridedArray, UnaryOp } from "../backend.js";
+import { forEachRow } from "./iterate.js";
+
+type A = TypedArray;
+type Row1 = (x: A, xi: number, xs: number, o: A, oi: number, n: number) => void;
+type Row2 = (a: A, ai: number, as: number, b: A, bi: number, bs: number, o: A, oi: number, n: number) => void;
+
+/** erf to about 1e-14: Taylor series near 0, Laplace continued fraction for erfc in the tails. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = x, sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  let f = ax;
+  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+const unaryRows: Record<UnaryOp, Row1> = {
+  neg: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = -x[xi]; },
+  abs: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.abs(x[xi]); },
+  sign: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v > 0 ? 1 : v < 0 ? -1 : v; } },
+  exp: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.exp(x[xi]); },
+  log: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.log(x[xi]); },
+  log1p: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.log1p(x[xi]); },
+  sqrt: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.sqrt(x[xi]); },
+  sin: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.sin(x[xi]); },
+  cos: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.cos(x[xi]); },
+  tanh: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.tanh(x[xi]); },
+  sigmoid: (x, xi, xs, o, oi, n) => {
+    // written to stay finite for large |x|
+    for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v)); else { const e = Math.exp(v); o[oi + i] = e / (1 + e); } }
+  },
+  erf: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = erf(x[xi]); },
+  relu: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v > 0 ? v : v !== v ? v : 0; } },
+  floor: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.floor(x[xi]); },
+};
+
+const binaryRows: Record<BinaryOp, Row2> = {
+  add: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] + b[bi]; },
+  sub: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] - b[bi]; },
+  mul: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * b[bi]; },
+  div: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] / b[bi]; },
+  pow: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.pow(a[ai], b[bi]); },
+  // NaN wins, as in PyTorch
+  maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x > y || x !== x ? x : y; } },
+  minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x < y || x !== x ? x : y; } },
+  eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] === b[bi] ? 1 : 0; },
+  ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] !== b[bi] ? 1 : 0; },
+  lt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] < b[bi] ? 1 : 0; },
+  le: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] <= b[bi] ? 1 : 0; },
+  gt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] > b[bi] ? 1 : 0; },
+  ge: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] >= b[bi] ? 1 : 0; },
+};
+
+export function unary(op: UnaryOp, x: StridedArray, out: TypedArray): void {
+  const f = unaryRows[op];
+  forEachRow(x.shape, [x.strides, contiguousStrides(x.shape)], [x.offset, 0], (offs, n, inner) =>
+    f(x.data, offs[0], inner[0], out, offs[1], n));
+}
+
+export function binary(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): void {
+  const f = binaryRows[op];
+  forEachRow(a.shape, [a.strides, b.strides, contiguousStrides(a.shape)], [a.offset, b.offset, 0], (offs, n, inner) =>
+    f(a.data, offs[0], inner[0], b.data, offs[1], inner[1], out, offs[2], n));
+}
+
+export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void {
+  forEachRow(c.shape, [c.strides, a.strides, b.strides, contiguousStrides(c.shape)], [c.offset, a.offset, b.offset, 0],
+    (offs, n, inner) => {
+      const cd = c.data, ad = a.data, bd = b.data;
+      let ci = offs[0], ai = offs[1], bi = offs[2];
+      const oi = offs[3], cs = inner[0], as = inner[1], bs = inner[2];
+      for (let i = 0; i < n; i++, ci += cs, ai += as, bi += bs) out[oi + i] = cd[ci] ? ad[ai] : bd[bi];
+    });
+}
+
+export function copy(src: StridedArray, dst: StridedArray): void {
+  const toBool = dst.data instanceof Uint8Array && !(src.data instanceof Uint8Array);
+  forEachRow(src.shape, [src.strides, dst.strides], [src.offset, dst.offset], (offs, n, inner) => {
+    const s = src.data, d = dst.data;
+    let si = offs[0], di = offs[1];
+    const ss = inner[0], ds = inner[1];
+    if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
+    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
+    else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si];
+  });
+}

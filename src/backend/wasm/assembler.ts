@@ -1,0 +1,184 @@
+// A minimal WebAssembly binary module builder: just enough to emit the GEMM
+// kernels at run time without a native toolchain. Only the sections and
+// opcodes the kernels use are supported; see the WebAssembly core spec
+// (binary format) and the SIMD / relaxed-SIMD proposals for the encodings.
+
+export const ValType = { i32: 0x7f, v128: 0x7b } as const;
+export type ValType = (typeof ValType)[keyof typeof ValType];
+
+/** Unsigned LEB128. */
+function uleb(out: number[], value: number): void {
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+}
+
+/** Signed LEB128 (32-bit). */
+function sleb(out: number[], value: number): void {
+  value |= 0;
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return;
+  }
+}
+
+function name(out: number[], s: string): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(out, bytes.length);
+  out.push(...bytes);
+}
+
+/**
+ * Emits the instructions of one function body. Methods append opcodes and
+ * return `this` so sequences read top to bottom like wasm text.
+ */
+export class Code {
+  readonly bytes: number[] = [];
+  private readonly localTypes: ValType[] = [];
+
+  constructor(private readonly numParams: number) {}
+
+  /** Declares a local and returns its index (parameters come first). */
+  local(type: ValType): number {
+    this.localTypes.push(type);
+    return this.numParams + this.localTypes.length - 1;
+  }
+
+  private op(...bytes: number[]): this {
+    this.bytes.push(...bytes);
+    return this;
+  }
+
+  private simd(opcode: number): this {
+    this.bytes.push(0xfd);
+    uleb(this.bytes, opcode);
+    return this;
+  }
+
+  private memarg(alignLog2: number, offset: number): this {
+    uleb(this.bytes, alignLog2);
+    uleb(this.bytes, offset);
+    return this;
+  }
+
+  // Control flow. Blocks have no result (block type 0x40).
+  block(): this { return this.op(0x02, 0x40); }
+  loop(): this { return this.op(0x03, 0x40); }
+  if(): this { return this.op(0x04, 0x40); }
+  else(): this { return this.op(0x05); }
+  end(): this { return this.op(0x0b); }
+  br(depth: number): this { return this.op(0x0c, depth); }
+  brIf(depth: number): this { return this.op(0x0d, depth); }
+
+  // Locals.
+  get(index: number): this { this.op(0x20); uleb(this.bytes, index); return this; }
+  set(index: number): this { this.op(0x21); uleb(this.bytes, index); return this; }
+  tee(index: number): this { this.op(0x22); uleb(this.bytes, index); return this; }
+
+  // i32 arithmetic.
+  i32Const(value: number): this { this.op(0x41); sleb(this.bytes, value); return this; }
+  i32Eqz(): this { return this.op(0x45); }
+  i32Ne(): this { return this.op(0x47); }
+  i32LtU(): this { return this.op(0x49); }
+  i32GeU(): this { return this.op(0x4f); }
+  i32Add(): this { return this.op(0x6a); }
+  i32Sub(): this { return this.op(0x6b); }
+  i32Mul(): this { return this.op(0x6c); }
+
+  // SIMD128. Offsets are byte offsets folded into the memory operand.
+  v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }
+  v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(2, offset); }
+  v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
+  v128ConstZero(): this { this.simd(0x0c); this.bytes.push(...new Array<number>(16).fill(0)); return this; }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+  /** a * b + c, possibly fused (relaxed SIMD). */
+  f32x4RelaxedMadd(): this { return this.simd(0x105); }
+
+  /** Locals grouped into runs of equal type, as the binary format wants. */
+  encode(): number[] {
+    const out: number[] = [];
+    const runs: [number, ValType][] = [];
+    for (const t of this.localTypes) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    uleb(out, runs.length);
+    for (const [count, t] of runs) {
+      uleb(out, count);
+      out.push(t);
+    }
+    out.push(...this.bytes, 0x0b);
+    return out;
+  }
+}
+
+interface FuncDef {
+  params: ValType[];
+  results: ValType[];
+  code: Code;
+  exportName: string;
+}
+
+/** A module with one imported memory ("env"."memory") and exported functions. */
+export class ModuleBuilder {
+  private readonly funcs: FuncDef[] = [];
+
+  constructor(private readonly minMemoryPages = 1) {}
+
+  /** Adds an exported function; fill the returned Code with its body. */
+  func(exportName: string, params: ValType[], results: ValType[] = []): Code {
+    const code = new Code(params.length);
+    this.funcs.push({ params, results, code, exportName });
+    return code;
+  }
+
+  encode(): Uint8Array<ArrayBuffer> {
+    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const section = (id: number, body: number[]): void => {
+      out.push(id);
+      uleb(out, body.length);
+      out.push(...body);
+    };
+    const vec = <T>(items: T[], each: (body: number[], item: T, index: number) => void): number[] => {
+      const body: number[] = [];
+      uleb(body, items.length);
+      items.forEach((item, i) => each(body, item, i));
+      return body;
+    };
+
+    // One type per function keeps the builder trivial; duplicates are legal.
+    section(1, vec(this.funcs, (b, f) => {
+      b.push(0x60);
+      uleb(b, f.params.length);
+      b.push(...f.params);
+      uleb(b, f.results.length);
+      b.push(...f.results);
+    }));
+    section(2, vec([0], (b) => {
+      name(b, "env");
+      name(b, "memory");
+      b.push(0x02, 0x00); // memory, limits with min only
+      uleb(b, this.minMemoryPages);
+    }));
+    section(3, vec(this.funcs, (b, _f, i) => uleb(b, i)));
+    section(7, vec(this.funcs, (b, f, i) => {
+      name(b, f.exportName);
+      b.push(0x00);
+      uleb(b, i);
+    }));
+    section(10, vec(this.funcs, (b, f) => {
+      const body = f.code.encode();
+      uleb(b, body.length);
+      b.push(...body);
+    }));
+    return new Uint8Array(out);
+  }
+}

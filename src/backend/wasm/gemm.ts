@@ -1,0 +1,276 @@
+// Float32 GEMM on WebAssembly SIMD128, with the kernel assembled at run time.
+//
+// Structure (GotoBLAS/BLIS style):
+//   for each block of MB rows of C
+//     for each block of NC columns of C
+//       for each block of KC of the shared dimension
+//         pack B[kc, nc] into NR-wide column panels        (JS, wasm memory)
+//         for each block of MC rows
+//           pack A[mc, kc] into MR-tall row panels          (JS, wasm memory)
+//           wasm kernel: every MR x NR tile of C += panelA @ panelB
+//       copy the finished C block out of wasm memory
+// Panels are zero-padded to whole tiles, so the kernel never sees edge cases
+// and C is computed exactly for any M, N, K and strides.
+
+import { Code, ModuleBuilder, ValType } from "./assembler.js";
+
+/** Rows per micro-tile (each row is NV f32x4 accumulators). */
+const MR = 4;
+/** Vectors per row of a micro-tile; NR = 4 * NV columns. */
+const NV = 2;
+const NR = 4 * NV;
+/** Cache blocking: an A block (MC x KC) stays in L2, a B panel (KC x NR) in L1. */
+const KC = 256;
+const MC = 128;
+const NC = 512;
+/** Rows of C kept in wasm memory at once; bounds memory use for tall C. */
+const MB = 1024;
+/** Below this many multiply-adds the plain JS loop beats packing + a wasm call. */
+const SMALL = 4096;
+
+const { i32, v128 } = ValType;
+
+/**
+ * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, accumulate):
+ * for each of nPanels B panels and mPanels A panels, computes the MR x NR
+ * tile panelA @ panelB over kc steps and stores it into C (row stride
+ * ldcBytes), adding to what is there when `accumulate` is nonzero.
+ */
+function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder();
+  const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32]);
+  const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const aStride = f.local(i32), bStride = f.local(i32);
+  const aPanel = f.local(i32), cTile = f.local(i32), cRow = f.local(i32);
+  const a = f.local(i32), b = f.local(i32), jr = f.local(i32), ir = f.local(i32), k = f.local(i32);
+  const acc = Array.from({ length: MR * NV }, () => f.local(v128));
+  const bv = Array.from({ length: NV }, () => f.local(v128));
+  const av = f.local(v128);
+
+  const addTo = (local: number, value: number): Code =>
+    f.get(local).i32Const(value).i32Add().set(local);
+  // `while (counter-- > 0) body()` with counter preloaded.
+  const countedLoop = (counter: number, body: () => void): void => {
+    f.block().get(counter).i32Eqz().brIf(0).loop();
+    body();
+    f.get(counter).i32Const(1).i32Sub().tee(counter).brIf(0).end().end();
+  };
+  // One k step: a rank-1 update of the tile by MR values of A and NR of B.
+  const step = (): void => {
+    for (let v = 0; v < NV; v++) f.get(b).v128Load(v * 16).set(bv[v]);
+    for (let r = 0; r < MR; r++) {
+      f.get(a).v128Load32Splat(r * 4).set(av);
+      for (let v = 0; v < NV; v++) {
+        const t = acc[r * NV + v];
+        if (relaxed) f.get(av).get(bv[v]).get(t).f32x4RelaxedMadd().set(t);
+        else f.get(t).get(av).get(bv[v]).f32x4Mul().f32x4Add().set(t);
+      }
+    }
+  };
+  const storeTile = (add: boolean): void => {
+    f.get(cTile).set(cRow);
+    for (let r = 0; r < MR; r++) {
+      for (let v = 0; v < NV; v++) {
+        f.get(cRow);
+        if (add) f.get(cRow).v128Load(v * 16).get(acc[r * NV + v]).f32x4Add();
+        else f.get(acc[r * NV + v]);
+        f.v128Store(v * 16);
+      }
+      f.get(cRow).get(ldc).i32Add().set(cRow);
+    }
+  };
+
+  f.get(kc).i32Const(MR * 4).i32Mul().set(aStride);
+  f.get(kc).i32Const(NR * 4).i32Mul().set(bStride);
+  f.get(nPanels).set(jr);
+  countedLoop(jr, () => {
+    f.get(aPack).set(aPanel).get(cPtr).set(cTile).get(mPanels).set(ir);
+    countedLoop(ir, () => {
+      for (const t of acc) f.v128ConstZero().set(t);
+      f.get(aPanel).set(a).get(bPack).set(b).get(kc).set(k);
+      // Not unrolled by hand: V8 unrolls this small loop itself and then
+      // allocates registers better than for a hand-unrolled body.
+      countedLoop(k, () => {
+        step();
+        addTo(a, MR * 4);
+        addTo(b, NR * 4);
+      });
+      f.get(accumulate).if();
+      storeTile(true);
+      f.else();
+      storeTile(false);
+      f.end();
+      f.get(aPanel).get(aStride).i32Add().set(aPanel);
+      // storeTile left cRow just below this tile, where the next one starts.
+      f.get(cRow).set(cTile);
+    });
+    f.get(bPack).get(bStride).i32Add().set(bPack);
+    addTo(cPtr, NR * 4);
+  });
+  return mod.encode();
+}
+
+/** A module using one SIMD128 op, to probe support without side effects. */
+function simdProbe(relaxed: boolean): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder();
+  const f = mod.func("probe", []);
+  f.i32Const(0).v128ConstZero().v128ConstZero();
+  if (relaxed) f.v128ConstZero().f32x4RelaxedMadd();
+  else f.f32x4Add();
+  f.v128Store();
+  return mod.encode();
+}
+
+let simdAvailable: boolean | undefined;
+
+export function wasmSimdAvailable(): boolean {
+  simdAvailable ??= typeof WebAssembly === "object" && WebAssembly.validate(simdProbe(false));
+  return simdAvailable;
+}
+
+type Kernel = (
+  aPack: number, bPack: number, c: number, mPanels: number, nPanels: number,
+  kc: number, ldcBytes: number, accumulate: number,
+) => void;
+
+/** Shared by all calls; grows on demand and is never shrunk. */
+let memory: WebAssembly.Memory | undefined;
+let kernel: Kernel | undefined;
+let heap = new Float32Array(0);
+let usesRelaxedSimd = false;
+
+/** Whether the kernel uses relaxed-SIMD fused multiply-add (once initialised). */
+export function wasmGemmUsesRelaxedSimd(): boolean {
+  return usesRelaxedSimd;
+}
+
+function init(): Kernel {
+  usesRelaxedSimd = WebAssembly.validate(simdProbe(true));
+  memory = new WebAssembly.Memory({ initial: 1 });
+  const module = new WebAssembly.Module(buildKernel(usesRelaxedSimd));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports.kernel as Kernel;
+}
+
+/** Makes the heap at least `floats` long; growing detaches old views. */
+function reserve(floats: number): void {
+  const mem = memory!;
+  const needed = floats * 4 - mem.buffer.byteLength;
+  if (needed > 0) mem.grow(Math.ceil(needed / 65536));
+  if (heap.buffer !== mem.buffer) heap = new Float32Array(mem.buffer);
+}
+
+const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+
+/**
+ * C = A @ B with C written contiguous row-major [M, N] at c[cOff...],
+ * A[i, k] = a[aOff + i * aRowStride + k * aColStride] and
+ * B[k, j] = b[bOff + k * bRowStride + j * bColStride]. Any strides work,
+ * including 0 (broadcast) and transposed views. c must not overlap a or b.
+ */
+export function gemmF32(
+  M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number,
+): void {
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    c.fill(0, cOff, cOff + M * N);
+    return;
+  }
+  if (M * N * K < SMALL || !wasmSimdAvailable()) {
+    gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+    return;
+  }
+  const run = (kernel ??= init());
+
+  // Heap layout (in floats): [A block | B block | C block], each 16-byte aligned.
+  const kcMax = Math.min(KC, K);
+  const mcMax = roundUp(Math.min(MC, M), MR);
+  const ncMax = roundUp(Math.min(NC, N), NR);
+  const mbMax = roundUp(Math.min(MB, M), MR);
+  const aPack = 0;
+  const bPack = aPack + mcMax * kcMax;
+  const cBuf = bPack + kcMax * ncMax;
+  reserve(cBuf + mbMax * ncMax);
+
+  for (let i0 = 0; i0 < M; i0 += MB) {
+    const mb = Math.min(MB, M - i0);
+    for (let j0 = 0; j0 < N; j0 += NC) {
+      const nc = Math.min(NC, N - j0);
+      const ldc = roundUp(nc, NR);
+      for (let p0 = 0; p0 < K; p0 += KC) {
+        const kc = Math.min(KC, K - p0);
+        packB(b, bOff + p0 * bRowStride + j0 * bColStride, bRowStride, bColStride, kc, nc, bPack);
+        for (let i1 = 0; i1 < mb; i1 += MC) {
+          const mc = Math.min(MC, mb - i1);
+          packA(a, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, aPack);
+          run(aPack * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4, p0 > 0 ? 1 : 0);
+        }
+      }
+      for (let i = 0; i < mb; i++) {
+        const src = cBuf + i * ldc;
+        c.set(heap.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs an mc x kc block of A (first element at a[off]) into MR-row panels:
+ * panel p holds A[p*MR + r, k] at dst + (p*kc + k)*MR + r; missing rows are 0.
+ */
+function packA(
+  a: Float32Array, off: number, rs: number, cs: number, mc: number, kc: number, dst: number,
+): void {
+  const h = heap;
+  let d = dst;
+  for (let i = 0; i < mc; i += MR) {
+    const rows = Math.min(MR, mc - i);
+    const rowStart = off + i * rs;
+    // The MR source rows advance together so the writes are sequential.
+    for (let k = 0, s = rowStart; k < kc; k++, s += cs) {
+      for (let r = 0; r < rows; r++) h[d + r] = a[s + r * rs];
+      for (let r = rows; r < MR; r++) h[d + r] = 0;
+      d += MR;
+    }
+  }
+}
+
+/**
+ * Packs a kc x nc block of B (first element at b[off]) into NR-column panels:
+ * panel p holds B[k, p*NR + j] at dst + (p*kc + k)*NR + j; missing columns are 0.
+ */
+function packB(
+  b: Float32Array, off: number, rs: number, cs: number, kc: number, nc: number, dst: number,
+): void {
+  const h = heap;
+  let d = dst;
+  for (let j = 0; j < nc; j += NR) {
+    const cols = Math.min(NR, nc - j);
+    for (let k = 0; k < kc; k++) {
+      const s = off + k * rs + j * cs;
+      for (let c = 0; c < cols; c++) h[d + c] = b[s + c * cs];
+      for (let c = cols; c < NR; c++) h[d + c] = 0;
+      d += NR;
+    }
+  }
+}
+
+/** Plain dot-product loops with float64 accumulation, for small problems. */
+function gemmJs(
+  M: number, N: number, K: number,
+  a: Float32Array, aOff: number, ars: number, acs: number,
+  b: Float32Array, bOff: number, brs: number, bcs: number,
+  c: Float32Array, cOff: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    const aRow = aOff + i * ars;
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0, ai = aRow, bi = bOff + j * bcs; k < K; k++, ai += acs, bi += brs) s += a[ai] * b[bi];
+      c[cOff + i * N + j] = s;
+    }
+  }
+}

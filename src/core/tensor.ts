@@ -1,0 +1,138 @@
+/**
+ * The Tensor class. A concrete tensor is a strided view of a typed array; a tracer (see
+ * trace.ts) is a Tensor with no storage that a transform carries through the user's function.
+ * Public methods (add, matmul, ...) are attached by ops/methods.ts.
+ */
+import type { DType, TypedArray } from "./dtype.js";
+import { allocArray, dtypeOfArray } from "./dtype.js";
+import { contiguousStrides, numelOf, type Shape } from "./shape.js";
+import type { Node } from "./node.js";
+import { formatTensor } from "./format.js";
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Storage of a concrete tensor; null for tracers. */
+  readonly data: TypedArray | null;
+  readonly strides: readonly number[];
+  readonly offset: number;
+
+  /** Tape autograd (torch.autograd): set on leaves by requiresGrad_, on results by recording. */
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  /** The node that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** A leaf's accumulator node, made when it first enters a recorded graph. */
+  gradAccumulator: Node | null = null;
+
+  constructor(shape: Shape, dtype: DType, data: TypedArray | null, strides?: readonly number[], offset = 0) {
+    this.shape = shape;
+    this.dtype = dtype;
+    this.data = data;
+    this.strides = strides ?? contiguousStrides(shape);
+    this.offset = offset;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** Whether this is a leaf of the tape (a user-made tensor, or any tensor not requiring grad). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The concrete tensor behind this value: itself, or a tracer's primal where one is known. */
+  concrete(op: string): Tensor {
+    void op;
+    return this;
+  }
+
+  /** A contiguous typed array of the elements (shares storage when already contiguous). */
+  contiguousData(): TypedArray {
+    const t = this.concrete("data");
+    const data = t.data!;
+    if (t.isContiguous()) return t.offset === 0 && data.length === t.numel ? data : data.subarray(t.offset, t.offset + t.numel);
+    const out = allocArray(t.dtype, t.numel);
+    copyStrided(t, out);
+    return out;
+  }
+
+  isContiguous(): boolean {
+    let s = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== s) return false;
+      s *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** A row-major copy of the elements. */
+  toTypedArray(): TypedArray {
+    const t = this.concrete("toTypedArray()");
+    const out = allocArray(t.dtype, t.numel);
+    copyStrided(t, out);
+    return out;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number | boolean {
+    const t = this.concrete("item()");
+    if (t.numel !== 1) {
+      throw new Error(`item(): a Tensor with ${t.numel} elements (shape [${t.shape.join(", ")}]) cannot be converted to a number; item() needs exactly one element`);
+    }
+    const v = t.data![t.offset];
+    return t.dtype === "bool" ? v !== 0 : v;
+  }
+
+  /** Nested arrays of numbers (booleans for bool tensors); a number for 0-d tensors. */
+  tolist(): unknown {
+    const t = this.concrete("tolist()");
+    const flat = t.toTypedArray();
+    const conv = (v: number): number | boolean => (t.dtype === "bool" ? v !== 0 : v);
+    if (t.ndim === 0) return conv(flat[0]);
+    let pos = 0;
+    const build = (d: number): unknown[] => {
+      const out: unknown[] = [];
+      for (let i = 0; i < t.shape[d]; i++) out.push(d === t.ndim - 1 ? conv(flat[pos++]) : build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  toString(): string {
+    const t = this.concrete("toString()");
+    const suffixes: string[] = [];
+    if (this.gradFn) suffixes.push(`grad_fn=<${this.gradFn.name}Backward>`);
+    else if (this.requiresGrad) suffixes.push("requires_grad=True");
+    return formatTensor(t.toTypedArray(), t.shape, t.dtype, suffixes);
+  }
+
+  /** Mark a leaf as requiring grad (in place), as torch's requires_grad_(). */
+  requiresGrad_(flag = true): this {
+    if (this.gradFn) throw new Error("requiresGrad_: only leaf tensors can change requiresGrad; use detach() first");
+    this.requiresGrad = flag;
+    return this;
+  }
+}
+
+/** Copy a concrete strided tensor into a contiguous array (element type converted by assignment). */
+export function copyStrided(t: Tensor, out: TypedArray): void {
+  // imported lazily to keep tensor.ts free of backend wiring order issues
+  copyImpl({ data: t.data!, shape: t.shape, strides: t.strides, offset: t.offset },
+    { data: out, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 });
+}
+
+let copyImpl: (src: import("../backend/backend.js").StridedArray, dst: import("../backend/backend.js").StridedArray) => void;
+export function setCopyKernel(f: typeof copyImpl): void {
+  copyImpl = f;
+}
+
+/** Wrap a typed array as a contiguous tensor of the given shape. */
+export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
+  return new Tensor(shape, dtype, data);
+}

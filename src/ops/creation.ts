@@ -1,0 +1,136 @@
+/** Creating tensors: from data, filled, ranges, identity, random. */
+import { allocArray, checkDType, type DType, dtypeOfArray, type TypedArray } from "../core/dtype.js";
+import { checkShape } from "../core/shape.js";
+import { Tensor } from "../core/tensor.js";
+import { eyeTensor, produce, scalar } from "../primitives/kernel.js";
+import * as lax from "../primitives/lax.js";
+import { manualSeed } from "../primitives/random.js";
+import { checkTensor } from "./convert.js";
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function dtypeOpt(opts: CreateOptions, fallback: DType, op: string): DType {
+  return opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
+}
+
+/** Shape of a nested array, checking it is not ragged. */
+function nestedShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let cur: unknown = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const check = (x: unknown, d: number, path: string): void => {
+    if (d === shape.length) {
+      if (Array.isArray(x)) throw new Error(`tensor: ragged nested array: ${path} is an array but its siblings are numbers`);
+      if (typeof x !== "number" && typeof x !== "boolean") throw new Error(`tensor: ${path} is ${x === null ? "null" : typeof x}; expected a number or boolean`);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[d]) {
+      throw new Error(`tensor: ragged nested array: expected ${shape[d]} elements at ${path} (like the first entry at that depth), got ${Array.isArray(x) ? x.length : "a number"}`);
+    }
+    x.forEach((y, i) => check(y, d + 1, `${path}[${i}]`));
+  };
+  check(data, 0, "data");
+  return shape;
+}
+
+/** tensor(data, {dtype, requiresGrad}): nested arrays, a typed array, or a scalar. */
+export function tensor(data: unknown, opts: CreateOptions = {}): Tensor {
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const native = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array;
+    const from = native ? dtypeOfArray(data as TypedArray) : Number.isInteger((data as unknown as number[])[0] ?? 0) ? "int32" : "float32";
+    const dtype = dtypeOpt(opts, from, "tensor");
+    const out = allocArray(dtype, (data as unknown as ArrayLike<number>).length);
+    for (let i = 0; i < out.length; i++) out[i] = Number((data as unknown as ArrayLike<number>)[i]);
+    return finish(new Tensor([out.length], dtype, out), opts);
+  }
+  if (data instanceof Tensor) return finish(lax.cast(data, dtypeOpt(opts, data.dtype, "tensor")), opts);
+  const shape = nestedShape(data);
+  const flat = (shape.length ? (data as unknown[]).flat(Infinity) : [data]) as (number | boolean)[];
+  const isBool = flat.length > 0 && flat.every((v) => typeof v === "boolean");
+  const dtype = dtypeOpt(opts, isBool ? "bool" : "float32", "tensor");
+  const out = allocArray(dtype, flat.length);
+  if (dtype === "bool") for (let i = 0; i < flat.length; i++) out[i] = flat[i] ? 1 : 0;
+  else for (let i = 0; i < flat.length; i++) out[i] = Number(flat[i]);
+  return finish(new Tensor(shape, dtype, out), opts);
+}
+
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  checkShape(shape, "full");
+  const dtype = dtypeOpt(opts, typeof value === "boolean" ? "bool" : "float32", "full");
+  return finish(produce([...shape], dtype, (out) => out.fill(Number(value))), opts);
+}
+
+export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(checkShape(shape, "zeros"), 0, opts);
+export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(checkShape(shape, "ones"), 1, opts);
+export const zerosLike = (x: Tensor, opts: CreateOptions = {}): Tensor => full(checkTensor(x, "zerosLike").shape, 0, { dtype: x.dtype, ...opts });
+export const onesLike = (x: Tensor, opts: CreateOptions = {}): Tensor => full(checkTensor(x, "onesLike").shape, 1, { dtype: x.dtype, ...opts });
+
+export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions = {}): Tensor {
+  if (typeof m === "object") { opts = m; m = undefined; }
+  const cols = m ?? n;
+  checkShape([n, cols], "eye");
+  return finish(eyeTensor(n, dtypeOpt(opts, "float32", "eye"), cols), opts);
+}
+
+/** arange(end) or arange(start, end, step): int32 when every argument is an integer. */
+export function arange(a: number, b?: number | CreateOptions, c?: number | CreateOptions, d: CreateOptions = {}): Tensor {
+  let start = 0, end: number, step = 1, opts = d;
+  const args = [a, b, c].filter((v) => typeof v === "number") as number[];
+  const o = [b, c].find((v) => typeof v === "object");
+  if (o) opts = o as CreateOptions;
+  if (args.length === 1) end = args[0];
+  else [start, end, step = 1] = args;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
+    throw new Error(`arange: start, end and step must be finite numbers with step != 0, got ${start}, ${end}, ${step}`);
+  }
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const integral = args.every(Number.isInteger);
+  const dtype = dtypeOpt(opts, integral ? "int32" : "float32", "arange");
+  return finish(produce([n], dtype, (out) => { for (let i = 0; i < n; i++) out[i] = start + i * step; }), opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const dtype = dtypeOpt(opts, "float32", "linspace");
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // fill from both ends, as PyTorch does, so the last value is exactly `end`
+  return finish(produce([steps], dtype, (out) => {
+    const half = Math.floor(steps / 2);
+    for (let i = 0; i < steps; i++) out[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  }), opts);
+}
+
+function randomFloat(op: string, draw: (shape: number[], dtype: DType) => Tensor) {
+  return (shape: readonly number[], opts: CreateOptions = {}): Tensor => {
+    checkShape(shape, op);
+    const dtype = dtypeOpt(opts, "float32", op);
+    if (dtype !== "float32" && dtype !== "float64") throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
+    return finish(draw([...shape], dtype), opts);
+  };
+}
+export const randn = randomFloat("randn", lax.normal);
+export const rand = randomFloat("rand", lax.uniform);
+
+/** Integers uniform in [low, high), int32. */
+export function randint(low: number, high: number, shape: readonly number[]): Tensor {
+  checkShape(shape, "randint");
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new Error(`randint: expected integers with low < high, got low=${low}, high=${high}`);
+  }
+  const u = lax.uniform([...shape], "float64");
+  return lax.cast(lax.floor(lax.add(lax.mul(u, lax.expand(scalar(high - low, "float64"), shape)), lax.expand(scalar(low, "float64"), shape))), "int32");
+}
+
+
+export { manualSeed };

@@ -1,0 +1,95 @@
+/** Elementwise ops: arithmetic, math functions, comparisons, where, clamp. */
+
+import { broadcastShapes, shapeStr } from "../core/shape.js";
+import type { Tensor } from "../core/tensor.js";
+import { constLike } from "../primitives/elementwise.js";
+import * as lax from "../primitives/lax.js";
+import { asTensor, broadcastPair, checkTensor, prepareBinary, resultType, toFloat, type TensorLike } from "./convert.js";
+
+const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, float = false) =>
+  (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op, float));
+
+export const add = binary("add", lax.add);
+export const sub = binary("sub", lax.sub);
+export const mul = binary("mul", lax.mul);
+/** True division: integers give float32, as in PyTorch. */
+export const div = binary("div", lax.div, true);
+export const maximum = binary("maximum", lax.maximum);
+export const minimum = binary("minimum", lax.minimum);
+
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  // a tensor to the power 2 is common enough to be a multiply
+  if (typeof b === "number" && b === 2 && typeof a === "object") return mul(a, a);
+  return binary("pow", lax.pow)(a, b);
+}
+
+const compare = (op: string, f: (a: Tensor, b: Tensor) => Tensor) => (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op));
+export const eq = compare("eq", lax.eq);
+export const ne = compare("ne", lax.ne);
+export const lt = compare("lt", lax.lt);
+export const le = compare("le", lax.le);
+export const gt = compare("gt", lax.gt);
+export const ge = compare("ge", lax.ge);
+
+const realUnary = (op: string, f: (x: Tensor) => Tensor) => (x: Tensor): Tensor => f(toFloat(checkTensor(x, op)));
+export const exp = realUnary("exp", lax.exp);
+export const log = realUnary("log", lax.log);
+export const log1p = realUnary("log1p", lax.log1p);
+export const sqrt = realUnary("sqrt", lax.sqrt);
+export const sin = realUnary("sin", lax.sin);
+export const cos = realUnary("cos", lax.cos);
+export const tanh = realUnary("tanh", lax.tanh);
+export const sigmoid = realUnary("sigmoid", lax.sigmoid);
+export const erf = realUnary("erf", lax.erf);
+export const rsqrt = (x: Tensor): Tensor => div(1, sqrt(x));
+export const tan = (x: Tensor): Tensor => div(sin(x), cos(x));
+
+const keepUnary = (op: string, f: (x: Tensor) => Tensor) => (x: Tensor): Tensor => f(checkTensor(x, op));
+export const neg = keepUnary("neg", lax.neg);
+export const abs = keepUnary("abs", lax.abs);
+export const sign = keepUnary("sign", lax.sign);
+export const relu = keepUnary("relu", lax.relu);
+export const square = (x: Tensor): Tensor => mul(x, x);
+
+/** gelu: exact x * Phi(x) by default, or the tanh approximation. */
+export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+  const a = opts.approximate ?? "none";
+  if (a === "tanh") {
+    const inner = mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(mul(x, 0.5), add(tanh(inner), 1));
+  }
+  if (a !== "none") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(a)}`);
+  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = checkTensor(cond, "where", "condition");
+  if (c.dtype !== "bool") throw new Error(`where: condition must be a bool tensor, got ${c.dtype}`);
+  const dtype = resultType(a, b);
+  let x = asTensor(a, dtype, "where"), y = asTensor(b, dtype, "where");
+  const shape = broadcastShapes(c.shape, broadcastShapes(x.shape, y.shape) ?? [-1]);
+  if (!shape || shape.includes(-1)) {
+    throw new Error(`where: shapes ${shapeStr(c.shape)} (condition), ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be broadcast together`);
+  }
+  [x, y] = [lax.expand(x, shape), lax.expand(y, shape)];
+  return lax.where(lax.expand(c, shape), x, y);
+}
+
+export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  let out = checkTensor(x, "clamp");
+  if (min === undefined && max === undefined) throw new Error("clamp: at least one of min and max must be given");
+  if (min !== undefined && min !== null) out = maximum(out, min);
+  if (max !== undefined && max !== null) out = minimum(out, max);
+  return out;
+}
+
+/** Cast to another dtype (a no-op when it already has it). */
+export function to(x: Tensor, dtype: Tensor["dtype"]): Tensor {
+  return lax.cast(checkTensor(x, "to"), dtype);
+}
+
+export function isFiniteTensor(x: Tensor): Tensor {
+  const f = toFloat(x);
+  return lax.eq(lax.sub(f, f), constLike(f, 0));
+}
+

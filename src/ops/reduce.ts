@@ -1,0 +1,103 @@
+/** Reductions with PyTorch's (dim?, keepdim = false) convention. */
+import { isFloat } from "../core/dtype.js";
+import { normDim, normDims, shapeStr } from "../core/shape.js";
+import type { Tensor } from "../core/tensor.js";
+import * as lax from "../primitives/lax.js";
+import { checkTensor, toFloat } from "./convert.js";
+import { abs, add, div, exp, isFiniteTensor, log, mul, pow, sqrt, sub, where } from "./elementwise.js";
+import { stopGradient } from "./autograd_ops.js";
+
+export type Dims = number | readonly number[] | null | undefined;
+
+function countOf(x: Tensor, axes: number[]): number {
+  return axes.reduce((n, a) => n * x.shape[a], 1);
+}
+
+/** sum of bool/int32 gives int32; floats keep their dtype. */
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor(x, "sum");
+  const axes = normDims(dim, x.ndim, "sum");
+  const t = isFloat(x.dtype) ? x : lax.cast(x, "int32");
+  return lax.sum(t, axes, keepdim);
+}
+
+export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor(x, "prod");
+  const axes = normDims(dim, x.ndim, "prod");
+  return lax.prod(isFloat(x.dtype) ? x : lax.cast(x, "int32"), axes, keepdim);
+}
+
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor(x, "mean");
+  if (!isFloat(x.dtype)) throw new Error(`mean: input dtype must be floating point, got ${x.dtype}; cast it first (x.to("float32"))`);
+  const axes = normDims(dim, x.ndim, "mean");
+  return div(lax.sum(x, axes, keepdim), countOf(x, axes));
+}
+
+function extremum(op: "max" | "min") {
+  return (x: Tensor, dim?: Dims, keepdim = false): Tensor => {
+    checkTensor(x, op);
+    const axes = normDims(dim, x.ndim, op);
+    if (axes.some((a) => x.shape[a] === 0) || (axes.length === 0 && x.numel === 0)) {
+      throw new Error(`${op}: cannot reduce over a zero-size dimension of a tensor of shape ${shapeStr(x.shape)} (there is no identity for ${op})`);
+    }
+    return op === "max" ? lax.max(x, axes, keepdim) : lax.min(x, axes, keepdim);
+  };
+}
+/** Values only, like torch.amax / torch.amin. */
+export const max = extremum("max");
+export const min = extremum("min");
+
+function argExtremum(op: "argmax" | "argmin") {
+  return (x: Tensor, dim?: number | null, keepdim = false): Tensor => {
+    checkTensor(x, op);
+    if (x.numel === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${shapeStr(x.shape)})`);
+    const axis = dim === undefined || dim === null || x.ndim === 0 ? null : normDim(dim, x.ndim, op);
+    return op === "argmax" ? lax.argmax(x, axis, keepdim) : lax.argmin(x, axis, keepdim);
+  };
+}
+export const argmax = argExtremum("argmax");
+export const argmin = argExtremum("argmin");
+
+/** log(sum(exp(x))) computed stably by factoring out the max. */
+export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor(x, "logsumexp");
+  const f = toFloat(x);
+  const axes = normDims(dim, f.ndim, "logsumexp");
+  if (f.numel === 0) return log(sum(exp(f), axes, keepdim));
+  // the shift is a constant: no gradient flows through it
+  const m = stopGradient(lax.max(f, axes, true));
+  const shift = where(isFiniteTensor(m), m, 0);
+  const s = log(sum(exp(sub(f, shift)), axes, true));
+  const out = add(s, shift);
+  return keepdim ? out : lax.reshape(out, f.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Variance with Bessel's correction by default (PyTorch's unbiased=True). */
+export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
+  checkTensor(x, "var");
+  const f = toFloat(x);
+  const axes = normDims(dim, f.ndim, "var");
+  const n = countOf(f, axes);
+  const centered = sub(f, mean(f, axes, true));
+  return div(lax.sum(mul(centered, centered), axes, keepdim), Math.max(n - (opts.correction ?? 1), 0));
+}
+
+export function std(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
+  return sqrt(variance(x, dim, keepdim, opts));
+}
+
+/** Vector p-norm over dim (all elements by default). */
+export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+  checkTensor(x, "norm");
+  const f = toFloat(x);
+  const axes = normDims(dim, f.ndim, "norm");
+  const q = p === "fro" ? 2 : p;
+  if (q === Infinity) return lax.max(abs(f), axes, keepdim);
+  if (q === -Infinity) return lax.min(abs(f), axes, keepdim);
+  if (q === 1) return lax.sum(abs(f), axes, keepdim);
+  if (q === 2) return sqrt(lax.sum(mul(f, f), axes, keepdim));
+  if (q === 0) return lax.sum(lax.cast(lax.ne(f, mul(f, 0)), f.dtype), axes, keepdim);
+  return pow(lax.sum(pow(abs(f), q), axes, keepdim), 1 / q);
+}
+

@@ -1,0 +1,194 @@
+/**
+ * Elementwise primitives. Binary primitives take operands of one shape and dtype: the public
+ * ops broadcast (expand, a view) and promote (cast) first, so these rules never unbroadcast.
+ */
+import type { BinaryOp, UnaryOp } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
+import { type DType, isFloat } from "../core/dtype.js";
+import { contiguousStrides } from "../core/shape.js";
+import { definePrimitive, type Primitive } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import { bind } from "../core/trace.js";
+import { alignBatched } from "./batching.js";
+import { produce, scalar, strided, view } from "./kernel.js";
+import * as lax from "./lax.js";
+import { sample } from "./samples.js";
+
+/** A concrete constant broadcast to x's (logical) shape and dtype: a stride-0 view. */
+export function constLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
+  return lax.expand(scalar(value, dtype), x.shape);
+}
+
+// ---- unary ----
+
+/**
+ * `tangent(t, x, y)` maps an input tangent to the output tangent. The Jacobian of an elementwise
+ * op is diagonal, so the same map sends an output cotangent to the input cotangent.
+ */
+function unary(op: UnaryOp, tangent: ((t: Tensor, x: Tensor, y: Tensor) => Tensor) | "nonDifferentiable", domain: [number, number] = [-2, 2]): Primitive<null> {
+  const prim: Primitive<null> = definePrimitive<null>({
+    name: op,
+    impl: ([x]) => produce(x.shape, x.dtype, (out) => backend().unary(op, strided(x), out)),
+    jvp: tangent === "nonDifferentiable" ? tangent : ([x], [t], _p, y) => (t ? tangent(t, x, y) : null),
+    vjp: tangent === "nonDifferentiable" ? tangent : (g, [x], _p, y) => [tangent(g, x, y)],
+    batch: ([x], [d]) => [bind(prim, [x], null), d],
+    samples: () => [{ args: [sample([3, 4], ...domain)], params: null }, { args: [sample([], ...domain)], params: null }],
+  });
+  return prim;
+}
+
+export const negP = unary("neg", (t) => lax.neg(t));
+export const absP = unary("abs", (t, x) => lax.mul(t, lax.sign(x)));
+export const signP = unary("sign", "nonDifferentiable");
+export const floorP = unary("floor", "nonDifferentiable");
+export const expP = unary("exp", (t, _x, y) => lax.mul(t, y));
+export const logP = unary("log", (t, x) => lax.div(t, x), [0.2, 3]);
+export const log1pP = unary("log1p", (t, x) => lax.div(t, lax.add(x, constLike(x, 1))), [-0.5, 3]);
+export const sqrtP = unary("sqrt", (t, _x, y) => lax.div(t, lax.mul(y, constLike(y, 2))), [0.2, 3]);
+export const sinP = unary("sin", (t, x) => lax.mul(t, lax.cos(x)));
+export const cosP = unary("cos", (t, x) => lax.neg(lax.mul(t, lax.sin(x))));
+// d tanh = 1 - y^2, d sigmoid = y (1 - y): both from the output, as PyTorch saves it
+export const tanhP = unary("tanh", (t, _x, y) => lax.mul(t, lax.sub(constLike(y, 1), lax.mul(y, y))));
+export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.mul(t, lax.mul(y, lax.sub(constLike(y, 1), y))));
+export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.mul(x, x))))));
+export const reluP = unary("relu", (t, x) => lax.mul(t, lax.cast(lax.gt(x, constLike(x, 0)), t.dtype)));
+
+// ---- binary ----
+
+type BinaryRules = {
+  jvp: ((a: Tensor, b: Tensor, ta: Tensor | null, tb: Tensor | null, y: Tensor) => Tensor | null) | "nonDifferentiable";
+  vjp: ((g: Tensor, a: Tensor, b: Tensor, y: Tensor) => (Tensor | null)[]) | "nonDifferentiable";
+};
+
+function binary(op: BinaryOp, rules: BinaryRules, domain: [number, number] = [-2, 2]): Primitive<null> {
+  const compare = rules.jvp === "nonDifferentiable";
+  const { jvp, vjp } = rules;
+  const prim: Primitive<null> = definePrimitive<null>({
+    name: op,
+    impl: ([a, b]) => produce(a.shape, compare ? "bool" : a.dtype, (out) => backend().binary(op, strided(a), strided(b), out)),
+    jvp: jvp === "nonDifferentiable" ? jvp : ([a, b], [ta, tb], _p, y) => jvp(a, b, ta, tb, y),
+    vjp: vjp === "nonDifferentiable" ? vjp : (g, [a, b], _p, y) => vjp(g, a, b, y),
+    batch: (args, dims, _p, ctx) => {
+      const [[a, b], d] = alignBatched(args, dims, ctx.axisSize);
+      return [bind(prim, [a, b], null), d];
+    },
+    samples: () => [
+      { args: [sample([2, 3], ...domain), sample([2, 3], ...domain)], params: null },
+      { args: [sample([], ...domain), sample([], ...domain)], params: null },
+    ],
+  });
+  return prim;
+}
+
+/** Sum of possibly-zero tangents. */
+function addT(a: Tensor | null, b: Tensor | null): Tensor | null {
+  return a && b ? lax.add(a, b) : a ?? b;
+}
+
+export const addP = binary("add", {
+  jvp: (_a, _b, ta, tb) => addT(ta, tb),
+  vjp: (g) => [g, g],
+});
+export const subP = binary("sub", {
+  jvp: (_a, _b, ta, tb) => addT(ta, tb && lax.neg(tb)),
+  vjp: (g) => [g, lax.neg(g)],
+});
+export const mulP = binary("mul", {
+  jvp: (a, b, ta, tb) => addT(ta && lax.mul(ta, b), tb && lax.mul(a, tb)),
+  vjp: (g, a, b) => [lax.mul(g, b), lax.mul(g, a)],
+});
+export const divP = binary("div", {
+  jvp: (_a, b, ta, tb, y) => addT(ta && lax.div(ta, b), tb && lax.neg(lax.div(lax.mul(tb, y), b))),
+  vjp: (g, _a, b, y) => {
+    const ga = lax.div(g, b);
+    return [ga, lax.neg(lax.mul(ga, y))];
+  },
+}, [0.5, 2]);
+
+/** d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a, taken as 0 where a = 0 (PyTorch's convention). */
+function powPartials(a: Tensor, b: Tensor, y: Tensor): [Tensor, Tensor] {
+  const da = lax.mul(b, lax.pow(a, lax.sub(b, constLike(b, 1))));
+  const zero = constLike(a, 0);
+  const isZero = lax.eq(a, zero);
+  const db = lax.where(isZero, zero, lax.mul(y, lax.log(lax.where(isZero, constLike(a, 1), a))));
+  return [da, db];
+}
+export const powP = binary("pow", {
+  jvp: (a, b, ta, tb, y) => {
+    const [da, db] = powPartials(a, b, y);
+    return addT(ta && lax.mul(ta, da), tb && lax.mul(tb, db));
+  },
+  vjp: (g, a, b, y) => {
+    const [da, db] = powPartials(a, b, y);
+    return [lax.mul(g, da), lax.mul(g, db)];
+  },
+}, [0.5, 2]);
+
+/** Share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 1/2 on ties. */
+function winnerShare(a: Tensor, b: Tensor, wins: Tensor): Tensor {
+  const half = lax.mul(lax.cast(lax.eq(a, b), a.dtype), constLike(a, 0.5));
+  return lax.add(lax.cast(wins, a.dtype), half);
+}
+function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
+  const share = (a: Tensor, b: Tensor) => winnerShare(a, b, op === "maximum" ? lax.gt(a, b) : lax.lt(a, b));
+  return binary(op, {
+    jvp: (a, b, ta, tb) => {
+      const s = share(a, b);
+      return addT(ta && lax.mul(ta, s), tb && lax.mul(tb, lax.sub(constLike(s, 1), s)));
+    },
+    vjp: (g, a, b) => {
+      const s = share(a, b);
+      return [lax.mul(g, s), lax.mul(g, lax.sub(constLike(s, 1), s))];
+    },
+  });
+}
+export const maximumP = selectBinary("maximum");
+export const minimumP = selectBinary("minimum");
+
+const comparison = { jvp: "nonDifferentiable", vjp: "nonDifferentiable" } as const;
+export const eqP = binary("eq", comparison);
+export const neP = binary("ne", comparison);
+export const ltP = binary("lt", comparison);
+export const leP = binary("le", comparison);
+export const gtP = binary("gt", comparison);
+export const geP = binary("ge", comparison);
+
+// ---- where, cast ----
+
+export const whereP: Primitive<null> = definePrimitive<null>({
+  name: "where",
+  impl: ([c, a, b]) => produce(a.shape, a.dtype, (out) => backend().where(strided(c), strided(a), strided(b), out)),
+  jvp: ([c, a], [, ta, tb]) => {
+    if (!ta && !tb) return null;
+    const zero = constLike(a, 0);
+    return lax.where(c, ta ?? zero, tb ?? zero);
+  },
+  vjp: (g, [c]) => {
+    const zero = constLike(g, 0);
+    return [null, lax.where(c, g, zero), lax.where(c, zero, g)];
+  },
+  batch: (args, dims, _p, ctx) => {
+    const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
+    return [bind(whereP, aligned, null), d];
+  },
+  samples: () => [{ args: [lax.gt(sample([2, 3]), sample([2, 3])), sample([2, 3]), sample([2, 3])], params: null }],
+});
+
+export const castP: Primitive<{ dtype: DType }> = definePrimitive<{ dtype: DType }>({
+  name: "cast",
+  impl: ([x], { dtype }) => produce(x.shape, dtype, (out) => backend().copy(strided(x), { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 })),
+  jvp: (_x, [t], { dtype }) => (t && isFloat(dtype) ? lax.cast(t, dtype) : null),
+  vjp: (g, [x]) => [isFloat(x.dtype) ? lax.cast(g, x.dtype) : null],
+  batch: ([x], [d], params) => [bind(castP, [x], params), d],
+  samples: () => [{ args: [sample([2, 3])], params: { dtype: "float32" } }],
+});
+
+/** Identity whose derivative is zero: detach() and the constant shifts of stable composites. */
+export const stopGradientP: Primitive<null> = definePrimitive<null>({
+  name: "stopGradient",
+  impl: ([x]) => view(x, x.shape, x.strides, x.offset),
+  jvp: "nonDifferentiable",
+  vjp: "nonDifferentiable",
+  batch: ([x], [d]) => [bind(stopGradientP, [x], null), d],
+  samples: () => [{ args: [sample([2, 3])], params: null }],
+});

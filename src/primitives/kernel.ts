@@ -1,0 +1,38 @@
+/** Glue between concrete tensors and backend kernels. */
+import { backend } from "../backend/registry.js";
+import type { StridedArray } from "../backend/backend.js";
+import { allocArray, type DType } from "../core/dtype.js";
+import { numelOf, type Shape } from "../core/shape.js";
+import { Tensor, setCopyKernel } from "../core/tensor.js";
+
+setCopyKernel((src, dst) => backend().copy(src, dst));
+
+export function strided(t: Tensor): StridedArray {
+  return t as StridedArray;
+}
+
+/** A fresh contiguous tensor, filled by `fill(out)`. */
+export function produce(shape: Shape, dtype: DType, fill: (out: import("../core/dtype.js").TypedArray) => void): Tensor {
+  const data = allocArray(dtype, numelOf(shape));
+  fill(data);
+  return new Tensor(shape, dtype, data);
+}
+
+/** A view sharing storage. */
+export function view(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  return new Tensor(shape, t.dtype, t.data, strides, offset);
+}
+
+/** A 0-d concrete tensor. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const data = allocArray(dtype, 1);
+  data[0] = value;
+  return new Tensor([], dtype, data);
+}
+
+/** The n x n identity as a concrete tensor. */
+export function eyeTensor(n: number, dtype: DType, m = n): Tensor {
+  return produce([n, m], dtype, (out) => {
+    for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
+  });
+}

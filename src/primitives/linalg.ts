@@ -1,0 +1,56 @@
+/** Batched matrix multiply: a [..., M, K] @ b [..., K, N] with equal leading dims. */
+import { backend } from "../backend/registry.js";
+import { definePrimitive, type Primitive } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import { bind } from "../core/trace.js";
+import { moveDim } from "./batching.js";
+import { produce, strided } from "./kernel.js";
+import * as lax from "./lax.js";
+import { sample } from "./samples.js";
+
+/** Swap the last two dims (a view). */
+export function mT(x: Tensor): Tensor {
+  const perm = x.shape.map((_, i) => i);
+  perm[x.ndim - 2] = x.ndim - 1;
+  perm[x.ndim - 1] = x.ndim - 2;
+  return lax.permute(x, perm);
+}
+
+/**
+ * a batched, b shared: fold the batch into a's rows, so the whole batch is one matmul.
+ * Physically a is [...lead, B, M, K] after the move; the result is batched at lead.length.
+ */
+function foldIntoRows(a: Tensor, da: number, b: Tensor): [Tensor, number] {
+  const at = moveDim(a, da, a.ndim - 3);
+  const lead = at.shape.slice(0, at.ndim - 3);
+  const [B, M, K] = at.shape.slice(at.ndim - 3);
+  const out = bind(matmulP, [lax.reshape(at, [...lead, B * M, K]), b], null);
+  return [lax.reshape(out, [...lead, B, M, b.shape[b.ndim - 1]]), lead.length];
+}
+
+export const matmulP: Primitive<null> = definePrimitive<null>({
+  name: "matmul",
+  impl: ([a, b]) => {
+    const r = a.ndim;
+    const shape = [...a.shape.slice(0, r - 1), b.shape[r - 1]];
+    return produce(shape, a.dtype, (out) => backend().matmul(strided(a), strided(b), out));
+  },
+  jvp: ([a, b], [ta, tb]) => {
+    const x = ta && lax.matmul(ta, b), y = tb && lax.matmul(a, tb);
+    return x && y ? lax.add(x, y) : x ?? y;
+  },
+  vjp: (g, [a, b]) => [lax.matmul(g, mT(b)), lax.matmul(mT(a), g)],
+  batch: ([a, b], [da, db]) => {
+    if (db === null) return foldIntoRows(a, da!, b);
+    if (da === null) {
+      // (a @ b)^T = b^T @ a^T: b's batch folds into the rows of b^T
+      const [outT, d] = foldIntoRows(mT(b), db, mT(a));
+      return [mT(outT), d];
+    }
+    return [bind(matmulP, [moveDim(a, da, 0), moveDim(b, db, 0)], null), 0];
+  },
+  samples: () => [
+    { args: [sample([3, 4]), sample([4, 2])], params: null },
+    { args: [sample([2, 3, 4]), sample([2, 4, 5])], params: null },
+  ],
+});

@@ -1,0 +1,97 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gemmF32, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+
+/** Deterministic values in [-1, 1) so failures reproduce. */
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** A strided view: element (i, j) lives at data[off + i*rs + j*cs]. */
+interface View { data: Float32Array; off: number; rs: number; cs: number }
+
+const rowMajor = (rows: number, cols: number, seed: number): View =>
+  ({ data: random(rows * cols, seed), off: 0, rs: cols, cs: 1 });
+const colMajor = (rows: number, cols: number, seed: number): View =>
+  ({ data: random(rows * cols, seed), off: 0, rs: 1, cs: rows });
+
+function check(M: number, N: number, K: number, A: View, B: View, cOff = 0): void {
+  const c = new Float32Array(cOff + M * N + 3).fill(42);
+  gemmF32(M, N, K, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, c, cOff);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0, scale = 0;
+      for (let k = 0; k < K; k++) {
+        const p = A.data[A.off + i * A.rs + k * A.cs] * B.data[B.off + k * B.rs + j * B.cs];
+        sum += p;
+        scale += Math.abs(p);
+      }
+      const got = c[cOff + i * N + j];
+      if (Math.abs(got - sum) > 1e-5 * scale + 1e-30) {
+        assert.fail(`${M}x${N}x${K}: C[${i},${j}] = ${got}, expected ${sum}`);
+      }
+    }
+  }
+  // Nothing outside the output range is touched.
+  for (let i = 0; i < cOff; i++) assert.equal(c[i], 42);
+  for (let i = cOff + M * N; i < c.length; i++) assert.equal(c[i], 42);
+}
+
+test("wasm SIMD is detected on Node 20", () => {
+  assert.equal(wasmSimdAvailable(), true);
+});
+
+test("contiguous shapes, including empty, tiny and ragged tiles", () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [0, 3, 4], [3, 0, 4], [0, 0, 0], [1, 1, 0], [2, 3, 1],
+    [3, 5, 7], [4, 8, 4], [5, 9, 3], [17, 33, 65], [64, 64, 64],
+    [130, 70, 257], [1, 300, 40], [300, 1, 40], [40, 300, 1],
+    [5, 600, 3], [1030, 9, 5], [33, 520, 513],
+  ];
+  let seed = 1;
+  for (const [M, N, K] of shapes) check(M, N, K, rowMajor(M, K, seed++), rowMajor(K, N, seed++));
+});
+
+test("K = 0 zero-fills the output", () => {
+  const c = new Float32Array(6).fill(7);
+  gemmF32(2, 3, 0, new Float32Array(0), 0, 0, 1, new Float32Array(0), 0, 3, 1, c, 0);
+  assert.deepEqual([...c], [0, 0, 0, 0, 0, 0]);
+});
+
+test("transposed operands", () => {
+  for (const [M, N, K] of [[3, 5, 7], [17, 33, 65], [130, 70, 257]]) {
+    check(M, N, K, colMajor(M, K, 1), rowMajor(K, N, 2));
+    check(M, N, K, rowMajor(M, K, 3), colMajor(K, N, 4));
+    check(M, N, K, colMajor(M, K, 5), colMajor(K, N, 6));
+  }
+});
+
+test("stride-0 broadcasts", () => {
+  for (const [M, N, K] of [[3, 5, 7], [37, 45, 29], [64, 64, 64]]) {
+    // Every row of A is the same vector; every column of B is the same vector.
+    check(M, N, K, { data: random(K, 7), off: 0, rs: 0, cs: 1 }, rowMajor(K, N, 8));
+    check(M, N, K, rowMajor(M, K, 9), { data: random(K, 10), off: 0, rs: 1, cs: 0 });
+    // A single scalar broadcast over all of A.
+    check(M, N, K, { data: random(1, 11), off: 0, rs: 0, cs: 0 }, rowMajor(K, N, 12));
+  }
+});
+
+test("offsets, padded row strides and negative strides", () => {
+  for (const [M, N, K] of [[3, 5, 7], [21, 19, 70], [66, 130, 300]]) {
+    // A is a window inside a wider matrix; B is read back to front.
+    const A: View = { data: random((M + 2) * (K + 5), 13), off: 2 * (K + 5) + 3, rs: K + 5, cs: 1 };
+    const bData = random(K * N + 4, 14);
+    const B: View = { data: bData, off: bData.length - 1, rs: -N, cs: -1 };
+    check(M, N, K, A, B, 11);
+  }
+});
+
+test("repeated calls reuse state correctly across sizes", () => {
+  for (const n of [70, 8, 200, 16, 70]) check(n, n, n, rowMajor(n, n, n), rowMajor(n, n, n + 1));
+});
