@@ -65,16 +65,18 @@ export function tensor(data: unknown, opts: CreateOptions = {}): Tensor {
   return finish(new Tensor(shape, dtype, out), opts);
 }
 
-export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
-  checkShape(shape, "full");
-  const dtype = dtypeOpt(opts, typeof value === "boolean" ? "bool" : "float32", "full");
+/** A tensor of `shape` filled with `value`; `op` names the public function in errors. */
+function filled(op: string, shape: readonly number[], value: number | boolean, opts: CreateOptions, fallback?: DType): Tensor {
+  checkShape(shape, op);
+  const dtype = dtypeOpt(opts, fallback ?? (typeof value === "boolean" ? "bool" : "float32"), op);
   return finish(produce([...shape], dtype, (out) => out.fill(Number(value))), opts);
 }
 
-export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(checkShape(shape, "zeros"), 0, opts);
-export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(checkShape(shape, "ones"), 1, opts);
-export const zerosLike = (x: Tensor, opts: CreateOptions = {}): Tensor => full(checkTensor(x, "zerosLike").shape, 0, { dtype: x.dtype, ...opts });
-export const onesLike = (x: Tensor, opts: CreateOptions = {}): Tensor => full(checkTensor(x, "onesLike").shape, 1, { dtype: x.dtype, ...opts });
+export const full = (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => filled("full", shape, value, opts);
+export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => filled("zeros", shape, 0, opts);
+export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => filled("ones", shape, 1, opts);
+export const zerosLike = (x: Tensor, opts: CreateOptions = {}): Tensor => filled("zerosLike", checkTensor(x, "zerosLike").shape, 0, opts, x.dtype);
+export const onesLike = (x: Tensor, opts: CreateOptions = {}): Tensor => filled("onesLike", checkTensor(x, "onesLike").shape, 1, opts, x.dtype);
 
 export function eye(n: number, m?: number | CreateOptions, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = undefined; }
@@ -103,7 +105,8 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = dtypeOpt(opts, "float32", "linspace");
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  if (steps === 1) return finish(produce([1], dtype, (out) => { out[0] = start; }), opts);
+  const step = (end - start) / (steps - 1);
   // fill from both ends, as PyTorch does, so the last value is exactly `end`
   return finish(produce([steps], dtype, (out) => {
     const half = Math.floor(steps / 2);

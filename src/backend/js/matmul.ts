@@ -13,8 +13,25 @@ export type Gemm = (
 
 const KC = 256;
 
-/** C[M,N] = A[M,K] @ B[K,N], C contiguous. B is packed when its rows are not contiguous. */
+/** Dot-product form for tiny outputs (vmap of dot, matrix-vector): no packing, no zero fill. */
+function gemmSmall(M: number, N: number, K: number, a: TypedArray, aOff: number, aRs: number, aCs: number,
+  b: TypedArray, bOff: number, bRs: number, bCs: number, c: TypedArray, cOff: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc = 0;
+      let ai = aOff + i * aRs, bi = bOff + j * bCs;
+      for (let k = 0; k < K; k++, ai += aCs, bi += bRs) acc += a[ai] * b[bi];
+      c[cOff + i * N + j] = acc;
+    }
+  }
+}
+
+/**
+ * C[M,N] = A[M,K] @ B[K,N], C contiguous. B is packed when its rows are not contiguous; four
+ * rows of C are updated per pass so each loaded row of B is used four times.
+ */
 export const gemmJs: Gemm = (M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff) => {
+  if (M * N <= 16) return gemmSmall(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
   c.fill(0, cOff, cOff + M * N);
   if (K === 0 || N === 0) return;
   let bp = b, bpOff = bOff, bpRs = bRs;
@@ -26,7 +43,23 @@ export const gemmJs: Gemm = (M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, c
   }
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = Math.min(K, k0 + KC);
-    for (let i = 0; i < M; i++) {
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      const c0 = cOff + i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+      for (let k = k0; k < k1; k++) {
+        const ak = aOff + k * aCs + i * aRs;
+        const a0 = a[ak], a1 = a[ak + aRs], a2 = a[ak + 2 * aRs], a3 = a[ak + 3 * aRs];
+        const bk = bpOff + k * bpRs;
+        for (let j = 0; j < N; j++) {
+          const bv = bp[bk + j];
+          c[c0 + j] += a0 * bv;
+          c[c1 + j] += a1 * bv;
+          c[c2 + j] += a2 * bv;
+          c[c3 + j] += a3 * bv;
+        }
+      }
+    }
+    for (; i < M; i++) {
       const ci = cOff + i * N;
       for (let k = k0; k < k1; k++) {
         const aik = a[aOff + i * aRs + k * aCs];

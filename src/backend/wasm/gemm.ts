@@ -136,7 +136,8 @@ type Kernel = (
 /** Shared by all calls; grows on demand and is never shrunk. */
 let memory: WebAssembly.Memory | undefined;
 let kernel: Kernel | undefined;
-let heap = new Float32Array(0);
+/** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
+let heapBits = new Int32Array(0);
 let usesRelaxedSimd = false;
 
 /** Whether the kernel uses relaxed-SIMD fused multiply-add (once initialised). */
@@ -157,9 +158,10 @@ function reserve(floats: number): void {
   const mem = memory!;
   const needed = floats * 4 - mem.buffer.byteLength;
   if (needed > 0) mem.grow(Math.ceil(needed / 65536));
-  if (heap.buffer !== mem.buffer) heap = new Float32Array(mem.buffer);
+  if (heapBits.buffer !== mem.buffer) heapBits = new Int32Array(mem.buffer);
 }
 
+const bits = (x: Float32Array): Int32Array => new Int32Array(x.buffer, x.byteOffset, x.length);
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
@@ -194,6 +196,7 @@ export function gemmF32(
   const bPack = aPack + mcMax * kcMax;
   const cBuf = bPack + kcMax * ncMax;
   reserve(cBuf + mbMax * ncMax);
+  const aBits = bits(a), bBits = bits(b), cBits = bits(c);
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
@@ -202,58 +205,49 @@ export function gemmF32(
       const ldc = roundUp(nc, NR);
       for (let p0 = 0; p0 < K; p0 += KC) {
         const kc = Math.min(KC, K - p0);
-        packB(b, bOff + p0 * bRowStride + j0 * bColStride, bRowStride, bColStride, kc, nc, bPack);
+        pack(bBits, bOff + p0 * bRowStride + j0 * bColStride, bColStride, bRowStride, nc, kc, NR, bPack);
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
-          packA(a, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, aPack);
+          pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
           run(aPack * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4, p0 > 0 ? 1 : 0);
         }
       }
       for (let i = 0; i < mb; i++) {
         const src = cBuf + i * ldc;
-        c.set(heap.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
+        cBits.set(heapBits.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
       }
     }
   }
 }
 
 /**
- * Packs an mc x kc block of A (first element at a[off]) into MR-row panels:
- * panel p holds A[p*MR + r, k] at dst + (p*kc + k)*MR + r; missing rows are 0.
+ * Packs an n x kc block of a strided matrix X, X[r, k] = x[off + r*rs + k*ks],
+ * into panels of P rows: X[p*P + r, k] goes to heap[dst + (p*kc + k)*P + r],
+ * with rows past n zero-filled. A is packed with P = MR and B (as B^T) with
+ * P = NR; the full panels of those two widths are unrolled.
  */
-function packA(
-  a: Float32Array, off: number, rs: number, cs: number, mc: number, kc: number, dst: number,
+function pack(
+  x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
 ): void {
-  const h = heap;
+  const h = heapBits;
   let d = dst;
-  for (let i = 0; i < mc; i += MR) {
-    const rows = Math.min(MR, mc - i);
-    const rowStart = off + i * rs;
-    // The MR source rows advance together so the writes are sequential.
-    for (let k = 0, s = rowStart; k < kc; k++, s += cs) {
-      for (let r = 0; r < rows; r++) h[d + r] = a[s + r * rs];
-      for (let r = rows; r < MR; r++) h[d + r] = 0;
-      d += MR;
-    }
-  }
-}
-
-/**
- * Packs a kc x nc block of B (first element at b[off]) into NR-column panels:
- * panel p holds B[k, p*NR + j] at dst + (p*kc + k)*NR + j; missing columns are 0.
- */
-function packB(
-  b: Float32Array, off: number, rs: number, cs: number, kc: number, nc: number, dst: number,
-): void {
-  const h = heap;
-  let d = dst;
-  for (let j = 0; j < nc; j += NR) {
-    const cols = Math.min(NR, nc - j);
-    for (let k = 0; k < kc; k++) {
-      const s = off + k * rs + j * cs;
-      for (let c = 0; c < cols; c++) h[d + c] = b[s + c * cs];
-      for (let c = cols; c < NR; c++) h[d + c] = 0;
-      d += NR;
+  for (let p = 0; p < n; p += P) {
+    const rows = Math.min(P, n - p);
+    let s = off + p * rs;
+    if (rows === 8 && P === 8) {
+      for (let k = 0; k < kc; k++, s += ks, d += 8) {
+        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
+        h[d + 4] = x[s + 4 * rs]; h[d + 5] = x[s + 5 * rs]; h[d + 6] = x[s + 6 * rs]; h[d + 7] = x[s + 7 * rs];
+      }
+    } else if (rows === 4 && P === 4) {
+      for (let k = 0; k < kc; k++, s += ks, d += 4) {
+        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
+      }
+    } else {
+      for (let k = 0; k < kc; k++, s += ks, d += P) {
+        for (let r = 0; r < rows; r++) h[d + r] = x[s + r * rs];
+        for (let r = rows; r < P; r++) h[d + r] = 0;
+      }
     }
   }
 }
