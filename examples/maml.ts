@@ -28,12 +28,12 @@ function sampleTasks(n: number, k: number): [Tensor, Tensor, Tensor, Tensor] {
 export function run({ quiet = false, small = false } = {}): Report {
   const r = new Report("MAML on sine-wave regression", quiet);
   manualSeed(0);
-  const steps = small ? 40 : 400, tasks = 5, k = 10, innerLr = 1e-2;
+  const steps = small ? 100 : 400, tasks = 5, k = 10, innerLr = 1e-2;
   const shapes = [[40, 1], [40], [40, 40], [40], [1, 40], [1]];
   const layers = [new nn.Linear(1, 40), new nn.Linear(40, 40), new nn.Linear(40, 1)];
   const params: Params = layers.flatMap((l) => [l.weight, l.bias!]);
   params.forEach((p, i) => { if (p.shape.join() !== shapes[i].join()) throw new Error("unexpected shape"); });
-  const opt = new optim.Adam(params, { lr: 1e-3 });
+  const opt = new optim.Adam(params, { lr: 1e-2 });
 
   // adapt to one task's support set with one SGD step, then score on its query set
   const innerLoop = (p: Params, xs: Tensor, ys: Tensor, xq: Tensor, yq: Tensor) => {
@@ -55,8 +55,10 @@ export function run({ quiet = false, small = false } = {}): Report {
       process.stdout.write(`  step ${String(step + 1).padStart(4)}/${steps}  meta-loss (mean of last ${recent.length}) ${(recent.reduce((a, b) => a + b) / recent.length).toFixed(3)}\n`);
     }
   }
-  const first = mean(history.slice(0, 20)), last = mean(history.slice(-20));
-  r.check("the meta-loss falls", last < first * (small ? 0.95 : 0.7), `first 20 steps ${first.toFixed(3)} -> last 20 ${last.toFixed(3)}`);
+  const window = Math.floor(steps / 5);
+  const first = mean(history.slice(0, window)), last = mean(history.slice(-window));
+  // the short test run (seeded, so deterministic) only has time to start falling
+  r.check("the meta-loss falls", last < first * (small ? 0.9 : 0.7), `mean of the first ${window} steps ${first.toFixed(3)} -> of the last ${window} ${last.toFixed(3)}`);
   return r;
 }
 

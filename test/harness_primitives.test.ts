@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { registry, type Primitive, type SampleInput } from "../src/core/primitive.js";
 import { bind } from "../src/core/trace.js";
 import { Tensor, jvp, vjp, vmap } from "../src/index.js";
-import { Rng, assertNear, centralDiff, dot, fromArray, randTensor, stackAt, values } from "./helpers/check.js";
+import { Rng, assertNear, centralDiff, columnMajor, dot, fromArray, randTensor, stackAt, values } from "./helpers/check.js";
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float32" || t.dtype === "float64";
 const differentiable = (p: Primitive): boolean => p.jvp !== "nonDifferentiable";
@@ -84,14 +84,18 @@ function checkBatching(prim: Primitive, s: SampleInput<unknown>, rng: Rng): void
       if (seen.has(key)) continue;
       seen.add(key);
       const what = `${prim.name} batch rule, ${fmt(s)}, inDims ${JSON.stringify(inDims)}`;
-      const batchedArgs = s.args.map((a, i) => (pos[i] === null ? a : stackAt(examples[i], pos[i]!)));
-      const got = vmap((...as: Tensor[]) => bind(prim, as, s.params), { inDims })(...batchedArgs) as Tensor;
       const perExample = Array.from({ length: B }, (_, k) => bind(prim, s.args.map((a, i) => (pos[i] === null ? a : examples[i][k])), s.params));
       const expected = stackAt(perExample, 0);
-      assert.ok(got instanceof Tensor, `${what}: not a tensor`);
-      assert.equal(got.dtype, expected.dtype, `${what}: dtype`);
-      assert.deepEqual([...got.shape], [...expected.shape], `${what}: shape`);
-      assertNear(values(got), values(expected), 1e-12, what);
+      // the stacked inputs both contiguous and in a column-major (strided) layout
+      for (const layout of [(t: Tensor) => t, columnMajor]) {
+        const batchedArgs = s.args.map((a, i) => (pos[i] === null ? a : layout(stackAt(examples[i], pos[i]!))));
+        const got = vmap((...as: Tensor[]) => bind(prim, as, s.params), { inDims })(...batchedArgs) as Tensor;
+        const w = `${what}${layout === columnMajor ? " (column-major inputs)" : ""}`;
+        assert.ok(got instanceof Tensor, `${w}: not a tensor`);
+        assert.equal(got.dtype, expected.dtype, `${w}: dtype`);
+        assert.deepEqual([...got.shape], [...expected.shape], `${w}: shape`);
+        assertNear(values(got), values(expected), 1e-12, w);
+      }
     }
   }
 }
@@ -132,6 +136,22 @@ function checkVjp(prim: Primitive, s: SampleInput<unknown>, diff: number[], rng:
   const lhs = dot(v, ju), rhs = jtv.reduce((acc, g, i) => acc + dot(g, u[i]), 0);
   const tol = out.dtype === "float64" ? 1e-10 : 1e-4;
   assertNear([rhs], [lhs], tol, `${prim.name} <v, J u> = <J^T v, u>, ${fmt(s)}`);
+  // each input alone (the others are constants, so the rule is told their cotangents are not needed)
+  if (diff.length > 1) {
+    diff.forEach((_, j) => {
+      const g = (x: Tensor) => f(...primals.map((p, k) => (k === j ? x : p)));
+      const [, tj] = jvp(g, [primals[j]], [u[j]]) as [Tensor, Tensor];
+      const [gj] = (vjp(g, [primals[j]])[1] as (c: unknown) => Tensor[])(v);
+      assertNear([dot(gj, u[j])], [dot(v, tj)], tol, `${prim.name} vjp vs jvp in input ${diff[j]} alone, ${fmt(s)}`);
+    });
+  }
+}
+
+/** The kernel reads strided inputs: a column-major copy of every input gives the same output. */
+function checkStridedImpl(prim: Primitive, s: SampleInput<unknown>): void {
+  const a = bind(prim, s.args, s.params), b = bind(prim, s.args.map(columnMajor), s.params);
+  assert.deepEqual([...b.shape], [...a.shape]);
+  assert.deepEqual(values(b), values(a), `${prim.name}: column-major inputs, ${fmt(s)}`);
 }
 
 /** vmap over the jvp and the vjp of the primitive (the rules' own batching) against a loop. */
@@ -222,8 +242,8 @@ test("coverage: every primitive has every rule (or a named opt-out) and a sample
         assert.ok(a instanceof Tensor && a.data !== null, `${p.name}: sample args must be concrete tensors`);
         assert.ok(a.dtype === "float64" || !isFloat(a), `${p.name}: float sample args must be float64, got ${a.dtype}`);
       }
-      if (differentiable(p)) assert.ok(diffArgsOf(s).length > 0, `${p.name}: a differentiable primitive's sample needs a float arg`);
     }
+    if (differentiable(p)) assert.ok(samples.some((s) => diffArgsOf(s).length > 0), `${p.name}: a differentiable primitive needs a sample with a float arg`);
   }
 });
 
@@ -233,10 +253,13 @@ for (const prim of registry) {
     const samples = prim.samples();
     samples.forEach((s, si) => {
       const diff = diffArgsOf(s);
+      const floatOut = isFloat(bind(prim, s.args, s.params));
       const seed = 1000 + registry.indexOf(prim) * 17 + si;
       test(`batch rule vs loop over examples (sample ${si})`, () => checkBatching(prim, s, new Rng(seed)));
+      test(`impl on strided inputs (sample ${si})`, () => checkStridedImpl(prim, s));
+      if (!diff.length || !floatOut) return; // nothing to differentiate (int/bool inputs or output)
       if (!differentiable(prim)) {
-        if (diff.length) test(`zero derivative (sample ${si})`, () => checkZeroDerivative(prim, s, diff, new Rng(seed + 1)));
+        test(`zero derivative (sample ${si})`, () => checkZeroDerivative(prim, s, diff, new Rng(seed + 1)));
         return;
       }
       test(`jvp vs central finite differences (sample ${si})`, () => checkJvp(prim, s, diff, new Rng(seed + 2)));

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Tensor, tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, randn, rand, randint, manualSeed,
+  Tensor, tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, randn, rand, randint, manualSeed, sum, max,
 } from "../src/index.js";
 
 function close(actual: number, expected: number, tol: number, what = ""): void {
@@ -74,6 +74,37 @@ test("tensor from typed arrays keeps the element type", () => {
   const asF = tensor(new Int32Array([4, -5]), { dtype: "float64" });
   assert.equal(asF.dtype, "float64");
   assert.deepEqual(asF.tolist(), [4, -5]);
+});
+
+test("bool storage holds only 0 and 1", () => {
+  const fromBytes = tensor(new Uint8Array([2, 0, 255]));
+  assert.equal(fromBytes.dtype, "bool");
+  assert.deepEqual(fromBytes.tolist(), [true, false, true]);
+  assert.equal(sum(fromBytes).item(), 2);
+  assert.deepEqual(tensor([NaN, 0, -3], { dtype: "bool" }).tolist(), [true, false, true]); // bool(nan) is True
+  const f = full([3], 2, { dtype: "bool" });
+  assert.deepEqual(f.tolist(), [true, true, true]);
+  assert.equal(sum(f).item(), 3);
+  assert.deepEqual(full([1], NaN, { dtype: "bool" }).tolist(), [true]);
+  assert.deepEqual(Array.from(tensor([5, 0], { dtype: "bool" }).toTypedArray()), [1, 0]);
+  // other typed arrays map to the nearest dtype
+  assert.equal(tensor(new Int16Array([1, -2])).dtype, "int32");
+  assert.deepEqual(tensor(new Int16Array([1, -2])).tolist(), [1, -2]);
+});
+
+test("tensor of a tensor is a detached copy", () => {
+  const x = tensor([[1, 2], [3, 4]]);
+  const y = tensor(x);
+  assert.notEqual(y.data, x.data);
+  assert.deepEqual(y.tolist(), [[1, 2], [3, 4]]);
+  const z = tensor(x.T, { dtype: "int32", requiresGrad: false });
+  assert.deepEqual(z.tolist(), [[1, 3], [2, 4]]);
+  assert.equal(z.dtype, "int32");
+  const g = tensor(x, { requiresGrad: true });
+  assert.equal(g.requiresGrad, true);
+  assert.equal(x.requiresGrad, false); // the source is left alone
+  assert.equal(tensor(g).requiresGrad, false);
+  assert.equal(tensor(g).isLeaf, true);
 });
 
 test("tensor copies its input data", () => {
@@ -163,13 +194,17 @@ test("arange: integer arguments give int32", () => {
   assert.deepEqual(arange(2, 7).tolist(), [2, 3, 4, 5, 6]);
   assert.deepEqual(arange(1, 10, 3).tolist(), [1, 4, 7]);
   assert.deepEqual(arange(0).tolist(), []);
-  assert.deepEqual(arange(5, 2).tolist(), []);
+  assert.deepEqual(arange(3, 3).tolist(), []);
+  // as PyTorch, a step that points away from end is an error (NumPy would return an empty array)
+  assert.throws(() => arange(5, 2), /arange: the sign of step 1 does not lead from start 5 to end 2/);
+  assert.throws(() => arange(-3), /arange: the sign of step 1 does not lead from start 0 to end -3/);
 });
 
 test("arange: negative steps", () => {
   assert.deepEqual(arange(5, 0, -1).tolist(), [5, 4, 3, 2, 1]);
   assert.deepEqual(arange(10, -1, -3).tolist(), [10, 7, 4, 1]);
-  assert.deepEqual(arange(0, 5, -1).tolist(), []);
+  assert.throws(() => arange(0, 5, -1), /arange: the sign of step -1 does not lead from start 0 to end 5/);
+  assert.deepEqual(arange(-1, -4, -1).tolist(), [-1, -2, -3]);
   const f = arange(1, 0, -0.25);
   assert.equal(f.dtype, "float32");
   assert.deepEqual(f.tolist(), [1, 0.75, 0.5, 0.25]);
@@ -225,6 +260,14 @@ test("rand: in [0, 1), mean 1/2, variance 1/12", () => {
   for (const b of bins) close(b / v.length, 0.1, 0.01, "rand histogram bin");
   assert.equal(rand([2, 3], { dtype: "float64" }).dtype, "float64");
   assert.deepEqual(rand([2, 3]).shape, [2, 3]);
+});
+
+// Known bug outside this test's files (src/primitives/random.ts): uniformP rounds a 32-bit uniform
+// to float32, so draws within 2^-25 of 1 become exactly 1.0. Marked todo until the primitive is fixed.
+test("rand in float32 never returns 1.0", { todo: "primitives/random.ts: float32 uniform rounds up to 1.0" }, () => {
+  manualSeed(0);
+  const x = rand([1_100_000]);
+  assert.ok((max(x).item() as number) < 1, `max of rand is ${max(x).item()}`);
 });
 
 test("randn: mean 0, variance 1, normal tails", () => {

@@ -135,6 +135,32 @@ test("where, clamp, matmul and cat promote their operands", () => {
   assert.deepEqual(cat([i32([1]), f32([2.5])]).tolist(), [1, 2.5]);
 });
 
+test("to() and the dtype shorthands cast as PyTorch", () => {
+  const x = tensor([1.7, -1.7, 0, 2.5], { dtype: "float64" });
+  assert.deepEqual(x.to("int32").tolist(), [1, -1, 0, 2]); // truncation toward zero
+  assert.deepEqual(x.int().tolist(), [1, -1, 0, 2]);
+  assert.deepEqual(x.to("bool").tolist(), [true, true, false, true]);
+  assert.deepEqual(tensor([NaN, -0]).bool().tolist(), [true, false]); // NaN is nonzero
+  assert.deepEqual(x.float().tolist(), [1.7, -1.7, 0, 2.5].map(Math.fround));
+  assert.equal(x.float().dtype, "float32");
+  assert.equal(tensor([1]).double().dtype, "float64");
+  assert.deepEqual(tensor([true, false]).to("float32").tolist(), [1, 0]);
+  assert.deepEqual(tensor([3, -4], { dtype: "int32" }).to("float64").tolist(), [3, -4]);
+  const same = tensor([1, 2]);
+  assert.equal(same.to("float32"), same); // a no-op returns the tensor itself
+  // non-contiguous input
+  assert.deepEqual(tensor([[1.5, 2.5], [3.5, 4.5]]).T.int().tolist(), [[1, 3], [2, 4]]);
+});
+
+test("numbers that int32 cannot hold are an error, not a wrap", () => {
+  const i = tensor([1, 2], { dtype: "int32" });
+  assert.throws(() => add(i, 2 ** 31), { message: "add: value 2147483648 cannot be converted to int32 without overflow" });
+  assert.throws(() => lt(i, 1e10), { message: "lt: value 10000000000 cannot be converted to int32 without overflow" });
+  assert.deepEqual(add(i, 2 ** 31 - 3).tolist(), [2 ** 31 - 2, 2 ** 31 - 1]);
+  assert.deepEqual(lt(i, 1e10 + 0.5).tolist(), [true, true]); // a fractional number promotes to float
+  assert.deepEqual(add(tensor([1]), 2 ** 40).tolist(), [Math.fround(1 + 2 ** 40)]); // float tensors take any number
+});
+
 test("bool arithmetic stays boolean as in PyTorch", () => {
   // True + True is True (logical or), True * False is False
   const s = add(b([true, true, false]), b([true, false, false]));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gemmF32, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+import { gemmF32, gemmF32Batched, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
 
 /** Deterministic values in [-1, 1) so failures reproduce. */
 function random(n: number, seed: number): Float32Array {
@@ -94,4 +94,27 @@ test("offsets, padded row strides and negative strides", () => {
 
 test("repeated calls reuse state correctly across sizes", () => {
   for (const n of [70, 8, 200, 16, 70]) check(n, n, n, rowMajor(n, n, n), rowMajor(n, n, n + 1));
+});
+
+test("batched, with a broadcast operand", () => {
+  const [batch, M, N, K] = [3, 9, 20, 33];
+  const a = random(batch * M * K, 15), w = random(K * N, 16);
+  const c = new Float32Array(batch * M * N);
+  gemmF32Batched(batch, M, N, K, a, 0, M * K, K, 1, w, 0, 0, N, 1, c, 0);
+  for (let t = 0; t < batch; t++) {
+    const expected = new Float32Array(M * N);
+    gemmF32(M, N, K, a, t * M * K, K, 1, w, 0, N, 1, expected, 0);
+    assert.deepEqual(c.subarray(t * M * N, (t + 1) * M * N), expected);
+  }
+});
+
+test("NaN and infinity propagate", () => {
+  const n = 20;
+  const a = random(n * n, 17), b = random(n * n, 18);
+  a[3 * n + 5] = NaN;
+  b[7 * n + 2] = Infinity;
+  const c = new Float32Array(n * n);
+  gemmF32(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0);
+  for (let j = 0; j < n; j++) assert.ok(Number.isNaN(c[3 * n + j]));
+  for (let i = 0; i < n; i++) if (i !== 3) assert.ok(!Number.isFinite(c[i * n + 2]));
 });

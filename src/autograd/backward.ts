@@ -60,7 +60,8 @@ export function backwardPass(roots: Node[], cotangents: Tensor[], wanted: Set<No
     grads.delete(node);
     if (!node.prim) continue;
     if (node.primals === null) throw new Error(opts.freedMessage);
-    const gs = (node.prim.vjp as Exclude<typeof node.prim.vjp, string>)(g, node.primals, node.params, node.out);
+    const needed = node.parents.map((p) => p !== null);
+    const gs = (node.prim.vjp as Exclude<typeof node.prim.vjp, string>)(g, node.primals, node.params, node.out, needed);
     for (let i = 0; i < node.parents.length; i++) {
       const p = node.parents[i], gi = gs[i];
       if (p && gi) accumulate(p, gi);

@@ -69,6 +69,9 @@ function seed(outputs: Tensor[], grads: (Tensor | null | undefined)[], op: strin
   outputs.forEach((y, i) => {
     const what = outputs.length === 1 ? "the output" : `output ${i}`;
     const node = nodeOf(y);
+    if (!node && y instanceof Tracer) {
+      throw new Error(`${op}: ${what} is a transformed value (a tracer of vmap/grad/jvp), which the tape does not record; inside transforms use the grad/vjp transforms, or record the graph outside and call autograd.grad on it inside (as vmap over autograd.grad does)`);
+    }
     if (!node) {
       throw new Error(`${op}: ${what} does not require grad and has no gradFn; it was not computed from a tensor with requiresGrad (or was computed under noGrad / detached)`);
     }
@@ -91,14 +94,16 @@ function seed(outputs: Tensor[], grads: (Tensor | null | undefined)[], op: strin
   return [roots, cts];
 }
 
-/** The leaf accumulator nodes reachable from the roots. */
+const retained = new WeakSet<Tensor>();
+
+/** The leaf accumulator nodes reachable from the roots, and the nodes of non-leaves that called retainGrad(). */
 function reachableLeaves(roots: Node[]): Node[] {
   const seen = new Set<Node>(roots);
   const stack = [...roots];
   const leaves: Node[] = [];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n.leaf) leaves.push(n);
+    if (n.leaf || (n.prim && retained.has(n.out) && n.out.gradFn === n)) leaves.push(n);
     for (const p of n.parents) if (p && !seen.has(p)) { seen.add(p); stack.push(p); }
   }
   return leaves;
@@ -128,20 +133,22 @@ export function backward(tensors: Tensors, gradTensors?: MaybeTensors, opts: Bac
       leafNodes = ins.map((t, i) => {
         checkTensorArg(t, op, `inputs[${i}]`);
         if (!t.requiresGrad) throw new Error(`${op}: inputs[${i}] does not require grad`);
-        if (t.gradFn) throw new Error(`${op}: inputs[${i}] is not a leaf tensor; backward accumulates into the .grad of leaves only (use autograd.grad for intermediate values)`);
-        return (t.gradAccumulator ??= Node.leafOf(t));
+        return t.gradFn ?? (t.gradAccumulator ??= Node.leafOf(t));
       });
     } else {
       leafNodes = reachableLeaves(roots);
     }
     const result = backwardPass(roots, cts, new Set(leafNodes), { retainGraph, freedMessage: freedMessage(op) });
+    const updates: [Tensor, Tensor][] = [];
     for (const n of leafNodes) {
       const g = result.get(n);
-      const leaf = n.leaf!;
       if (!g) continue;
       if (g instanceof Tracer) {
         throw new Error(`${op}: the gradient of a leaf is a transformed value (backward() was called inside vmap/grad with a transformed gradient); use autograd.grad inside transforms, which returns the gradients instead of storing them in .grad`);
       }
+      updates.push([n.leaf ?? n.out, g]);
+    }
+    for (const [leaf, g] of updates) {
       if (leaf.grad === null) leaf.grad = createGraph ? g : ownedCopy(g);
       else leaf.grad = lax.add(leaf.grad, lax.cast(g, leaf.grad.dtype));
     }
@@ -209,6 +216,10 @@ declare module "../core/tensor.js" {
      * (torch.Tensor.backward). A non-scalar needs `gradient` of its shape.
      */
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+    /** Make backward() fill this non-leaf tensor's .grad too (torch.Tensor.retain_grad). */
+    retainGrad(): void;
+    /** Whether backward() fills .grad of this tensor (leaves requiring grad, and retainGrad() non-leaves). */
+    readonly retainsGrad: boolean;
   }
 }
 
@@ -217,4 +228,16 @@ Object.defineProperty(Tensor.prototype, "backward", {
     backward(this, gradient ?? null, opts ?? {});
   },
   writable: true, configurable: true,
+});
+
+Object.defineProperty(Tensor.prototype, "retainGrad", {
+  value: function (this: Tensor) {
+    if (!this.requiresGrad) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
+    if (this.gradFn) retained.add(this);
+  },
+  writable: true, configurable: true,
+});
+Object.defineProperty(Tensor.prototype, "retainsGrad", {
+  get(this: Tensor) { return this.gradFn ? retained.has(this) : this.requiresGrad; },
+  configurable: true,
 });

@@ -29,8 +29,12 @@ export interface Primitive<P = any> {
   impl(args: Tensor[], params: P): Tensor;
   /** Tangent of the output from input tangents (null: a symbolic zero). */
   jvp: ((primals: Tensor[], tangents: (Tensor | null)[], params: P, out: Tensor) => Tensor | null) | "nonDifferentiable";
-  /** Cotangent of each input from the output cotangent (null: zero / not differentiable). */
-  vjp: ((g: Tensor, primals: Tensor[], params: P, out: Tensor) => (Tensor | null)[]) | "nonDifferentiable";
+  /**
+   * Cotangent of each input from the output cotangent (null: zero / not differentiable).
+   * `needed[i]` is false when input i's cotangent would be discarded (it is not differentiated):
+   * the rule may return null there and skip the work (PyTorch's needs_input_grad).
+   */
+  vjp: ((g: Tensor, primals: Tensor[], params: P, out: Tensor, needed: readonly boolean[]) => (Tensor | null)[]) | "nonDifferentiable";
   /** Apply to batched values whose batch dims are `dims` (null: that input is not batched). */
   batch(args: Tensor[], dims: (number | null)[], params: P, ctx: BatchContext): BatchResult;
   /** Sample inputs (float64) for the generic rule-checking harness. */

@@ -52,7 +52,10 @@ export function normDim(dim: number, ndim: number, op: string): number {
 /** Normalise a dim or list of dims (undefined: all dims) into sorted unique dims. */
 export function normDims(dim: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof dim === "number" ? [dim] : dim;
+  if (typeof dim !== "number" && !Array.isArray(dim)) {
+    throw new Error(`${op}: dim must be a number or an array of numbers, got ${JSON.stringify(dim)}`);
+  }
+  const list: readonly number[] = typeof dim === "number" ? [dim] : dim;
   const out = list.map((d) => normDim(d, ndim, op)).filter((d) => d < ndim || ndim > 0);
   const uniq = [...new Set(out)].sort((x, y) => x - y);
   if (uniq.length !== out.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);

@@ -23,7 +23,14 @@ export function resultType(a: TensorLike, b: TensorLike): DType {
 
 export function asTensor(x: TensorLike, dtype: DType, op: string): Tensor {
   if (x instanceof Tensor) return lax.cast(x, dtype);
-  if (typeof x === "number" || typeof x === "boolean") return scalar(Number(x), dtype);
+  if (typeof x === "number" || typeof x === "boolean") {
+    const v = Number(x);
+    // as PyTorch: a number that the (integer) result dtype cannot hold is an error, not a silent wrap
+    if (dtype === "int32" && (v < -2147483648 || v > 2147483647)) {
+      throw new Error(`${op}: value ${x} cannot be converted to int32 without overflow`);
+    }
+    return scalar(v, dtype);
+  }
   throw new Error(`${op}: expected a Tensor or a number, got ${x === null ? "null" : typeof x}`);
 }
 

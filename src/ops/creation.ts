@@ -5,6 +5,7 @@ import { Tensor } from "../core/tensor.js";
 import { eyeTensor, produce, scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
 import { manualSeed } from "../primitives/random.js";
+import { stopGradient } from "./autograd_ops.js";
 import { checkTensor } from "./convert.js";
 
 export interface CreateOptions {
@@ -50,26 +51,36 @@ export function tensor(data: unknown, opts: CreateOptions = {}): Tensor {
     const native = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array;
     const from = native ? dtypeOfArray(data as TypedArray) : Number.isInteger((data as unknown as number[])[0] ?? 0) ? "int32" : "float32";
     const dtype = dtypeOpt(opts, from, "tensor");
-    const out = allocArray(dtype, (data as unknown as ArrayLike<number>).length);
-    for (let i = 0; i < out.length; i++) out[i] = Number((data as unknown as ArrayLike<number>)[i]);
-    return finish(new Tensor([out.length], dtype, out), opts);
+    return finish(new Tensor([(data as unknown as ArrayLike<number>).length], dtype, store(dtype, data as unknown as ArrayLike<number>)), opts);
   }
-  if (data instanceof Tensor) return finish(lax.cast(data, dtypeOpt(opts, data.dtype, "tensor")), opts);
+  if (data instanceof Tensor) {
+    // a new leaf with its own storage, as torch.tensor(t) (t.clone().detach())
+    const x = lax.cast(stopGradient(data), dtypeOpt(opts, data.dtype, "tensor"));
+    const none = x.shape.map(() => 0);
+    return finish(lax.pad(x, none, none, 0), opts);
+  }
   const shape = nestedShape(data);
   const flat = (shape.length ? (data as unknown[]).flat(Infinity) : [data]) as (number | boolean)[];
   const isBool = flat.length > 0 && flat.every((v) => typeof v === "boolean");
   const dtype = dtypeOpt(opts, isBool ? "bool" : "float32", "tensor");
-  const out = allocArray(dtype, flat.length);
-  if (dtype === "bool") for (let i = 0; i < flat.length; i++) out[i] = flat[i] ? 1 : 0;
-  else for (let i = 0; i < flat.length; i++) out[i] = Number(flat[i]);
-  return finish(new Tensor(shape, dtype, out), opts);
+  return finish(new Tensor(shape, dtype, store(dtype, flat)), opts);
+}
+
+/** The values converted to `dtype` storage: bools are 0/1 (any nonzero, NaN too, is true), other types by assignment. */
+function store(dtype: DType, values: ArrayLike<number | boolean | bigint>): TypedArray {
+  const out = allocArray(dtype, values.length);
+  if (dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = Number(values[i]) !== 0 ? 1 : 0;
+  else for (let i = 0; i < out.length; i++) out[i] = Number(values[i]);
+  return out;
 }
 
 /** A tensor of `shape` filled with `value`; `op` names the public function in errors. */
 function filled(op: string, shape: readonly number[], value: number | boolean, opts: CreateOptions, fallback?: DType): Tensor {
   checkShape(shape, op);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new Error(`${op}: fill value must be a number or boolean, got ${typeof value}`);
   const dtype = dtypeOpt(opts, fallback ?? (typeof value === "boolean" ? "bool" : "float32"), op);
-  return finish(produce([...shape], dtype, (out) => out.fill(Number(value))), opts);
+  const v = dtype === "bool" ? (Number(value) !== 0 ? 1 : 0) : Number(value);
+  return finish(produce([...shape], dtype, (out) => out.fill(v)), opts);
 }
 
 export const full = (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => filled("full", shape, value, opts);
@@ -96,7 +107,10 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
     throw new Error(`arange: start, end and step must be finite numbers with step != 0, got ${start}, ${end}, ${step}`);
   }
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if (end !== start && (end - start > 0) !== (step > 0)) {
+    throw new Error(`arange: the sign of step ${step} does not lead from start ${start} to end ${end} (PyTorch's "upper bound and larger bound inconsistent with step sign")`);
+  }
+  const n = Math.ceil((end - start) / step);
   const integral = args.every(Number.isInteger);
   const dtype = dtypeOpt(opts, integral ? "int32" : "float32", "arange");
   return finish(produce([n], dtype, (out) => { for (let i = 0; i < n; i++) out[i] = start + i * step; }), opts);

@@ -1,5 +1,6 @@
 /** Elementwise ops: arithmetic, math functions, comparisons, where, clamp. */
 
+import { checkDType, isFloat } from "../core/dtype.js";
 import { broadcastShapes, shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { constLike } from "../primitives/elementwise.js";
@@ -10,7 +11,10 @@ const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, float = false) 
   (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op, float));
 
 export const add = binary("add", lax.add);
-export const sub = binary("sub", lax.sub);
+export const sub = binary("sub", (a, b) => {
+  if (a.dtype === "bool") throw new Error("sub: subtraction of bool tensors is not supported (as in PyTorch); to invert a mask use where(mask, false, true) or cast to int32 first");
+  return lax.sub(a, b);
+});
 export const mul = binary("mul", lax.mul);
 /** True division: integers give float32, as in PyTorch. */
 export const div = binary("div", lax.div, true);
@@ -18,6 +22,9 @@ export const maximum = binary("maximum", lax.maximum);
 export const minimum = binary("minimum", lax.minimum);
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && b < 0 && Number.isInteger(b) && typeof a === "object" && !isFloat(resultType(a, b))) {
+    throw new Error(`pow: integers to negative integer powers are not allowed (exponent ${b}, base dtype ${a.dtype}); cast the base to a float dtype first`);
+  }
   // a tensor to the power 2 is common enough to be a multiply
   if (typeof b === "number" && b === 2 && typeof a === "object") return mul(a, a);
   return binary("pow", lax.pow)(a, b);
@@ -45,7 +52,10 @@ export const rsqrt = (x: Tensor): Tensor => div(1, sqrt(x));
 export const tan = (x: Tensor): Tensor => div(sin(x), cos(x));
 
 const keepUnary = (op: string, f: (x: Tensor) => Tensor) => (x: Tensor): Tensor => f(checkTensor(x, op));
-export const neg = keepUnary("neg", lax.neg);
+export const neg = keepUnary("neg", (x) => {
+  if (x.dtype === "bool") throw new Error("neg: negation of a bool tensor is not supported (as in PyTorch); cast to int32 or float32 first");
+  return lax.neg(x);
+});
 export const abs = keepUnary("abs", lax.abs);
 export const sign = keepUnary("sign", lax.sign);
 export const relu = keepUnary("relu", lax.relu);
@@ -85,7 +95,7 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
 
 /** Cast to another dtype (a no-op when it already has it). */
 export function to(x: Tensor, dtype: Tensor["dtype"]): Tensor {
-  return lax.cast(checkTensor(x, "to"), dtype);
+  return lax.cast(checkTensor(x, "to"), checkDType(dtype, "to"));
 }
 
 export function isFiniteTensor(x: Tensor): Tensor {

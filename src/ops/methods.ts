@@ -3,6 +3,7 @@
  * attached to the prototype once (declaration merging gives them their types).
  */
 import type { DType } from "../core/dtype.js";
+import { normDim } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { stopGradient } from "./autograd_ops.js";
 import { allclose, isclose, type CloseOptions } from "./compare.js";
@@ -74,7 +75,7 @@ const methods: Record<string, Fn> = {
   to: E.to, float: (x) => E.to(x, "float32"), double: (x) => E.to(x, "float64"), int: (x) => E.to(x, "int32"), bool: (x) => E.to(x, "bool"),
   detach,
   clone, contiguous: (x) => (x.data && x.isContiguous() ? x : clone(x)),
-  size: (x, dim?: number) => (dim === undefined ? [...x.shape] : x.shape[dim < 0 ? dim + x.ndim : dim]),
+  size: (x, dim?: number) => (dim === undefined ? [...x.shape] : x.shape[normDim(dim, x.ndim, "size")]),
   dim: (x) => x.ndim,
   isclose, allclose,
 };
@@ -93,7 +94,8 @@ export function detach(x: Tensor): Tensor {
   return stopGradient(x);
 }
 
-/** A copy with its own contiguous storage (gradients flow through it). */
+/** A copy with its own contiguous storage (gradients flow through it); a zero-width pad copies exactly (-0 stays -0). */
 export function clone(x: Tensor): Tensor {
-  return lax.add(x, lax.zerosLike(x));
+  const none = x.shape.map(() => 0);
+  return lax.pad(x, none, none, 0);
 }

@@ -90,6 +90,7 @@ export function std(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?:
 /** Vector p-norm over dim (all elements by default). */
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
   checkTensor(x, "norm");
+  if (p !== "fro" && typeof p !== "number") throw new Error(`norm: p must be a number or "fro", got ${JSON.stringify(p)}`);
   const f = toFloat(x);
   const axes = normDims(dim, f.ndim, "norm");
   const q = p === "fro" ? 2 : p;

@@ -35,8 +35,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor(x, "transpose");
-  if (x.ndim === 0) return x;
   const a = normDim(dim0, x.ndim, "transpose"), b = normDim(dim1, x.ndim, "transpose");
+  if (x.ndim === 0) return x;
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
   perm[b] = a;
@@ -59,6 +59,8 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   const src = (typeof source === "number" ? [source] : [...source]).map((d) => normDim(d, x.ndim, "movedim"));
   const dst = (typeof destination === "number" ? [destination] : [...destination]).map((d) => normDim(d, x.ndim, "movedim"));
   if (src.length !== dst.length) throw new Error(`movedim: source and destination must have the same length, got ${src.length} and ${dst.length}`);
+  if (new Set(src).size !== src.length) throw new Error(`movedim: source ${JSON.stringify(source)} repeats a dimension`);
+  if (new Set(dst).size !== dst.length) throw new Error(`movedim: destination ${JSON.stringify(destination)} repeats a dimension`);
   const perm = new Array<number>(x.ndim).fill(-1);
   src.forEach((s, i) => { perm[dst[i]] = s; });
   const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));

@@ -12,7 +12,7 @@ import { bind } from "../core/trace.js";
 import { alignBatched } from "./batching.js";
 import { produce, scalar, strided, view } from "./kernel.js";
 import * as lax from "./lax.js";
-import { sample } from "./samples.js";
+import { sample, sampleIndex } from "./samples.js";
 
 /** A concrete constant broadcast to x's (logical) shape and dtype: a stride-0 view. */
 export function constLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
@@ -57,7 +57,8 @@ export const reluP = unary("relu", (t, x) => lax.mul(t, lax.cast(lax.gt(x, const
 
 type BinaryRules = {
   jvp: ((a: Tensor, b: Tensor, ta: Tensor | null, tb: Tensor | null, y: Tensor) => Tensor | null) | "nonDifferentiable";
-  vjp: ((g: Tensor, a: Tensor, b: Tensor, y: Tensor) => (Tensor | null)[]) | "nonDifferentiable";
+  /** `needA`/`needB`: whether that input's cotangent is wanted (skip the work when not). */
+  vjp: ((g: Tensor, a: Tensor, b: Tensor, y: Tensor, needA: boolean, needB: boolean) => (Tensor | null)[]) | "nonDifferentiable";
 };
 
 function binary(op: BinaryOp, rules: BinaryRules, domain: [number, number] = [-2, 2]): Primitive<null> {
@@ -67,7 +68,7 @@ function binary(op: BinaryOp, rules: BinaryRules, domain: [number, number] = [-2
     name: op,
     impl: ([a, b]) => produce(a.shape, compare ? "bool" : a.dtype, (out) => backend().binary(op, strided(a), strided(b), out)),
     jvp: jvp === "nonDifferentiable" ? jvp : ([a, b], [ta, tb], _p, y) => jvp(a, b, ta, tb, y),
-    vjp: vjp === "nonDifferentiable" ? vjp : (g, [a, b], _p, y) => vjp(g, a, b, y),
+    vjp: vjp === "nonDifferentiable" ? vjp : (g, [a, b], _p, y, needed) => vjp(g, a, b, y, needed[0] ?? true, needed[1] ?? true),
     batch: (args, dims, _p, ctx) => {
       const [[a, b], d] = alignBatched(args, dims, ctx.axisSize);
       return [bind(prim, [a, b], null), d];
@@ -95,33 +96,29 @@ export const subP = binary("sub", {
 });
 export const mulP = binary("mul", {
   jvp: (a, b, ta, tb) => addT(ta && lax.mul(ta, b), tb && lax.mul(a, tb)),
-  vjp: (g, a, b) => [lax.mul(g, b), lax.mul(g, a)],
+  vjp: (g, a, b, _y, needA, needB) => [needA ? lax.mul(g, b) : null, needB ? lax.mul(g, a) : null],
 });
 export const divP = binary("div", {
   jvp: (_a, b, ta, tb, y) => addT(ta && lax.div(ta, b), tb && lax.neg(lax.div(lax.mul(tb, y), b))),
-  vjp: (g, _a, b, y) => {
+  vjp: (g, _a, b, y, needA, needB) => {
     const ga = lax.div(g, b);
-    return [ga, lax.neg(lax.mul(ga, y))];
+    return [needA ? ga : null, needB ? lax.neg(lax.mul(ga, y)) : null];
   },
 }, [0.5, 2]);
 
-/** d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a, taken as 0 where a = 0 (PyTorch's convention). */
-function powPartials(a: Tensor, b: Tensor, y: Tensor): [Tensor, Tensor] {
-  const da = lax.mul(b, lax.pow(a, lax.sub(b, constLike(b, 1))));
+/** d(a^b)/da = b a^(b-1). */
+function powDa(a: Tensor, b: Tensor): Tensor {
+  return lax.mul(b, lax.pow(a, lax.sub(b, constLike(b, 1))));
+}
+/** d(a^b)/db = a^b log a, taken as 0 where a = 0 (PyTorch's convention). */
+function powDb(a: Tensor, y: Tensor): Tensor {
   const zero = constLike(a, 0);
   const isZero = lax.eq(a, zero);
-  const db = lax.where(isZero, zero, lax.mul(y, lax.log(lax.where(isZero, constLike(a, 1), a))));
-  return [da, db];
+  return lax.where(isZero, zero, lax.mul(y, lax.log(lax.where(isZero, constLike(a, 1), a))));
 }
 export const powP = binary("pow", {
-  jvp: (a, b, ta, tb, y) => {
-    const [da, db] = powPartials(a, b, y);
-    return addT(ta && lax.mul(ta, da), tb && lax.mul(tb, db));
-  },
-  vjp: (g, a, b, y) => {
-    const [da, db] = powPartials(a, b, y);
-    return [lax.mul(g, da), lax.mul(g, db)];
-  },
+  jvp: (a, b, ta, tb, y) => addT(ta && lax.mul(ta, powDa(a, b)), tb && lax.mul(tb, powDb(a, y))),
+  vjp: (g, a, b, y, needA, needB) => [needA ? lax.mul(g, powDa(a, b)) : null, needB ? lax.mul(g, powDb(a, y)) : null],
 }, [0.5, 2]);
 
 /** Share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 1/2 on ties. */
@@ -136,9 +133,9 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
       const s = share(a, b);
       return addT(ta && lax.mul(ta, s), tb && lax.mul(tb, lax.sub(constLike(s, 1), s)));
     },
-    vjp: (g, a, b) => {
+    vjp: (g, a, b, _y, needA, needB) => {
       const s = share(a, b);
-      return [lax.mul(g, s), lax.mul(g, lax.sub(constLike(s, 1), s))];
+      return [needA ? lax.mul(g, s) : null, needB ? lax.mul(g, lax.sub(constLike(s, 1), s)) : null];
     },
   });
 }
@@ -163,15 +160,18 @@ export const whereP: Primitive<null> = definePrimitive<null>({
     const zero = constLike(a, 0);
     return lax.where(c, ta ?? zero, tb ?? zero);
   },
-  vjp: (g, [c]) => {
+  vjp: (g, [c], _p, _y, needed) => {
     const zero = constLike(g, 0);
-    return [null, lax.where(c, g, zero), lax.where(c, zero, g)];
+    return [null, needed[1] ? lax.where(c, g, zero) : null, needed[2] ? lax.where(c, zero, g) : null];
   },
   batch: (args, dims, _p, ctx) => {
     const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
     return [bind(whereP, aligned, null), d];
   },
-  samples: () => [{ args: [lax.gt(sample([2, 3]), sample([2, 3])), sample([2, 3]), sample([2, 3])], params: null }],
+  samples: () => [
+    { args: [lax.gt(sample([2, 3]), sample([2, 3])), sample([2, 3]), sample([2, 3])], params: null },
+    { args: [lax.gt(sample([]), sample([])), sample([]), sample([])], params: null },
+  ],
 });
 
 export const castP: Primitive<{ dtype: DType }> = definePrimitive<{ dtype: DType }>({
@@ -180,7 +180,12 @@ export const castP: Primitive<{ dtype: DType }> = definePrimitive<{ dtype: DType
   jvp: (_x, [t], { dtype }) => (t && isFloat(dtype) ? lax.cast(t, dtype) : null),
   vjp: (g, [x]) => [isFloat(x.dtype) ? lax.cast(g, x.dtype) : null],
   batch: ([x], [d], params) => [bind(castP, [x], params), d],
-  samples: () => [{ args: [sample([2, 3])], params: { dtype: "float32" } }],
+  samples: () => [
+    { args: [sample([2, 3])], params: { dtype: "float32" } },
+    { args: [sample([2, 3], -5, 5)], params: { dtype: "int32" } },
+    { args: [sampleIndex([2, 3], 5)], params: { dtype: "float64" } },
+    { args: [sampleIndex([4], 2)], params: { dtype: "bool" } },
+  ],
 });
 
 /** Identity whose derivative is zero: detach() and the constant shifts of stable composites. */

@@ -39,12 +39,13 @@ export const matmulP: Primitive<null> = definePrimitive<null>({
     const x = ta && lax.matmul(ta, b), y = tb && lax.matmul(a, tb);
     return x && y ? lax.add(x, y) : x ?? y;
   },
-  vjp: (g, [a, b]) => [lax.matmul(g, mT(b)), lax.matmul(mT(a), g)],
+  vjp: (g, [a, b], _p, _y, needed) => [needed[0] ? lax.matmul(g, mT(b)) : null, needed[1] ? lax.matmul(mT(a), g) : null],
   batch: ([a, b], [da, db]) => {
     if (db === null) return foldIntoRows(a, da!, b);
     if (da === null) {
-      // (a @ b)^T = b^T @ a^T: b's batch folds into the rows of b^T
-      const [outT, d] = foldIntoRows(mT(b), db, mT(a));
+      // (a @ b)^T = b^T @ a^T: b's batch folds into the rows of b^T. The batch dim goes in
+      // front first: mT swaps the last two physical dims, which may include the batch dim.
+      const [outT, d] = foldIntoRows(mT(moveDim(b, db, 0)), 0, mT(a));
       return [mT(outT), d];
     }
     return [bind(matmulP, [moveDim(a, da, 0), moveDim(b, db, 0)], null), 0];
@@ -52,5 +53,6 @@ export const matmulP: Primitive<null> = definePrimitive<null>({
   samples: () => [
     { args: [sample([3, 4]), sample([4, 2])], params: null },
     { args: [sample([2, 3, 4]), sample([2, 4, 5])], params: null },
+    { args: [sample([1, 4]), sample([4, 1])], params: null },
   ],
 });

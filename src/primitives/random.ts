@@ -18,6 +18,16 @@ export function manualSeed(s: number): void {
   counter = 0;
 }
 
+/** The generator's position (as torch.get_rng_state): restoring it repeats the next draws. */
+export function getRngState(): { seed: number; counter: number } {
+  return { seed, counter };
+}
+
+export function setRngState(state: { seed: number; counter: number }): void {
+  seed = state.seed;
+  counter = state.counter;
+}
+
 /** 32 random bits for position i of the stream (a few rounds of an integer hash). */
 function bits(i: number): number {
   let h = (i ^ seed) >>> 0;

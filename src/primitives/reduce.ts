@@ -52,6 +52,7 @@ const reduceSamples = (): { args: Tensor[]; params: ReduceParams }[] => [
   { args: [sample([3, 4])], params: { axes: [1], keepdim: false } },
   { args: [sample([2, 3, 4])], params: { axes: [0, 2], keepdim: true } },
   { args: [sample([2, 3])], params: { axes: [0, 1], keepdim: false } },
+  { args: [sample([])], params: { axes: [], keepdim: false } },
 ];
 
 export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
@@ -119,7 +120,12 @@ function argReduce(op: "argmax" | "argmin"): Primitive<ArgParams> {
       const out = bind(prim, [flat], { axis: 1, keepdim: false });
       return [keepdim ? lax.reshape(out, [front.shape[0], ...x.shape.slice(1).map(() => 1)]) : out, 0];
     },
-    samples: () => [{ args: [sample([3, 4])], params: { axis: 1, keepdim: false } }, { args: [sample([3, 4])], params: { axis: null, keepdim: false } }],
+    samples: () => [
+      { args: [sample([3, 4])], params: { axis: 1, keepdim: false } },
+      { args: [sample([3, 4])], params: { axis: null, keepdim: false } },
+      { args: [sample([2, 3, 4])], params: { axis: 0, keepdim: true } },
+      { args: [sample([3, 4])], params: { axis: null, keepdim: true } },
+    ],
   });
   return prim;
 }

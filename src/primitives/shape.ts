@@ -64,7 +64,7 @@ export const permuteP: Primitive<{ perm: number[] }> = definePrimitive<{ perm: n
     return [lax.permute(g, inv)];
   },
   batch: ([x], [d], { perm }) => [bind(permuteP, [x], { perm: [d!, ...perm.map((p) => physDim(p, d!))] }), 0],
-  samples: () => [{ args: [sample([2, 3, 4])], params: { perm: [2, 0, 1] } }],
+  samples: () => [{ args: [sample([2, 3, 4])], params: { perm: [2, 0, 1] } }, { args: [sample([2, 3])], params: { perm: [1, 0] } }],
 });
 
 /** Broadcast x to `shape` (right-aligned, as torch.expand): new and size-1 dims get stride 0. */
@@ -86,7 +86,7 @@ export const expandP: Primitive<{ shape: number[] }> = definePrimitive<{ shape: 
     const lifted = lax.reshape(front, [front.shape[0], ...new Array(shape.length - (x.ndim - 1)).fill(1), ...front.shape.slice(1)]);
     return [bind(expandP, [lifted], { shape: [front.shape[0], ...shape] }), 0];
   },
-  samples: () => [{ args: [sample([3, 1])], params: { shape: [2, 3, 4] } }],
+  samples: () => [{ args: [sample([3, 1])], params: { shape: [2, 3, 4] } }, { args: [sample([])], params: { shape: [2, 3] } }],
 });
 
 export interface SliceParams { starts: number[]; sizes: number[] }
@@ -102,7 +102,7 @@ export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
     z.splice(d!, 0, x.shape[d!]);
     return [bind(sliceP, [x], { starts: s, sizes: z }), d];
   },
-  samples: () => [{ args: [sample([4, 5])], params: { starts: [1, 2], sizes: [2, 3] } }],
+  samples: () => [{ args: [sample([4, 5])], params: { starts: [1, 2], sizes: [2, 3] } }, { args: [sample([3, 4, 2])], params: { starts: [0, 1, 1], sizes: [3, 2, 1] } }],
 });
 
 export interface PadParams { lo: number[]; hi: number[]; value: number }
@@ -126,7 +126,10 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
     h.splice(d!, 0, 0);
     return [bind(padP, [x], { lo: l, hi: h, value }), d];
   },
-  samples: () => [{ args: [sample([2, 3])], params: { lo: [1, 0], hi: [0, 2], value: 0 } }],
+  samples: () => [
+    { args: [sample([2, 3])], params: { lo: [1, 0], hi: [0, 2], value: 0 } },
+    { args: [sample([2, 1, 3])], params: { lo: [0, 2, 1], hi: [1, 0, 1], value: 1.5 } },
+  ],
 });
 
 export const flipP: Primitive<{ dims: number[] }> = definePrimitive<{ dims: number[] }>({
@@ -144,7 +147,7 @@ export const flipP: Primitive<{ dims: number[] }> = definePrimitive<{ dims: numb
   jvp: (_x, [t], p) => (t ? lax.flip(t, p.dims) : null),
   vjp: (g, _x, p) => [lax.flip(g, p.dims)],
   batch: ([x], [d], { dims }) => [bind(flipP, [x], { dims: dims.map((a) => physDim(a, d!)) }), d],
-  samples: () => [{ args: [sample([3, 4])], params: { dims: [0, 1] } }],
+  samples: () => [{ args: [sample([3, 4])], params: { dims: [0, 1] } }, { args: [sample([2, 3, 2])], params: { dims: [1] } }],
 });
 
 export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: number }>({
@@ -165,17 +168,17 @@ export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: numb
     if (ts.every((t) => t === null)) return null;
     return lax.concat(ts.map((t, i) => t ?? lax.zerosLike(xs[i])), p.axis);
   },
-  vjp: (g, xs, { axis }) => {
+  vjp: (g, xs, { axis }, _y, needed) => {
     let start = 0;
-    return xs.map((x) => {
+    return xs.map((x, k) => {
       const starts = g.shape.map((_, i) => (i === axis ? start : 0));
       start += x.shape[axis];
-      return lax.slice(g, starts, [...x.shape]);
+      return needed[k] ? lax.slice(g, starts, [...x.shape]) : null;
     });
   },
   batch: (xs, dims, { axis }, ctx) => {
     const [aligned, d] = alignBatched(xs, dims, ctx.axisSize);
     return [bind(concatP, aligned, { axis: physDim(axis, d) }), d];
   },
-  samples: () => [{ args: [sample([2, 3]), sample([1, 3]), sample([3, 3])], params: { axis: 0 } }],
+  samples: () => [{ args: [sample([2, 3]), sample([1, 3]), sample([3, 3])], params: { axis: 0 } }, { args: [sample([2, 1]), sample([2, 3])], params: { axis: 1 } }],
 });

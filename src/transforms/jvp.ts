@@ -64,6 +64,7 @@ export function jvp(func: (...args: any[]) => any, primals: unknown[], tangents:
     if (!(p instanceof Tensor) || !(t instanceof Tensor)) throw new Error(`jvp: primal and tangent ${i} must be Tensors`);
     if (!isFloat(p.dtype)) throw new Error(`jvp: primal ${i} has dtype ${p.dtype}; only floating-point inputs can be differentiated`);
     if (!sameShape(p.shape, t.shape)) throw new Error(`jvp: tangent ${i} has shape ${shapeStr(t.shape)} but its primal has shape ${shapeStr(p.shape)}`);
+    if (p.dtype !== t.dtype) throw new Error(`jvp: tangent ${i} has dtype ${t.dtype} but its primal has dtype ${p.dtype}; they must match (cast the tangent with .to("${p.dtype}"))`);
   });
   return withLevel((depth) => new JvpLevel(depth), (level) => {
     const wrapped = pLeaves.map((p, i) => new JvpTracer(level, p as Tensor, tLeaves[i] as Tensor));

@@ -8,6 +8,7 @@ import { Tensor } from "../core/tensor.js";
 import { Level, Tracer, withLevel } from "../core/trace.js";
 import { moveDim } from "../primitives/batching.js";
 import * as lax from "../primitives/lax.js";
+import { getRngState, setRngState } from "../primitives/random.js";
 import { broadcastPrefix, flatten, unflatten, type TreeDef } from "../tree/tree.js";
 
 export type InDims = number | null | readonly InDims[] | { readonly [k: string]: InDims };
@@ -73,11 +74,14 @@ export function vmap<F extends (...args: any[]) => any>(func: F, opts: VmapOptio
     if (Array.isArray(inDims) && inDims.length !== args.length) {
       throw new Error(`vmap: inDims has ${inDims.length} entries but the function was called with ${args.length} arguments; give one entry per argument`);
     }
+    if (!isDimLeaf(inDims) && !Array.isArray(inDims)) {
+      throw new Error(`vmap: inDims must be a number, null, or an array with one entry per argument (got ${JSON.stringify(inDims)}); for an object argument write [{...}]`);
+    }
     const dims = broadcastPrefix<number | null>(inDims, def, isDimLeaf, "vmap: inDims");
     const size = mappedSize(leaves, dims, def);
     const run = (ls: unknown[], n: number) => runBatched(func, ls, dims, def, n, outDims, randomness);
     if (chunkSize === undefined || chunkSize >= size) return run(leaves, size);
-    return runChunked(run, leaves, dims, size, chunkSize, outDims);
+    return runChunked(run, leaves, dims, size, chunkSize, outDims, randomness);
   }) as (...args: Parameters<F>) => ReturnType<F>;
 }
 
@@ -90,6 +94,9 @@ function mappedSize(leaves: unknown[], dims: (number | null)[], def: TreeDef): n
     const where = leafPath(def, i);
     if (!(leaf instanceof Tensor)) {
       throw new Error(`vmap: inDims maps ${where} (dim ${d}) but it is ${leaf === null ? "null" : typeof leaf}, not a Tensor; use null in inDims for non-tensor arguments`);
+    }
+    if (leaf.ndim === 0) {
+      throw new Error(`vmap: inDims maps ${where} (dim ${d}) but it is a 0-d tensor, which has no dim to map over; use null in inDims for it`);
     }
     if (!Number.isInteger(d) || d < -leaf.ndim || d >= leaf.ndim) {
       throw new Error(`vmap: inDims ${d} is out of range for ${where} with shape ${shapeStr(leaf.shape)} (rank ${leaf.ndim}); expected a dim in [${-leaf.ndim}, ${leaf.ndim - 1}]`);
@@ -113,6 +120,7 @@ function leafPath(def: TreeDef, index: number): string {
   const walk = (d: TreeDef, path: string): void => {
     if (found) return;
     if (d.kind === "leaf") { if (i++ === index) found = path; return; }
+    if (d.kind === "none") return;
     if (d.kind === "array") d.children.forEach((c, j) => walk(c, path === "" ? `argument ${j}` : `${path}[${j}]`));
     else d.keys.forEach((k, j) => walk(d.children[j], `${path}.${k}`));
   };
@@ -128,9 +136,15 @@ function runBatched(
     const wrapped = leaves.map((leaf, i) => (dims[i] === null ? leaf : new BatchTracer(level, leaf as Tensor, dims[i]!)));
     const out = func(...(unflatten(def, wrapped) as unknown[]));
     const [outLeaves, outDef] = flatten(out);
-    const ods = broadcastPrefix<number | null>(outDims, outDef, isDimLeaf, "vmap: outDims");
+    const ods = outDimsPerLeaf(outDims, outDef);
     return unflatten(outDef, outLeaves.map((leaf, i) => unbatchOutput(leaf, level, size, ods[i], i)));
   });
+}
+
+/** One out dim per output leaf. A single output also takes `[d]` (as torch.vmap's out_dims=(d,)). */
+function outDimsPerLeaf(outDims: InDims, outDef: TreeDef): (number | null)[] {
+  if (outDef.kind === "leaf" && Array.isArray(outDims) && outDims.length === 1 && isDimLeaf(outDims[0])) return [outDims[0] as number | null];
+  return broadcastPrefix<number | null>(outDims, outDef, isDimLeaf, "vmap: outDims");
 }
 
 /** Move an output's batch dim to where outDims asks, or broadcast an unbatched output. */
@@ -160,11 +174,14 @@ function unbatchOutput(leaf: unknown, level: BatchLevel, size: number, od: numbe
 /** Run the batch in chunks of chunkSize and concatenate the outputs along their out dims. */
 function runChunked(
   run: (leaves: unknown[], n: number) => any, leaves: unknown[], dims: (number | null)[],
-  size: number, chunkSize: number, outDims: InDims,
+  size: number, chunkSize: number, outDims: InDims, randomness: Randomness,
 ): any {
   const results: unknown[] = [];
+  // "same": every chunk replays the same draws, so all examples share them (as torch does)
+  const rng = randomness === "same" ? getRngState() : null;
   for (let start = 0; start < size; start += chunkSize) {
     const n = Math.min(chunkSize, size - start);
+    if (rng && start > 0) setRngState(rng);
     results.push(run(leaves.map((leaf, i) => {
       const d = dims[i];
       if (d === null) return leaf;
@@ -173,7 +190,7 @@ function runChunked(
     }), n));
   }
   const [first, outDef] = flatten(results[0]);
-  const ods = broadcastPrefix<number | null>(outDims, outDef, isDimLeaf, "vmap: outDims");
+  const ods = outDimsPerLeaf(outDims, outDef);
   const parts = results.map((r) => flatten(r)[0] as Tensor[]);
   return unflatten(outDef, first.map((_, i) => {
     const od = ods[i];

@@ -1,9 +1,12 @@
 /**
- * Pytrees: arrays and plain objects of leaves. Anything else (a Tensor, a number, null) is a
- * leaf. Transforms flatten their arguments and outputs with these and rebuild them after.
+ * Pytrees: arrays and plain objects of leaves. `null` and `undefined` are empty subtrees (no
+ * leaves), as None is in JAX and torch.utils._pytree, so an optional argument or a missing bias
+ * can sit in a pytree; anything else (a Tensor, a number, a string) is a leaf. Transforms
+ * flatten their arguments and outputs with these and rebuild them after.
  */
 export type TreeDef =
   | { kind: "leaf" }
+  | { kind: "none"; value: null | undefined }
   | { kind: "array"; children: TreeDef[] }
   | { kind: "object"; keys: string[]; children: TreeDef[] };
 
@@ -18,6 +21,7 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 export function flatten(tree: unknown): [unknown[], TreeDef] {
   const leaves: unknown[] = [];
   const walk = (t: unknown): TreeDef => {
+    if (t === null || t === undefined) return { kind: "none", value: t };
     if (Array.isArray(t)) return { kind: "array", children: t.map(walk) };
     if (isPlainObject(t)) {
       const keys = Object.keys(t);
@@ -33,6 +37,7 @@ export function unflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
   let i = 0;
   const build = (d: TreeDef): unknown => {
     if (d.kind === "leaf") return leaves[i++];
+    if (d.kind === "none") return d.value;
     if (d.kind === "array") return d.children.map(build);
     const out: Record<string, unknown> = {};
     d.keys.forEach((k, j) => { out[k] = build(d.children[j]); });
@@ -47,12 +52,14 @@ export function treeMap(f: (leaf: unknown) => unknown, tree: unknown): unknown {
 }
 
 export function leafCount(def: TreeDef): number {
+  if (def.kind === "none") return 0;
   return def.kind === "leaf" ? 1 : def.children.reduce((n, c) => n + leafCount(c), 0);
 }
 
 /** Describe a tree's structure for error messages. */
 export function describe(def: TreeDef): string {
   if (def.kind === "leaf") return "*";
+  if (def.kind === "none") return String(def.value);
   if (def.kind === "array") return `[${def.children.map(describe).join(", ")}]`;
   return `{${def.keys.map((k, i) => `${k}: ${describe(def.children[i])}`).join(", ")}}`;
 }

@@ -143,3 +143,67 @@ export function assertClose(actual: unknown, expected: Tensor | ArrayLike<number
 export function flat(x: unknown): number[] {
   return Array.isArray(x) ? x.flatMap(flat) : [Number(x)];
 }
+
+/** Example k of x along dim `dim` (a contiguous copy, by index arithmetic). */
+export function take(x: Tensor, dim: number, k: number): Tensor {
+  const d = dim < 0 ? dim + x.ndim : dim;
+  const outShape = x.shape.filter((_, i) => i !== d);
+  const v = values(x);
+  const out = new Array<number>(numel(outShape));
+  for (let i = 0; i < out.length; i++) {
+    const idx = unravel(i, outShape);
+    idx.splice(d, 0, k);
+    out[i] = v[ravel(idx, x.shape)];
+  }
+  return fromArray(out, outShape, x.dtype);
+}
+
+/** The examples of x along dim (each a contiguous copy). */
+export function examples(x: Tensor, dim: number): Tensor[] {
+  const d = dim < 0 ? dim + x.ndim : dim;
+  return Array.from({ length: x.shape[d] }, (_, k) => take(x, d, k));
+}
+
+/** A loop over examples: f applied to example k of each mapped arg (null: passed whole), stacked at outDim. */
+export function loopMap(f: (...a: any[]) => Tensor, args: unknown[], inDims: (number | null)[], outDim = 0): Tensor {
+  const size = (args[inDims.findIndex((d) => d !== null)] as Tensor).shape.at(inDims.find((d) => d !== null)!)!;
+  const outs = Array.from({ length: size }, (_, k) => f(...args.map((a, i) => (inDims[i] === null ? a : take(a as Tensor, inDims[i]!, k)))));
+  return stackAt(outs, outDim < 0 ? outDim + outs[0].ndim + 1 : outDim);
+}
+
+/**
+ * Jacobian of f (tensor output) in argument `argnum` by central differences, shaped
+ * [...out.shape, ...in.shape] (float64 inputs).
+ */
+export function jacobianFD(f: (...a: any[]) => Tensor, args: unknown[], argnum = 0, eps = 1e-6): Tensor {
+  const x = args[argnum] as Tensor;
+  const base = values(x);
+  const at = (v: number[]) => f(...args.map((a, i) => (i === argnum ? fromArray(v, x.shape, x.dtype) : a)));
+  const out0 = at(base);
+  const m = out0.numel, n = base.length;
+  const jac = new Array<number>(m * n);
+  for (let j = 0; j < n; j++) {
+    const p = [...base], q = [...base];
+    p[j] += eps;
+    q[j] -= eps;
+    const fp = values(at(p)), fq = values(at(q));
+    for (let i = 0; i < m; i++) jac[i * n + j] = (fp[i] - fq[i]) / (2 * eps);
+  }
+  return fromArray(jac, [...out0.shape, ...x.shape]);
+}
+
+/** The same logical tensor stored column-major (first dim fastest): a non-contiguous layout. */
+export function columnMajor(t: Tensor): Tensor {
+  const shape = [...t.shape];
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = 0; d < shape.length; d++) { strides[d] = s; s *= shape[d]; }
+  const v = values(t);
+  const dense = fromArray(v, shape, t.dtype).data!;
+  const data = new (dense.constructor as { new (n: number): typeof dense })(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const idx = unravel(i, shape);
+    data[idx.reduce((acc, k, d) => acc + k * strides[d], 0)] = v[i];
+  }
+  return new Tensor(shape, t.dtype, data, strides, 0);
+}

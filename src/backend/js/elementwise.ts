@@ -76,6 +76,8 @@ export function binary(op: BinaryOp, a: StridedArray, b: StridedArray, out: Type
   const f = binaryRows[op];
   forEachRow(a.shape, [a.strides, b.strides, contiguousStrides(a.shape)], [a.offset, b.offset, 0], (offs, n, inner) =>
     f(a.data, offs[0], inner[0], b.data, offs[1], inner[1], out, offs[2], n));
+  // arithmetic on bools is logical (True + True is True): keep bool results 0 or 1
+  if (out instanceof Uint8Array && a.data instanceof Uint8Array) for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
 }
 
 export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void {

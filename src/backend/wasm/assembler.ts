@@ -39,7 +39,7 @@ function name(out: number[], s: string): void {
  * return `this` so sequences read top to bottom like wasm text.
  */
 export class Code {
-  readonly bytes: number[] = [];
+  private readonly bytes: number[] = [];
   private readonly localTypes: ValType[] = [];
 
   constructor(private readonly numParams: number) {}
@@ -73,8 +73,7 @@ export class Code {
   if(): this { return this.op(0x04, 0x40); }
   else(): this { return this.op(0x05); }
   end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c, depth); }
-  brIf(depth: number): this { return this.op(0x0d, depth); }
+  brIf(depth: number): this { this.op(0x0d); uleb(this.bytes, depth); return this; }
 
   // Locals.
   get(index: number): this { this.op(0x20); uleb(this.bytes, index); return this; }
@@ -84,9 +83,6 @@ export class Code {
   // i32 arithmetic.
   i32Const(value: number): this { this.op(0x41); sleb(this.bytes, value); return this; }
   i32Eqz(): this { return this.op(0x45); }
-  i32Ne(): this { return this.op(0x47); }
-  i32LtU(): this { return this.op(0x49); }
-  i32GeU(): this { return this.op(0x4f); }
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }

@@ -23,24 +23,34 @@ const NR = 4 * NV;
 const KC = 256;
 const MC = 128;
 const NC = 512;
+/**
+ * B with unit column stride and at least this many columns is copied row by
+ * row (a memcpy each) instead of packed into panels; the kernel then reads it
+ * with the row stride LDB = round_up(nc, NR) + LDB_PAD, padded off a power of
+ * two so that the kc rows of a panel do not alias to a few L1 cache sets.
+ */
+const ROWS_MIN_N = 64;
+const LDB_PAD = 16;
 /** Rows of C kept in wasm memory at once; bounds memory use for tall C. */
 const MB = 1024;
 /** Below this many multiply-adds the plain JS loop beats packing + a wasm call. */
-const SMALL = 4096;
+const SMALL = 512;
 
 const { i32, v128 } = ValType;
 
 /**
- * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, accumulate):
+ * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, bRowBytes, bPanelBytes, accumulate):
  * for each of nPanels B panels and mPanels A panels, computes the MR x NR
  * tile panelA @ panelB over kc steps and stores it into C (row stride
- * ldcBytes), adding to what is there when `accumulate` is nonzero.
+ * ldcBytes), adding to what is there when `accumulate` is nonzero. Row k of
+ * B panel p is the NR floats at bPack + p * bPanelBytes + k * bRowBytes, so B
+ * can be packed panels or plain rows.
  */
 function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
-  const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32]);
-  const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const aStride = f.local(i32), bStride = f.local(i32);
+  const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
+  const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, bRow, bPanel, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const aStride = f.local(i32);
   const aPanel = f.local(i32), cTile = f.local(i32), cRow = f.local(i32);
   const a = f.local(i32), b = f.local(i32), jr = f.local(i32), ir = f.local(i32), k = f.local(i32);
   const acc = Array.from({ length: MR * NV }, () => f.local(v128));
@@ -81,7 +91,6 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   };
 
   f.get(kc).i32Const(MR * 4).i32Mul().set(aStride);
-  f.get(kc).i32Const(NR * 4).i32Mul().set(bStride);
   f.get(nPanels).set(jr);
   countedLoop(jr, () => {
     f.get(aPack).set(aPanel).get(cPtr).set(cTile).get(mPanels).set(ir);
@@ -93,7 +102,7 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
       countedLoop(k, () => {
         step();
         addTo(a, MR * 4);
-        addTo(b, NR * 4);
+        f.get(b).get(bRow).i32Add().set(b);
       });
       f.get(accumulate).if();
       storeTile(true);
@@ -104,13 +113,13 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
       // storeTile left cRow just below this tile, where the next one starts.
       f.get(cRow).set(cTile);
     });
-    f.get(bPack).get(bStride).i32Add().set(bPack);
+    f.get(bPack).get(bPanel).i32Add().set(bPack);
     addTo(cPtr, NR * 4);
   });
   return mod.encode();
 }
 
-/** A module using one SIMD128 op, to probe support without side effects. */
+/** A tiny module that only validates if the engine supports (relaxed) SIMD128. */
 function simdProbe(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
   const f = mod.func("probe", []);
@@ -122,15 +131,22 @@ function simdProbe(relaxed: boolean): Uint8Array<ArrayBuffer> {
 }
 
 let simdAvailable: boolean | undefined;
+let relaxedSimdAvailable: boolean | undefined;
 
 export function wasmSimdAvailable(): boolean {
   simdAvailable ??= typeof WebAssembly === "object" && WebAssembly.validate(simdProbe(false));
   return simdAvailable;
 }
 
+/** Whether the kernel can use relaxed-SIMD fused multiply-add (Node 20 needs --experimental-wasm-relaxed-simd). */
+export function wasmRelaxedSimdAvailable(): boolean {
+  relaxedSimdAvailable ??= wasmSimdAvailable() && WebAssembly.validate(simdProbe(true));
+  return relaxedSimdAvailable;
+}
+
 type Kernel = (
   aPack: number, bPack: number, c: number, mPanels: number, nPanels: number,
-  kc: number, ldcBytes: number, accumulate: number,
+  kc: number, ldcBytes: number, bRowBytes: number, bPanelBytes: number, accumulate: number,
 ) => void;
 
 /** Shared by all calls; grows on demand and is never shrunk. */
@@ -138,17 +154,12 @@ let memory: WebAssembly.Memory | undefined;
 let kernel: Kernel | undefined;
 /** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
 let heapBits = new Int32Array(0);
-let usesRelaxedSimd = false;
-
-/** Whether the kernel uses relaxed-SIMD fused multiply-add (once initialised). */
-export function wasmGemmUsesRelaxedSimd(): boolean {
-  return usesRelaxedSimd;
-}
 
 function init(): Kernel {
-  usesRelaxedSimd = WebAssembly.validate(simdProbe(true));
   memory = new WebAssembly.Memory({ initial: 1 });
-  const module = new WebAssembly.Module(buildKernel(usesRelaxedSimd));
+  // Synchronous compilation is allowed on browser main threads because the
+  // module is well under the 4 KB limit (about 800 bytes).
+  const module = new WebAssembly.Module(buildKernel(wasmRelaxedSimdAvailable()));
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return instance.exports.kernel as Kernel;
 }
@@ -181,6 +192,12 @@ export function gemmF32(
     c.fill(0, cOff, cOff + M * N);
     return;
   }
+  if (N === 1 && M > 1) {
+    // A matrix-vector product: compute C^T = B^T A^T instead, which has the
+    // same memory layout but wastes MR-1 padded rows instead of NR-1 columns.
+    gemmF32(1, M, K, b, bOff, bColStride, bRowStride, a, aOff, aColStride, aRowStride, c, cOff);
+    return;
+  }
   if (M * N * K < SMALL || !wasmSimdAvailable()) {
     gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
     return;
@@ -194,22 +211,35 @@ export function gemmF32(
   const mbMax = roundUp(Math.min(MB, M), MR);
   const aPack = 0;
   const bPack = aPack + mcMax * kcMax;
-  const cBuf = bPack + kcMax * ncMax;
+  const cBuf = bPack + kcMax * (ncMax + LDB_PAD);
   reserve(cBuf + mbMax * ncMax);
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
+  const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
+      const ldb = ldc + LDB_PAD;
       for (let p0 = 0; p0 < K; p0 += KC) {
         const kc = Math.min(KC, K - p0);
-        pack(bBits, bOff + p0 * bRowStride + j0 * bColStride, bColStride, bRowStride, nc, kc, NR, bPack);
+        const bAt = bOff + p0 * bRowStride + j0 * bColStride;
+        let bRowBytes: number, bPanelBytes: number;
+        if (bAsRows) {
+          copyRows(bBits, bAt, bRowStride, kc, nc, ldb, bPack);
+          [bRowBytes, bPanelBytes] = [ldb * 4, NR * 4];
+        } else {
+          pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
+          [bRowBytes, bPanelBytes] = [NR * 4, kc * NR * 4];
+        }
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
           pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
-          run(aPack * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4, p0 > 0 ? 1 : 0);
+          run(
+            aPack * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
+            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0,
+          );
         }
       }
       for (let i = 0; i < mb; i++) {
@@ -217,6 +247,41 @@ export function gemmF32(
         cBits.set(heapBits.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
       }
     }
+  }
+}
+
+/**
+ * gemmF32 over a batch: matrix t of A, B and C starts at aOff + t * aBatchStride,
+ * bOff + t * bBatchStride and cOff + t * M * N. A batch stride of 0 broadcasts.
+ */
+export function gemmF32Batched(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number,
+): void {
+  for (let t = 0; t < batch; t++) {
+    gemmF32(
+      M, N, K,
+      a, aOff + t * aBatchStride, aRowStride, aColStride,
+      b, bOff + t * bBatchStride, bRowStride, bColStride,
+      c, cOff + t * M * N,
+    );
+  }
+}
+
+/**
+ * Copies rows [0, rows) of x (row r is the `cols` floats at off + r * rs) to
+ * heap[dst + r * ld], zero-filling each row up to a whole number of NR.
+ */
+function copyRows(
+  x: Int32Array, off: number, rs: number, rows: number, cols: number, ld: number, dst: number,
+): void {
+  const h = heapBits;
+  const padded = roundUp(cols, NR);
+  for (let r = 0, s = off, d = dst; r < rows; r++, s += rs, d += ld) {
+    h.set(x.subarray(s, s + cols), d);
+    if (padded > cols) h.fill(0, d + cols, d + padded);
   }
 }
 
@@ -252,19 +317,28 @@ function pack(
   }
 }
 
-/** Plain dot-product loops with float64 accumulation, for small problems. */
+/** Row accumulator for gemmJs, reused across calls. */
+let accRow = new Float64Array(64);
+
+/**
+ * Plain JS GEMM with float64 accumulation, for problems too small to repay
+ * packing. Rows of C are built as sums of scaled rows of B, which keeps the
+ * inner loop free of a serial dependency.
+ */
 function gemmJs(
   M: number, N: number, K: number,
   a: Float32Array, aOff: number, ars: number, acs: number,
   b: Float32Array, bOff: number, brs: number, bcs: number,
   c: Float32Array, cOff: number,
 ): void {
+  if (accRow.length < N) accRow = new Float64Array(N);
+  const acc = accRow;
   for (let i = 0; i < M; i++) {
-    const aRow = aOff + i * ars;
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0, ai = aRow, bi = bOff + j * bcs; k < K; k++, ai += acs, bi += brs) s += a[ai] * b[bi];
-      c[cOff + i * N + j] = s;
+    acc.fill(0, 0, N);
+    for (let k = 0, ai = aOff + i * ars, bk = bOff; k < K; k++, ai += acs, bk += brs) {
+      const aik = a[ai];
+      for (let j = 0, bi = bk; j < N; j++, bi += bcs) acc[j] += aik * b[bi];
     }
+    for (let j = 0, ci = cOff + i * N; j < N; j++) c[ci + j] = acc[j];
   }
 }
