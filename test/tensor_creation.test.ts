@@ -258,13 +258,16 @@ test("rand: in [0, 1), mean 1/2, variance 1/12", () => {
   const bins = new Array(10).fill(0);
   for (const a of v) bins[Math.floor(a * 10)]++;
   for (const b of bins) close(b / v.length, 0.1, 0.01, "rand histogram bin");
+  // neighbouring draws are uncorrelated (lag-1 autocorrelation of U(0,1) is 0)
+  let lag = 0;
+  for (let i = 1; i < v.length; i++) lag += (v[i] - 0.5) * (v[i - 1] - 0.5);
+  close(lag / (v.length - 1) / (1 / 12), 0, 0.03, "rand lag-1 autocorrelation");
   assert.equal(rand([2, 3], { dtype: "float64" }).dtype, "float64");
   assert.deepEqual(rand([2, 3]).shape, [2, 3]);
 });
 
-// Known bug outside this test's files (src/primitives/random.ts): uniformP rounds a 32-bit uniform
-// to float32, so draws within 2^-25 of 1 become exactly 1.0. Marked todo until the primitive is fixed.
-test("rand in float32 never returns 1.0", { todo: "primitives/random.ts: float32 uniform rounds up to 1.0" }, () => {
+// A 32-bit uniform rounded to float32 can become exactly 1.0 (once in ~2^25 draws): guard against it.
+test("rand in float32 never returns 1.0", () => {
   manualSeed(0);
   const x = rand([1_100_000]);
   assert.ok((max(x).item() as number) < 1, `max of rand is ${max(x).item()}`);

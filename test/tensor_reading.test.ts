@@ -68,6 +68,10 @@ test("toString prints as PyTorch does", () => {
   assert.equal(zeros([0]).toString(), "tensor([])");
   assert.equal(String(tensor([[1, 2], [3, 4]]).T), "tensor([[1., 3.],\n        [2., 4.]])");
   assert.equal(`${arange(3)}`, "tensor([0, 1, 2])");
+  assert.equal(tensor(true).toString(), "tensor(True)");
+  assert.equal(tensor([1, Infinity, NaN]).toString(), "tensor([1., inf, nan])");
+  assert.equal(zeros([2, 0]).toString(), "tensor([], size=(2, 0))");
+  assert.equal(arange(2000).toString(), "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])");
 });
 
 test("isclose: |a - b| <= atol + rtol * |b|, infinities and NaN", () => {

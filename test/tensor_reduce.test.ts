@@ -225,6 +225,9 @@ test("reductions of 0-d tensors", () => {
   }
   assert.equal(logsumexp(s).item(), 2.5);
   assert.throws(() => sum(s, 1), /sum: dimension 1 out of range/);
+  assert.equal(argmax(s, 0).item(), 0);
+  assert.equal(argmin(s, -1, true).item(), 0);
+  assert.throws(() => argmax(s, 1), /argmax: dimension 1 out of range for a tensor of rank 0/);
 });
 
 test("logsumexp: naive formula, large inputs stay finite, infinities", () => {

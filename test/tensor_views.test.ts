@@ -188,6 +188,7 @@ test("expand and broadcastTo: stride-0 views", () => {
   checkEach(e, ([, b]) => b + 1, "expand");
   assert.deepEqual(x.expand([-1, 3]).tolist(), [[1, 1, 1], [2, 2, 2]]);
   assert.deepEqual(broadcastTo(tensor(7), [2, 2]).tolist(), [[7, 7], [7, 7]]);
+  assertSharesStorage(x, broadcastTo(x, [5, 2, 3]), "broadcastTo");
   assert.deepEqual(x.broadcastTo([2, 2]).tolist(), [[1, 1], [2, 2]]);
   assert.deepEqual(expand(x, [2, 0]).shape, [2, 0]);
   assert.throws(() => expand(x, [3, 4]), /expand: the size of dim 0 \(2\) must match the target size 3 or be 1/);
@@ -232,6 +233,7 @@ test("flip", () => {
   checkEach(flip(x, [1, 2]), ([a, b, c]) => pos(shape, [a, 2 - b, 3 - c]), "flip 1,2");
   checkEach(x.flip(-1), ([a, b, c]) => pos(shape, [a, b, 3 - c]), "flip -1");
   checkEach(flip(x, [0, 1, 2]), ([a, b, c]) => pos(shape, [1 - a, 2 - b, 3 - c]), "flip all");
+  assertSharesStorage(x, flip(x, [1]), "flip");
   assert.deepEqual(flip(x.T, [0]).flatten().tolist(), flatList(flip(x.T, [0]).tolist()));
   assert.deepEqual(flip(tensor([]), [0]).shape, [0]);
   assert.throws(() => flip(x, [3]), /flip: dimension 3 out of range/);
@@ -286,6 +288,8 @@ test("split, chunk, unbind", () => {
   assert.deepEqual(chunk(iota([2]), 5).map((p) => p.tolist()), [[0], [1]]);
   const rows = unbind(x);
   assert.equal(rows.length, 5);
+  rows.forEach((row) => assertSharesStorage(x, row, "unbind"));
+  chunk(x, 2).forEach((c) => assertSharesStorage(x, c, "chunk"));
   assert.deepEqual(rows[3].tolist(), [6, 7]);
   const cols = x.unbind(1);
   assert.deepEqual(cols.map((c) => c.tolist()), [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]);
@@ -316,7 +320,7 @@ test("gather against a loop; errors for bad indices", () => {
   const s3 = [2, 3, 4];
   const x3 = iota(s3);
   const ivals = [[[0, 1], [1, 1], [0, 0]], [[1, 0], [0, 1], [1, 1]]];
-  const i3 = tensor(ivals, { dtype: "int32" }); // [2, 3, 2] along dim 2? no: values < 2 fit dim 0
+  const i3 = tensor(ivals, { dtype: "int32" }); // [2, 3, 2], values index dim 0 (size 2)
   checkEach(gather(x3, 0, i3), ([a, b, c]) => pos(s3, [ivals[a][b][c], b, c]), "gather 3-d dim 0");
   assert.throws(() => gather(x, 0, tensor([[3, 0, 0, 0]], { dtype: "int32" })), { message: "gather: index 3 is out of bounds for dimension 0 with size 3" });
   assert.throws(() => gather(x, 1, tensor([[-1]], { dtype: "int32" })), /gather: index -1 is out of bounds for dimension 1 with size 4/);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Tensor, grad, gradAndValue, hessian, jacfwd, jacrev, jvp, linearize, tensor, vjp } from "../src/index.js";
+import { Tensor, grad, gradAndValue, hessian, jacfwd, jacrev, jvp, linearize, manualSeed, rand, tensor, vjp } from "../src/index.js";
 import { Rng, assertClose, fromArray, jacobianFD, randTensor, values } from "./helpers/check.js";
 
 const rng = new Rng(11);
@@ -68,6 +68,32 @@ describe("grad", () => {
     const f = (x: Tensor) => ((x.sum().item() as number) > 0 ? x.square().sum() : x.neg().sum());
     assertClose(grad(f)(f64([1, 2])), [2, 4]);
     assertClose(grad(f)(f64([-1, -2])), [-1, -1]);
+  });
+});
+
+describe("prod at zeros (the partials are products of the other elements, no 0/0)", () => {
+  test("one zero: the gradient at the zero is the product of the rest", () => {
+    assertClose(grad((v: Tensor) => v.prod())(f64([2, 0, 3, 4])), [0, 24, 0, 0]);
+    assertClose(jacfwd((v: Tensor) => v.prod(1))(f64([[1, 2, 3], [0, 5, 2]])), [6, 3, 2, 0, 0, 0, 0, 0, 0, 10, 0, 0]);
+  });
+  test("two zeros: zero gradient, but the Hessian couples the two zeros", () => {
+    const x = f64([0, 0, 3]);
+    assertClose(grad((v: Tensor) => v.prod())(x), [0, 0, 0]);
+    assertClose(hessian((v: Tensor) => v.prod())(x), [0, 3, 0, 3, 0, 0, 0, 0, 0]);
+    assertClose(jacrev(jacrev((v: Tensor) => v.prod()))(x), [0, 3, 0, 3, 0, 0, 0, 0, 0]);
+  });
+  test("no zeros, a size that is not a power of two, and a multi-axis reduction", () => {
+    const x = r(2, 3, 5);
+    const xs = values(x);
+    const g = grad((v: Tensor) => v.prod([0, 2]).sum())(x);
+    // group for dim 1 index j: elements (i, j, k) over i, k
+    const expected = xs.map((_, idx) => {
+      const j = Math.floor(idx / 5) % 3;
+      let p = 1;
+      for (let i = 0; i < 2; i++) for (let k = 0; k < 5; k++) { const o = i * 15 + j * 5 + k; if (o !== idx) p *= xs[o]; }
+      return p;
+    });
+    assertClose(g, expected, { rtol: 1e-12, atol: 1e-15 });
   });
 });
 
@@ -218,7 +244,9 @@ describe("jacrev and jacfwd", () => {
     });
     test(`${name}: hasAux returns [jacobian, aux]`, () => {
       const x = r(3);
-      const [J, aux] = jac((v: Tensor) => [v.exp(), { s: v.sum() }], { hasAux: true })(x) as [Tensor, { s: Tensor }];
+      const [J, aux] = jac((v: Tensor) => [v.exp(), { s: v.sum(), tag: "t", n: null }], { hasAux: true })(x) as [Tensor, { s: Tensor; tag: string; n: null }];
+      assert.equal(aux.tag, "t");
+      assert.equal(aux.n, null);
       const e = values(x.exp());
       assertClose(J, fromArray(Array.from({ length: 9 }, (_, k) => (k % 4 === 0 ? e[k / 4] : 0)), [3, 3]));
       assert.ok(isConcrete(aux.s));
@@ -231,6 +259,18 @@ describe("jacrev and jacfwd", () => {
       assertClose(J, [2, 4]);
     });
   }
+  test('jacfwd randomness: "error" throws, "same" uses one draw for every column', () => {
+    const f = (v: Tensor) => v.mul(rand([3], { dtype: "float64" }));
+    const x = r(3);
+    assert.throws(() => jacfwd(f)(x), /randomness/);
+    manualSeed(5);
+    const J = jacfwd(f, { randomness: "same" })(x) as Tensor;
+    manualSeed(5);
+    const d = values(rand([3], { dtype: "float64" }));
+    assertClose(J, [d[0], 0, 0, 0, d[1], 0, 0, 0, d[2]]);
+    const Jd = values(jacfwd(f, { randomness: "different" })(x) as Tensor);
+    assert.ok([1, 2, 3, 5, 6, 7].every((k) => Jd[k] === 0), "still diagonal");
+  });
   test("jacrev with chunkSize gives the same Jacobian", () => {
     const x = r(4);
     const g = (v: Tensor) => v.outer(v).sin().flatten();

@@ -77,18 +77,21 @@ test("stride-0 broadcasts", () => {
     // Every row of A is the same vector; every column of B is the same vector.
     check(M, N, K, { data: random(K, 7), off: 0, rs: 0, cs: 1 }, rowMajor(K, N, 8));
     check(M, N, K, rowMajor(M, K, 9), { data: random(K, 10), off: 0, rs: 1, cs: 0 });
+    // Every row of B is the same vector.
+    check(M, N, K, rowMajor(M, K, 11), { data: random(N, 12), off: 0, rs: 0, cs: 1 });
     // A single scalar broadcast over all of A.
-    check(M, N, K, { data: random(1, 11), off: 0, rs: 0, cs: 0 }, rowMajor(K, N, 12));
+    check(M, N, K, { data: random(1, 13), off: 0, rs: 0, cs: 0 }, rowMajor(K, N, 14));
   }
 });
 
 test("offsets, padded row strides and negative strides", () => {
   for (const [M, N, K] of [[3, 5, 7], [21, 19, 70], [66, 130, 300]]) {
-    // A is a window inside a wider matrix; B is read back to front.
-    const A: View = { data: random((M + 2) * (K + 5), 13), off: 2 * (K + 5) + 3, rs: K + 5, cs: 1 };
-    const bData = random(K * N + 4, 14);
-    const B: View = { data: bData, off: bData.length - 1, rs: -N, cs: -1 };
-    check(M, N, K, A, B, 11);
+    // A is a window inside a wider matrix; B is read back to front, then
+    // with only its rows in reverse order.
+    const A: View = { data: random((M + 2) * (K + 5), 15), off: 2 * (K + 5) + 3, rs: K + 5, cs: 1 };
+    const bData = random(K * N + 4, 16);
+    check(M, N, K, A, { data: bData, off: bData.length - 1, rs: -N, cs: -1 }, 11);
+    check(M, N, K, A, { data: bData, off: (K - 1) * N + 2, rs: -N, cs: 1 }, 5);
   }
 });
 
@@ -98,7 +101,7 @@ test("repeated calls reuse state correctly across sizes", () => {
 
 test("batched, with a broadcast operand", () => {
   const [batch, M, N, K] = [3, 9, 20, 33];
-  const a = random(batch * M * K, 15), w = random(K * N, 16);
+  const a = random(batch * M * K, 17), w = random(K * N, 18);
   const c = new Float32Array(batch * M * N);
   gemmF32Batched(batch, M, N, K, a, 0, M * K, K, 1, w, 0, 0, N, 1, c, 0);
   for (let t = 0; t < batch; t++) {
@@ -110,7 +113,7 @@ test("batched, with a broadcast operand", () => {
 
 test("NaN and infinity propagate", () => {
   const n = 20;
-  const a = random(n * n, 17), b = random(n * n, 18);
+  const a = random(n * n, 19), b = random(n * n, 20);
   a[3 * n + 5] = NaN;
   b[7 * n + 2] = Infinity;
   const c = new Float32Array(n * n);

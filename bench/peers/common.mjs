@@ -43,7 +43,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
     inprocess: false,
     check: false,
     budgetMs: 2000,
-    timeoutS: 900,
+    timeoutS: 240,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -234,10 +234,18 @@ export function checksum(arrays) {
  * (compilation); more warm-ups only when calls are fast. Then at least 5 timed
  * calls, more while they fit in `budgetMs`.
  */
-export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 300, check = false } = {}) {
+export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 300, check = false, label = "" } = {}) {
+  let calls = 0;
+  const progress = (ms) => {
+    // progress on stderr, so a parent that has to kill a slow child can still say
+    // how long the calls took
+    calls++;
+    if (process.env.PEER_BENCH_CHILD) process.stderr.write(`#progress ${JSON.stringify({ label, call: calls, ms })}\n`);
+  };
   let t0 = performance.now();
   const first = await call();
   const firstMs = performance.now() - t0;
+  progress(firstMs);
   const sum = check ? checksum(first) : undefined;
   sampleRss();
   let last = firstMs;
@@ -246,6 +254,7 @@ export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 30
     t0 = performance.now();
     await call();
     last = performance.now() - t0;
+    progress(last);
     sampleRss();
   }
   const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(last, 0.001))));
@@ -254,6 +263,7 @@ export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 30
     t0 = performance.now();
     await call();
     times.push(performance.now() - t0);
+    progress(times[times.length - 1]);
     sampleRss();
   }
   times.sort((a, b) => a - b);
@@ -283,9 +293,18 @@ async function runOne(name, size, impl, args) {
   const per = {};
   const failures = {};
   const sums = {};
+  const start = performance.now();
+  const capMs = args.timeoutS * 1000;
   for (const [vname, call] of Object.entries(built.variants)) {
+    // Skip a further variant (e.g. jax-js eager after jit) when its expected cost
+    // (6 calls at the best median so far) would not fit in the per-workload cap.
+    const bestSoFar = Math.min(...Object.values(per).map((m) => m.median_ms));
+    if (Object.keys(per).length && performance.now() - start + 6 * bestSoFar > 0.8 * capMs) {
+      failures[vname] = `not timed: 6 calls at ~${Math.round(bestSoFar)} ms would exceed the ${args.timeoutS} s per-workload cap`;
+      continue;
+    }
     try {
-      const m = await measure(call, { budgetMs: args.budgetMs, check: args.check });
+      const m = await measure(call, { budgetMs: args.budgetMs, check: args.check, label: vname });
       per[vname] = m;
       if (args.check) sums[vname] = m.checksum;
     } catch (e) {
@@ -312,7 +331,7 @@ async function runOne(name, size, impl, args) {
   } else {
     notes.push(`n=${per[best].reps}`);
   }
-  for (const [k, v] of Object.entries(failures)) notes.push(`${k} failed: ${v}`);
+  for (const [k, v] of Object.entries(failures)) notes.push(v.startsWith("not timed") ? `${k} ${v}` : `${k} failed: ${v}`);
   if (built.note) notes.push(built.note);
   out.note = notes.join("; ");
   if (args.check) out.checksum = sums;
@@ -346,6 +365,7 @@ export async function main({ system, scriptUrl, impls, setup, version, argv }) {
     for (const name of names) {
       const r = spawnSync(process.execPath, [...process.execArgv, script, ...rest, "--only", name, "--child"], {
         encoding: "utf8",
+        env: { ...process.env, PEER_BENCH_CHILD: "1" },
         timeout: args.timeoutS * 1000,
         maxBuffer: 64 * 2 ** 20,
       });
@@ -359,11 +379,23 @@ export async function main({ system, scriptUrl, impls, setup, version, argv }) {
       if (parsed && parsed.results && parsed.results.length) {
         results.push(...parsed.results);
       } else {
+        const prog = (r.stderr || "")
+          .split("\n")
+          .filter((l) => l.startsWith("#progress "))
+          .map((l) => JSON.parse(l.slice(10)));
+        const seen = prog.length
+          ? `; calls finished: ${prog.slice(0, 8).map((p) => `${p.label} ${Math.round(p.ms)} ms`).join(", ")}`
+          : "; no call finished";
         const why = r.error
           ? r.error.code === "ETIMEDOUT"
-            ? `timed out after ${args.timeoutS} s`
+            ? `too slow: not done within the ${args.timeoutS} s per-workload cap (warm-up + 5 timed calls)${seen}`
             : msg(r.error)
-          : `child exited with ${r.signal ?? r.status}: ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`;
+          : `child exited with ${r.signal ?? r.status}: ${(r.stderr || "")
+              .split("\n")
+              .filter((l) => l.trim() && !l.startsWith("#progress "))
+              .slice(-3)
+              .join(" | ")
+              .slice(0, 400)}${seen}`;
         results.push({ workload: name, size: args.size, error: why });
       }
       process.stderr.write(`[${system}] ${name}/${args.size}: ${JSON.stringify(results[results.length - 1])}\n`);

@@ -52,7 +52,8 @@ function argExtremum(op: "argmax" | "argmin") {
   return (x: Tensor, dim?: number | null, keepdim = false): Tensor => {
     checkTensor(x, op);
     if (x.numel === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${shapeStr(x.shape)})`);
-    const axis = dim === undefined || dim === null || x.ndim === 0 ? null : normDim(dim, x.ndim, op);
+    const d = dim === undefined || dim === null ? null : normDim(dim, x.ndim, op);
+    const axis = x.ndim === 0 ? null : d;
     return op === "argmax" ? lax.argmax(x, axis, keepdim) : lax.argmin(x, axis, keepdim);
   };
 }

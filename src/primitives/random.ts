@@ -39,9 +39,18 @@ function bits(i: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-/** Uniform in [0, 1) with 32 bits of resolution (enough for float32; float64 draws two). */
+/** Uniform in [0, 1) with 32 bits of resolution (Box-Muller's inputs). */
 function uniform01(i: number): number {
   return bits(i) / 4294967296;
+}
+
+/**
+ * Uniform in [0, 1) at the resolution of the output type, so rounding never gives 1.0: 24 bits
+ * for float32 (exactly representable), 53 bits from the element's two stream positions for float64.
+ */
+function uniformFor(out: Float64Array | Float32Array, i: number): number {
+  if (out instanceof Float32Array) return (bits(i) >>> 8) / 16777216;
+  return ((bits(i) >>> 5) * 67108864 + (bits(i + 1) >>> 6)) / 9007199254740992;
 }
 
 export interface RandomParams { shape: number[]; dtype: DType }
@@ -71,7 +80,7 @@ function randomPrimitive(name: string, fill: (out: Float64Array | Float32Array, 
 }
 
 export const uniformP = randomPrimitive("uniform", (out, start) => {
-  for (let i = 0; i < out.length; i++) out[i] = uniform01(start + 2 * i);
+  for (let i = 0; i < out.length; i++) out[i] = uniformFor(out, start + 2 * i);
 });
 
 /** Box-Muller from two uniforms per element. */

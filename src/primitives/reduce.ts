@@ -7,6 +7,7 @@ import { bind } from "../core/trace.js";
 import { moveDim, physDim } from "./batching.js";
 import { produce, strided, view } from "./kernel.js";
 import * as lax from "./lax.js";
+import { constLike } from "./elementwise.js";
 import { sample } from "./samples.js";
 
 export interface ReduceParams {
@@ -64,14 +65,50 @@ export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   samples: reduceSamples,
 });
 
+/**
+ * Products of all the other elements along the last axis (the partials of prod), by halving as
+ * JAX's prod jvp does: split the axis in two halves, get the partials within each half (one
+ * recursive call over both halves at once), and multiply by the sibling half's product.
+ * log2(n) levels of ops, no division, so zeros are exact and it differentiates again.
+ */
+function exclusiveProducts(x: Tensor): Tensor {
+  const last = x.ndim - 1, n = x.shape[last];
+  if (n <= 1) return constLike(x, 1);
+  let m = 1;
+  while (m < n) m *= 2;
+  const lead = x.shape.slice(0, last);
+  const padded = m === n ? x : lax.pad(x, x.shape.map(() => 0), x.shape.map((_, i) => (i === last ? m - n : 0)), 1);
+  const halves = lax.reshape(padded, [...lead, 2, m / 2]);
+  const sibling = lax.flip(lax.prod(halves, [last + 1], true), [last]);
+  const parts = lax.reshape(lax.mul(exclusiveProducts(halves), lax.expand(sibling, halves.shape)), [...lead, m]);
+  return m === n ? parts : lax.slice(parts, parts.shape.map(() => 0), [...lead, n]);
+}
+
+/** d prod / d x: each element's product of the others in its reduced group (exact at zeros). */
+function prodPartials(x: Tensor, { axes }: ReduceParams): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const moved = lax.permute(x, perm);
+  const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
+  const parts = lax.reshape(exclusiveProducts(lax.reshape(moved, [...kept.map((i) => x.shape[i]), n])), moved.shape);
+  const inv = new Array<number>(perm.length);
+  perm.forEach((q, i) => { inv[q] = i; });
+  return lax.permute(parts, inv);
+}
+
 export const prodP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: "prod",
   impl: ([x], p) => runReduce("prod", x, p),
-  // d prod / d x_i = prod / x_i (inputs with zeros need the slower exclusive product; not handled)
-  jvp: ([x], [t], p, y) => (t ? lax.sum(lax.mul(t, lax.div(expandReduced(y, x, p), x)), p.axes, p.keepdim) : null),
-  vjp: (g, [x], p, y) => [lax.mul(expandReduced(g, x, p), lax.div(expandReduced(y, x, p), x))],
+  jvp: ([x], [t], p) => (t ? lax.sum(lax.mul(t, prodPartials(x, p)), p.axes, p.keepdim) : null),
+  vjp: (g, [x], p) => [lax.mul(expandReduced(g, x, p), prodPartials(x, p))],
   batch: (a, d, p) => batchReduce(prodP)(a, d, p),
-  samples: reduceSamples,
+  samples: () => {
+    // groups with no zero, one zero and two zeros (rows of [3, 4], reduced along dim 1)
+    const withZeros = sample([3, 4]);
+    withZeros.data!.set([0], 5);
+    withZeros.data!.set([0, 0], 9);
+    return [...reduceSamples(), { args: [withZeros], params: { axes: [1], keepdim: false } }, { args: [withZeros], params: { axes: [0, 1], keepdim: true } }];
+  },
 });
 
 /** amax/amin: the gradient is shared evenly between tied extremes, as PyTorch's amax does. */

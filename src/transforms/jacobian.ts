@@ -7,7 +7,7 @@ import { Tensor } from "../core/tensor.js";
 import { moveDim } from "../primitives/batching.js";
 import * as lax from "../primitives/lax.js";
 import { eyeTensor } from "../primitives/kernel.js";
-import { flatten, unflatten } from "../tree/tree.js";
+import { flatten, unflatten, type TreeDef } from "../tree/tree.js";
 import { jvp } from "./jvp.js";
 import { checkArgnums } from "./util.js";
 import { vjp } from "./vjp.js";
@@ -27,6 +27,11 @@ function basisBlock(total: number, start: number, shape: readonly number[], dtyp
 /** Rows [start, start + n) of a [total, ...rest] tensor. */
 function rows(x: Tensor, start: number, n: number): Tensor {
   return lax.slice(x, x.shape.map((_, i) => (i === 0 ? start : 0)), x.shape.map((s, i) => (i === 0 ? n : s)));
+}
+
+/** Example 0 of a batched result (a view). */
+function firstRow(x: Tensor): Tensor {
+  return lax.reshape(rows(x, 0, 1), x.shape.slice(1));
 }
 
 function offsets(leaves: Tensor[]): number[] {
@@ -82,17 +87,27 @@ export function jacfwd<F extends (...args: any[]) => any>(func: F, opts: JacOpti
     const iOff = offsets(iLeaves);
     const tangents = unflatten(iDef, iLeaves.map((x, j) => basisBlock(total, iOff[j], x.shape, x.dtype)));
     const f = partialOf(func, args, nums);
-    // one jvp per input element, batched; the output and aux do not depend on the tangent
-    const [tanOut, primalOut, aux] = vmap((t: unknown) => {
+    // One jvp per input element, batched. The Jacobian's structure comes from the tangent
+    // outputs (the primal output may differ per column under randomness "different"). Aux is
+    // taken from the first column, as torch.func.jacfwd does; its non-tensor leaves are kept
+    // aside, since only tensors can carry a batch dim out of vmap.
+    let auxDef: TreeDef | null = null;
+    let auxOther: unknown[] = [];
+    const [tanOut, auxTensors] = vmap((t: unknown) => {
       const r = jvp(f, primals, t as unknown[], { hasAux });
-      return [r[1], r[0], hasAux ? r[2] : null];
-    }, { inDims: [0], outDims: [0, null, null], randomness })(tangents);
-    const [oLeaves, oDef] = flatten(primalOut) as [Tensor[], any];
-    const tLeaves = flatten(tanOut)[0] as Tensor[];
-    const jac = oLeaves.map((o, i) => iLeaves.map((x, j) => {
-      const block = rows(tLeaves[i], iOff[j], x.numel); // [n_j, ...out_i.shape]
-      return lax.reshape(moveDim(block, 0, block.ndim - 1), [...o.shape, ...x.shape]);
+      if (!hasAux) return [r[1], []];
+      const [leaves, def] = flatten(r[2]);
+      auxDef = def;
+      auxOther = leaves.map((l) => (l instanceof Tensor ? null : l));
+      return [r[1], leaves.filter((l) => l instanceof Tensor)];
+    }, { inDims: [0], outDims: [0, 0], randomness })(tangents) as [unknown, Tensor[]];
+    const [tLeaves, oDef] = flatten(tanOut) as [Tensor[], any];
+    const jac = tLeaves.map((t) => iLeaves.map((x, j) => {
+      const block = rows(t, iOff[j], x.numel); // [n_j, ...out_i.shape]
+      return lax.reshape(moveDim(block, 0, block.ndim - 1), [...t.shape.slice(1), ...x.shape]);
     }));
+    let k = 0;
+    const aux = auxDef ? unflatten(auxDef, auxOther.map((l) => (l === null ? firstRow(auxTensors[k++]) : l))) : undefined;
     const result = assemble(jac, oDef, iDef, typeof argnums === "number");
     return hasAux ? [result, aux] : result;
   };

@@ -117,22 +117,22 @@ export class Code {
 }
 
 interface FuncDef {
-  params: ValType[];
-  results: ValType[];
-  code: Code;
   exportName: string;
+  params: ValType[];
+  code: Code;
 }
 
-/** A module with one imported memory ("env"."memory") and exported functions. */
+/**
+ * A module importing one memory ("env"."memory", at least 1 page) and
+ * exporting functions that return nothing.
+ */
 export class ModuleBuilder {
   private readonly funcs: FuncDef[] = [];
 
-  constructor(private readonly minMemoryPages = 1) {}
-
   /** Adds an exported function; fill the returned Code with its body. */
-  func(exportName: string, params: ValType[], results: ValType[] = []): Code {
+  func(exportName: string, params: ValType[]): Code {
     const code = new Code(params.length);
-    this.funcs.push({ params, results, code, exportName });
+    this.funcs.push({ exportName, params, code });
     return code;
   }
 
@@ -155,14 +155,12 @@ export class ModuleBuilder {
       b.push(0x60);
       uleb(b, f.params.length);
       b.push(...f.params);
-      uleb(b, f.results.length);
-      b.push(...f.results);
+      b.push(0); // no results
     }));
-    section(2, vec([0], (b) => {
+    section(2, vec(["memory"], (b, field) => {
       name(b, "env");
-      name(b, "memory");
-      b.push(0x02, 0x00); // memory, limits with min only
-      uleb(b, this.minMemoryPages);
+      name(b, field);
+      b.push(0x02, 0x00, 1); // memory; limits: min only, 1 page
     }));
     section(3, vec(this.funcs, (b, _f, i) => uleb(b, i)));
     section(7, vec(this.funcs, (b, f, i) => {

@@ -4,15 +4,18 @@
 //   for each block of MB rows of C
 //     for each block of NC columns of C
 //       for each block of KC of the shared dimension
-//         pack B[kc, nc] into NR-wide column panels        (JS, wasm memory)
+//         pack B[kc, nc] into NR-wide column panels,
+//           or just copy its rows if they are contiguous   (JS, wasm memory)
 //         for each block of MC rows
 //           pack A[mc, kc] into MR-tall row panels          (JS, wasm memory)
 //           wasm kernel: every MR x NR tile of C += panelA @ panelB
 //       copy the finished C block out of wasm memory
-// Panels are zero-padded to whole tiles, so the kernel never sees edge cases
-// and C is computed exactly for any M, N, K and strides.
+// Panels are padded to whole MR x NR tiles, so the kernel has no edge cases:
+// the padding only feeds rows and columns of the C block that are never
+// copied out. It is zero-filled anyway so stale memory (possibly denormals,
+// which are slow) cannot slow the kernel down.
 
-import { Code, ModuleBuilder, ValType } from "./assembler.js";
+import { ModuleBuilder, ValType } from "./assembler.js";
 
 /** Rows per micro-tile (each row is NV f32x4 accumulators). */
 const MR = 4;
@@ -25,16 +28,14 @@ const MC = 128;
 const NC = 512;
 /**
  * B with unit column stride and at least this many columns is copied row by
- * row (a memcpy each) instead of packed into panels; the kernel then reads it
- * with the row stride LDB = round_up(nc, NR) + LDB_PAD, padded off a power of
- * two so that the kc rows of a panel do not alias to a few L1 cache sets.
+ * row (a memcpy each, much cheaper than packing) and the kernel reads its
+ * panels in place with the row stride ldbFor(nc).
  */
 const ROWS_MIN_N = 64;
-const LDB_PAD = 16;
 /** Rows of C kept in wasm memory at once; bounds memory use for tall C. */
 const MB = 1024;
 /** Below this many multiply-adds the plain JS loop beats packing + a wasm call. */
-const SMALL = 512;
+const SMALL = 256;
 
 const { i32, v128 } = ValType;
 
@@ -57,8 +58,9 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const bv = Array.from({ length: NV }, () => f.local(v128));
   const av = f.local(v128);
 
-  const addTo = (local: number, value: number): Code =>
+  const addTo = (local: number, value: number): void => {
     f.get(local).i32Const(value).i32Add().set(local);
+  };
   // `while (counter-- > 0) body()` with counter preloaded.
   const countedLoop = (counter: number, body: () => void): void => {
     f.block().get(counter).i32Eqz().brIf(0).loop();
@@ -174,6 +176,12 @@ function reserve(floats: number): void {
 
 const bits = (x: Float32Array): Int32Array => new Int32Array(x.buffer, x.byteOffset, x.length);
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+/**
+ * Row stride (floats) for B copied as rows: an odd number of 64-byte cache
+ * lines, so the kc rows of a panel spread over all L1 sets instead of
+ * aliasing to a few, as a power-of-two stride would.
+ */
+const ldbFor = (nc: number): number => ((roundUp(nc, 16) / 16) | 1) * 16;
 
 /**
  * C = A @ B with C written contiguous row-major [M, N] at c[cOff...],
@@ -204,14 +212,15 @@ export function gemmF32(
   }
   const run = (kernel ??= init());
 
-  // Heap layout (in floats): [A block | B block | C block], each 16-byte aligned.
+  // Heap layout (in floats): [A block | B block (fits either layout) | C block],
+  // each 16-byte aligned. Its size is bounded by the block sizes, not M, N, K.
   const kcMax = Math.min(KC, K);
   const mcMax = roundUp(Math.min(MC, M), MR);
   const ncMax = roundUp(Math.min(NC, N), NR);
   const mbMax = roundUp(Math.min(MB, M), MR);
   const aPack = 0;
   const bPack = aPack + mcMax * kcMax;
-  const cBuf = bPack + kcMax * (ncMax + LDB_PAD);
+  const cBuf = bPack + kcMax * ldbFor(Math.min(NC, N));
   reserve(cBuf + mbMax * ncMax);
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
   const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;
@@ -221,7 +230,7 @@ export function gemmF32(
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
-      const ldb = ldc + LDB_PAD;
+      const ldb = ldbFor(nc);
       for (let p0 = 0; p0 < K; p0 += KC) {
         const kc = Math.min(KC, K - p0);
         const bAt = bOff + p0 * bRowStride + j0 * bColStride;
@@ -322,7 +331,7 @@ let accRow = new Float64Array(64);
 
 /**
  * Plain JS GEMM with float64 accumulation, for problems too small to repay
- * packing. Rows of C are built as sums of scaled rows of B, which keeps the
+ * packing and for engines without wasm SIMD. Rows of C are built as sums of scaled rows of B, which keeps the
  * inner loop free of a serial dependency.
  */
 function gemmJs(
