@@ -1,0 +1,21 @@
+/** The core runs in browsers too: no Node-only API may appear in src/ (outside Node entry points). */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const srcDir = join(fileURLToPath(new URL(".", import.meta.url)), "../../src");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+test("src/ uses no Node-only API", () => {
+  const nodeOnly = /from\s+["']node:|\brequire\(|\bprocess\.(env|argv|exit|stdout|cwd|versions|platform)|(?<![.\w])Buffer\.(from|alloc|concat|isBuffer)|__dirname/;
+  const offenders = sources(srcDir).filter((f) => nodeOnly.test(readFileSync(f, "utf8")));
+  assert.deepEqual(offenders, []);
+});
