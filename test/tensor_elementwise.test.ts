@@ -6,21 +6,11 @@ import {
   Tensor, tensor, add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, neg, abs, exp, log, log1p, sqrt,
   rsqrt, sin, cos, tan, tanh, sigmoid, relu, gelu, sign, square, erf, clamp, where, arange,
 } from "../src/index.js";
+import { numel, uniformStream as rng } from "./helpers/check.js";
 
 // ---- independent helpers ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function randomValues(r: () => number, n: number, lo = -3, hi = 3): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * r());

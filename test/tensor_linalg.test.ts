@@ -3,19 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, tensor, matmul, dot, mv, mm, bmm, outer, zeros } from "../src/index.js";
+import { numel, uniformStream as rng } from "./helpers/check.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const flatList = (x: unknown): number[] => (Array.isArray(x) ? (x.flat(Infinity) as number[]) : [x as number]);
 
 interface Mat { shape: number[]; flat: number[] }

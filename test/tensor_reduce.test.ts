@@ -4,19 +4,9 @@ import assert from "node:assert/strict";
 import {
   Tensor, tensor, sum, mean, prod, max, min, argmax, argmin, logsumexp, variance, std, norm, zeros,
 } from "../src/index.js";
+import { numel, uniformStream as rng } from "./helpers/check.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const mk = (flat: number[], shape: number[], dtype: "float64" | "float32" | "int32" = "float64") => tensor(flat, { dtype }).reshape(shape);
 const flatList = (x: unknown): number[] => (Array.isArray(x) ? (x.flat(Infinity) as number[]) : [x as number]);
 

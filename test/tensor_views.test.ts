@@ -5,8 +5,8 @@ import {
   Tensor, tensor, arange, zeros, reshape, view, flatten, transpose, permute, movedim, unsqueeze, squeeze, expand, broadcastTo,
   select, narrow, cat, stack, split, chunk, unbind, flip, gather, indexSelect, diag, diagonal, tril, triu,
 } from "../src/index.js";
+import { numel, uniformStream as rng } from "./helpers/check.js";
 
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const flatList = (x: unknown): unknown[] => (Array.isArray(x) ? x.flat(Infinity) : [x]);
 
 /** 0, 1, 2, ... as a float64 tensor of the given shape (so values name their row-major position). */
@@ -455,16 +455,6 @@ test("views of 0-d and zero-size tensors", () => {
 
 // ---- random chains of views against an index-mapping model ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A model of a view: its shape and the storage position of each multi-index. */
 interface Model { shape: number[]; at: (idx: number[]) => number }

@@ -63,7 +63,7 @@ const disposer = (...ts) => () => tf.dispose(ts.flat(Infinity));
 
 /**
  * The per-example views of `x` along axis 0 that the loop runs over ([1, ...rest]
- * when `keepDim`). tf.unstack / tf.split is the idiomatic call and what the cpu
+ * when `keepDim`). tf.unstack is the idiomatic call and what the cpu
  * backend uses, but on the wasm backend cutting thousands of slices out of one
  * tensor is pathologically slow (tf.unstack of a [4096, 256] tensor: ~20 s), so
  * there each example is taken with x.gather(i), which stays linear (~0.5 s).
@@ -75,13 +75,21 @@ function examples(x, keepDim = false) {
     for (let i = 0; i < n; i++) out.push(keepDim ? x.gather([i]) : x.gather(i));
     return out;
   }
-  return keepDim ? tf.split(x, n) : tf.unstack(x);
+  const rows = tf.unstack(x);
+  return keepDim ? rows.map((r) => r.expandDims(0)) : rows;
 }
+
+/**
+ * float32 one-hot. (tf.oneHot's own dtype argument is not used: with "float32" the
+ * wasm backend's OneHot kernel writes int32 bit patterns into a float32 tensor,
+ * tfjs-backend-wasm 4.22, so the one-hot is built as int32 and cast.)
+ */
+const oneHotF32 = (indices, depth) => tf.oneHot(indices, depth).toFloat();
 
 /** Jacobian of f at x, row by row: row i = tf.grad(f)(x, e_i) (a vjp with e_i). */
 function jacobianRows(g, x, D) {
   const rows = [];
-  for (let i = 0; i < D; i++) rows.push(tf.tidy(() => g(x, tf.oneHot(i, D).toFloat())));
+  for (let i = 0; i < D; i++) rows.push(tf.tidy(() => g(x, oneHotF32(i, D))));
   return tf.stack(rows);
 }
 
@@ -109,7 +117,7 @@ const impls = {
     };
     const call = () => {
       const xs = examples(x, true); // [1, 784] each
-      const ts = examples(tf.oneHot(t, C), true); // [1, 10] each
+      const ts = examples(oneHotF32(t, C), true); // [1, 10] each
       const per = xs.map((xi, i) => tf.tidy(() => tf.grads(lossOf(xi, ts[i]))(params)));
       return params.map((_, k) => tf.stack(per.map((g) => g[k])));
     };
@@ -142,7 +150,7 @@ const impls = {
     };
     const call = () => {
       const xs = examples(x, true); // [1, 28, 28, 1] each
-      const ts = examples(tf.oneHot(t, 10), true);
+      const ts = examples(oneHotF32(t, 10), true);
       const per = xs.map((xi, i) => tf.tidy(() => tf.grads(lossOf(xi, ts[i]))(params)));
       return params.map((_, k) => tf.stack(per.map((g) => g[k])));
     };

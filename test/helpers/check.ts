@@ -26,6 +26,18 @@ export class Rng {
   }
 }
 
+/** A seeded stream of uniforms in [0, 1) (mulberry32): test data that does not depend on tfunc. */
+export function uniformStream(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** A contiguous tensor from plain numbers (float64 unless said otherwise). */
