@@ -240,7 +240,7 @@ export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 30
     // progress on stderr, so a parent that has to kill a slow child can still say
     // how long the calls took
     calls++;
-    if (process.env.PEER_BENCH_CHILD) process.stderr.write(`#progress ${JSON.stringify({ label, call: calls, ms })}\n`);
+    if (process.env.PEER_BENCH_CHILD) process.stderr.write(`#progress ${JSON.stringify({ label, call: calls, ms, rss_mb: Math.round(sampleRss() / 2 ** 20) })}\n`);
   };
   let t0 = performance.now();
   const first = await call();
