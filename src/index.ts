@@ -26,7 +26,7 @@ export { grad, gradAndValue, vjp } from "./transforms/vjp.js";
 export { jvp } from "./transforms/jvp.js";
 export { jacrev, jacfwd, hessian } from "./transforms/jacobian.js";
 export { linearize } from "./transforms/linearize.js";
-export { setBackend, backendNames } from "./backend/registry.js";
+export { setBackend, getBackend, backendNames } from "./backend/registry.js";
 export * as autograd from "./autograd/index.js";
 export { noGrad, enableGrad } from "./autograd/index.js";
 
