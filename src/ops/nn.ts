@@ -8,6 +8,7 @@ import { shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
+import { mT } from "../primitives/linalg.js";
 import { stopGradient } from "./autograd_ops.js";
 import { checkTensor } from "./convert.js";
 import { ones, rand } from "./creation.js";
@@ -77,8 +78,12 @@ export function linear(x: Tensor, w: Tensor, b?: Optional): Tensor {
   const rows = lead.reduce((a, s) => a * s, 1);
   // fold every leading dim into the rows: one 2-d matmul, whatever the input's rank
   const x2 = lax.reshape(lax.cast(x, dtype), [rows, inF]);
-  const wT = w.ndim === 2 ? lax.permute(lax.cast(w, dtype), [1, 0]) : lax.reshape(lax.cast(w, dtype), [inF, 1]);
-  const out = lax.reshape(lax.matmul(x2, wT), w.ndim === 2 ? [...lead, w.shape[0]] : lead);
+  // computed as (W @ x^T)^T so that the weight's gradient, g^T @ x, comes out in W's own
+  // layout: per-sample weight gradients are then contiguous instead of a transposed view
+  const out2 = w.ndim === 2
+    ? mT(lax.matmul(lax.cast(w, dtype), mT(x2)))
+    : lax.matmul(x2, lax.reshape(lax.cast(w, dtype), [inF, 1]));
+  const out = lax.reshape(out2, w.ndim === 2 ? [...lead, w.shape[0]] : lead);
   const bias = castOpt(b, dtype);
   if (!bias) return out;
   const outF = w.ndim === 2 ? w.shape[0] : 1;

@@ -2,7 +2,7 @@
 import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides } from "../../core/shape.js";
 import type { BinaryOp, StridedArray, UnaryOp } from "../backend.js";
-import { forEachRow } from "./iterate.js";
+import { coalesce, forEachRow } from "./iterate.js";
 
 type A = TypedArray;
 type Row1 = (x: A, xi: number, xs: number, o: A, oi: number, n: number) => void;
@@ -92,6 +92,7 @@ export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: Ty
 
 export function copy(src: StridedArray, dst: StridedArray): void {
   const toBool = dst.data instanceof Uint8Array && !(src.data instanceof Uint8Array);
+  if (!toBool && transposeCopy(src, dst)) return;
   forEachRow(src.shape, [src.strides, dst.strides], [src.offset, dst.offset], (offs, n, inner) => {
     const s = src.data, d = dst.data;
     let si = offs[0], di = offs[1];
@@ -100,4 +101,40 @@ export function copy(src: StridedArray, dst: StridedArray): void {
     else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
     else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si];
   });
+}
+
+const TILE = 32;
+
+/**
+ * A copy whose source is contiguous along another dim than the destination (a transpose) walks
+ * 32 x 32 tiles, so both sides stay in cache. Returns false when the layout is not of that kind.
+ */
+function transposeCopy(src: StridedArray, dst: StridedArray): boolean {
+  const c = coalesce(src.shape, [src.strides, dst.strides]);
+  const r = c.shape.length;
+  const [ss, ds] = c.strides;
+  const p = ss.indexOf(1);
+  if (r < 2 || ds[r - 1] !== 1 || p < 0 || p === r - 1 || c.shape[p] < TILE || c.shape[r - 1] < TILE) return false;
+  // iterate every dim except p and the last; tile the (p, last) plane
+  const outerShape = c.shape.filter((_, i) => i !== p && i !== r - 1);
+  const outerStrides = [ss.filter((_, i) => i !== p && i !== r - 1), ds.filter((_, i) => i !== p && i !== r - 1)];
+  const rows = c.shape[p], cols = c.shape[r - 1];
+  const sCol = ss[r - 1], dRow = ds[p];
+  const s = src.data, d = dst.data;
+  forEachRow(outerShape.length ? outerShape : [1], outerShape.length ? outerStrides : [[0], [0]], [src.offset, dst.offset], (offs, n, inner) => {
+    for (let o = 0; o < n; o++) {
+      const sBase = offs[0] + o * inner[0], dBase = offs[1] + o * inner[1];
+      for (let i0 = 0; i0 < rows; i0 += TILE) {
+        const i1 = Math.min(rows, i0 + TILE);
+        for (let j0 = 0; j0 < cols; j0 += TILE) {
+          const j1 = Math.min(cols, j0 + TILE);
+          for (let i = i0; i < i1; i++) {
+            let si = sBase + i + j0 * sCol, di = dBase + i * dRow + j0;
+            for (let j = j0; j < j1; j++, si += sCol, di++) d[di] = s[si];
+          }
+        }
+      }
+    }
+  });
+  return true;
 }
