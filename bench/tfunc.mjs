@@ -9,10 +9,13 @@ import * as tf from "../build/src/index.js";
 import { main } from "./peers/common.mjs";
 
 const { F, vmap, grad, jacrev, jacfwd, hessian, vjp } = tf;
-const byHand = process.argv.includes("--by-hand");
+// the mode and backend travel in the environment: the runner re-runs this script once per workload
 const backendArg = process.argv.indexOf("--backend");
+if (process.argv.includes("--by-hand")) process.env.TFUNC_BENCH_BY_HAND = "1";
+if (backendArg > 0) process.env.TFUNC_BACKEND = process.argv[backendArg + 1];
+const byHand = process.env.TFUNC_BENCH_BY_HAND === "1";
+if (process.env.TFUNC_BACKEND) tf.setBackend(process.env.TFUNC_BACKEND);
 const argv = process.argv.slice(2).filter((a, i, all) => a !== "--by-hand" && a !== "--backend" && all[i - 1] !== "--backend");
-if (backendArg > 0) tf.setBackend(process.argv[backendArg + 1]);
 
 const f32 = (buf, shape) => tf.tensor(buf).reshape(shape);
 const i32 = (buf) => tf.tensor(buf);
@@ -147,7 +150,12 @@ function ensembleParams(cfg, d) {
 }
 
 const impls = byHand ? viaHand : viaVmap;
-if (byHand && !argv.includes("--only")) argv.push("--only", Object.keys(viaHand).join(","));
+if (byHand) {
+  // only the workloads that have a by-hand version (and that --only asks for)
+  const i = argv.indexOf("--only");
+  const asked = i >= 0 ? argv.splice(i, 2)[1].split(",") : Object.keys(viaHand);
+  argv.push("--only", asked.filter((w) => w in viaHand).join(",") || "batched_dot");
+}
 await main({
   system: byHand ? "tfunc-by-hand" : "tfunc",
   scriptUrl: import.meta.url,
