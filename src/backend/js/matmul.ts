@@ -26,12 +26,22 @@ function gemmSmall(M: number, N: number, K: number, a: TypedArray, aOff: number,
   }
 }
 
+/** K = 1: an outer product, written straight into C (per-sample weight gradients are these). */
+function outer(M: number, N: number, a: TypedArray, aOff: number, aRs: number, b: TypedArray, bOff: number, bCs: number, c: TypedArray, cOff: number): void {
+  for (let i = 0; i < M; i++) {
+    const ai = a[aOff + i * aRs], ci = cOff + i * N;
+    let bj = bOff;
+    for (let j = 0; j < N; j++, bj += bCs) c[ci + j] = ai * b[bj];
+  }
+}
+
 /**
  * C[M,N] = A[M,K] @ B[K,N], C contiguous. B is packed when its rows are not contiguous; four
  * rows of C are updated per pass so each loaded row of B is used four times.
  */
 export const gemmJs: Gemm = (M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff) => {
   if (M * N <= 16) return gemmSmall(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+  if (K === 1) return outer(M, N, a, aOff, aRs, b, bOff, bCs, c, cOff);
   c.fill(0, cOff, cOff + M * N);
   if (K === 0 || N === 0) return;
   let bp = b, bpOff = bOff, bpRs = bRs;
