@@ -94,6 +94,7 @@ const results = [];
 for (const size of sizes) for (const sys of systems) results.push(...runSystem(sys, size));
 const report = sizes.map((s) => table(results, s)).join("\n");
 console.log(report);
+spawnSync(process.execPath, [path.join(here, "kernels.mjs")], { stdio: "inherit" });
 if (jsonFile) {
   const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString() };
   writeFileSync(jsonFile, JSON.stringify({ machine, results: results.filter((r) => r.workload !== "*" || r.error) }, null, 2));
