@@ -39,6 +39,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
     size: "small",
     only: null,
     backend: null,
+    variant: null,
     child: false,
     inprocess: false,
     check: false,
@@ -55,6 +56,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
     if (a === "--size") args.size = val();
     else if (a === "--only") args.only = val().split(",").map((s) => s.trim()).filter(Boolean);
     else if (a === "--backend") args.backend = val();
+    else if (a === "--variant") args.variant = val();
     else if (a === "--child") args.child = true;
     else if (a === "--inprocess") args.inprocess = true;
     else if (a === "--check") args.check = true;
@@ -228,177 +230,258 @@ export function checksum(arrays) {
   return [sum, abs];
 }
 
+export class TooSlow extends Error {
+  constructor(message, firstMs) {
+    super(message);
+    this.firstMs = firstMs;
+  }
+}
+
 /**
  * Time `call` (an async function that runs the transformed call and reads every
  * output back into typed arrays, returning them). The first call is a warm-up
- * (compilation); more warm-ups only when calls are fast. Then at least 5 timed
- * calls, more while they fit in `budgetMs`.
+ * (it includes tracing / compilation); more warm-ups only when calls are fast.
+ * Then at least 5 timed calls, more while they fit in `budgetMs`.
+ *
+ * Calls too slow for warm-up + 5 timed calls to fit in `capMs` end the measurement
+ * early with a TooSlow error: after the first call if, even at half its time
+ * (jit compilation makes first calls slow), the 5 timed calls would not fit;
+ * after any later call if the remaining calls at its time would not fit.
  */
-export async function measure(call, { budgetMs = 2000, minReps = 5, maxReps = 300, check = false, label = "" } = {}) {
+export async function measure(
+  call,
+  { budgetMs = 2000, minReps = 5, maxReps = 300, check = false, label = "", capMs = Infinity } = {},
+) {
+  const start = performance.now();
   let calls = 0;
   const progress = (ms) => {
     // progress on stderr, so a parent that has to kill a slow child can still say
     // how long the calls took
     calls++;
-    if (process.env.PEER_BENCH_CHILD) process.stderr.write(`#progress ${JSON.stringify({ label, call: calls, ms, rss_mb: Math.round(sampleRss() / 2 ** 20) })}\n`);
+    if (process.env.PEER_BENCH_CHILD) {
+      const rss_mb = Math.round(sampleRss() / 2 ** 20);
+      process.stderr.write(`#progress ${JSON.stringify({ label, call: calls, ms, rss_mb })}\n`);
+    }
   };
+  const limit = 0.95 * capMs;
+  const capS = Math.round(capMs / 1000);
+  const tooSlow = (ms, firstMs) =>
+    new TooSlow(
+      `too slow: a call took ${Math.round(ms)} ms (first call ${Math.round(firstMs)} ms), so warm-up + 5 timed calls do not fit in the ${capS} s per-workload cap`,
+      firstMs,
+    );
   let t0 = performance.now();
   const first = await call();
   const firstMs = performance.now() - t0;
   progress(firstMs);
   const sum = check ? checksum(first) : undefined;
   sampleRss();
+  if (performance.now() - start + minReps * 0.5 * firstMs > limit) throw tooSlow(firstMs, firstMs);
   let last = firstMs;
-  let warm = firstMs > 2000 ? 0 : firstMs > 300 ? 1 : Math.max(3, Math.min(100, Math.floor(300 / Math.max(firstMs, 0.01))));
+  const warm =
+    firstMs > 2000 ? 0 : firstMs > 300 ? 1 : Math.max(3, Math.min(100, Math.floor(300 / Math.max(firstMs, 0.01))));
   for (let i = 0; i < warm; i++) {
     t0 = performance.now();
     await call();
     last = performance.now() - t0;
     progress(last);
     sampleRss();
+    if (performance.now() - start + (warm - 1 - i + minReps) * last > limit) throw tooSlow(last, firstMs);
   }
   const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(last, 0.001))));
   const times = [];
   for (let i = 0; i < reps; i++) {
     t0 = performance.now();
     await call();
-    times.push(performance.now() - t0);
-    progress(times[times.length - 1]);
+    const ms = performance.now() - t0;
+    times.push(ms);
+    progress(ms);
     sampleRss();
+    const left = Math.max(0, minReps - times.length);
+    if (left > 0 && performance.now() - start + left * ms > limit) throw tooSlow(ms, firstMs);
+    if (times.length >= minReps && performance.now() - start > limit) break; // enough calls; stop at the cap
   }
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
   const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { median_ms: median, reps, warmups: warm + 1, first_ms: firstMs, checksum: sum };
+  return { median_ms: median, reps: times.length, warmups: warm + 1, first_ms: firstMs, checksum: sum };
 }
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
+export function msg(e) {
+  const s = e && e.message ? e.message : String(e);
+  return s.split("\n")[0].slice(0, 400);
+}
+
 /**
- * Run one workload in this process. `impl(cfg, inputs)` returns either
- * `{ error }` or `{ variants: { name: call }, cleanup? }`; the reported time is the
- * best variant's median (e.g. jax-js eager vs jit).
+ * Run one workload (all its variants, or only `args.variant`) in this process.
+ * `impl(cfg, inputs)` returns either `{ error }` or `{ variants: { name: call },
+ * cleanup? }`. Returns `{ variantName: entry }` where entry is
+ * `{ median_ms, reps, peak_rss_mb, checksum? }` or `{ error, first_call_ms? }`,
+ * or `{ error }` for the whole workload.
  */
-async function runOne(name, size, impl, args) {
+async function runVariants(name, size, impl, args) {
   const cfg = SIZES[name][size];
-  const base = { workload: name, size };
-  if (!impl) return { ...base, error: "not implemented" };
+  if (!impl) return { error: "not implemented" };
   let built;
   try {
     built = await impl(cfg, makeInputs(name, cfg));
   } catch (e) {
-    return { ...base, error: `setup failed: ${msg(e)}` };
+    return { error: `setup failed: ${msg(e)}` };
   }
-  if (built.error) return { ...base, error: built.error };
-  const per = {};
-  const failures = {};
-  const sums = {};
-  const start = performance.now();
-  const capMs = args.timeoutS * 1000;
+  if (built.error) return { error: built.error };
+  const out = {};
   for (const [vname, call] of Object.entries(built.variants)) {
-    // Skip a further variant (e.g. jax-js eager after jit) when its expected cost
-    // (6 calls at the best median so far) would not fit in the per-workload cap.
-    const bestSoFar = Math.min(...Object.values(per).map((m) => m.median_ms));
-    if (Object.keys(per).length && performance.now() - start + 6 * bestSoFar > 0.8 * capMs) {
-      failures[vname] = `not timed: 6 calls at ~${Math.round(bestSoFar)} ms would exceed the ${args.timeoutS} s per-workload cap`;
-      continue;
-    }
+    if (args.variant && vname !== args.variant) continue;
     try {
-      const m = await measure(call, { budgetMs: args.budgetMs, check: args.check, label: vname });
-      per[vname] = m;
-      if (args.check) sums[vname] = m.checksum;
+      const m = await measure(call, {
+        budgetMs: args.budgetMs,
+        check: args.check,
+        label: vname,
+        capMs: args.timeoutS * 1000,
+      });
+      out[vname] = { median_ms: round3(m.median_ms), reps: m.reps, peak_rss_mb: peakRssMb() };
+      if (args.check) out[vname].checksum = m.checksum;
     } catch (e) {
-      failures[vname] = msg(e);
+      out[vname] = { error: e instanceof TooSlow ? e.message : `failed: ${msg(e)}`, peak_rss_mb: peakRssMb() };
+      if (e instanceof TooSlow) out[vname].first_call_ms = Math.round(e.firstMs);
     }
   }
   try {
     built.cleanup?.();
-  } catch (e) {
-    failures.cleanup = msg(e);
+  } catch {}
+  return { variants: out };
+}
+
+/**
+ * One result entry from per-variant entries: the best variant's median and peak
+ * memory, and a note listing every variant.
+ */
+function combine(name, size, variants, multi) {
+  const base = { workload: name, size };
+  const ok = Object.keys(variants).filter((v) => variants[v].median_ms !== undefined);
+  const bad = Object.keys(variants).filter((v) => variants[v].median_ms === undefined);
+  if (ok.length === 0) {
+    const errs = bad.map((v) => (multi ? `${v}: ${variants[v].error}` : variants[v].error));
+    const out = { ...base, error: errs.join("; ") || "no result" };
+    const firsts = bad.map((v) => variants[v].first_call_ms).filter((x) => x !== undefined);
+    if (firsts.length) out.first_call_ms = Math.min(...firsts);
+    const peaks = bad.map((v) => variants[v].peak_rss_mb).filter((x) => x !== undefined);
+    if (peaks.length) out.peak_rss_mb = Math.max(...peaks);
+    return out;
   }
-  const names = Object.keys(per);
-  if (names.length === 0) {
-    const why = Object.entries(failures).map(([k, v]) => `${k}: ${v}`).join("; ");
-    return { ...base, error: `failed: ${why}`, peak_rss_mb: peakRssMb() };
-  }
-  names.sort((a, b) => per[a].median_ms - per[b].median_ms);
-  const best = names[0];
-  const out = { ...base, median_ms: round3(per[best].median_ms), peak_rss_mb: peakRssMb() };
+  ok.sort((a, b) => variants[a].median_ms - variants[b].median_ms);
+  const best = variants[ok[0]];
+  const out = { ...base, median_ms: best.median_ms, peak_rss_mb: best.peak_rss_mb };
   const notes = [];
-  if (Object.keys(built.variants).length > 1 || built.note) {
-    notes.push(`best=${best}`);
-    for (const n of names) notes.push(`${n} ${round3(per[n].median_ms)} ms (n=${per[n].reps})`);
+  if (multi) {
+    notes.push(`best=${ok[0]}`);
+    for (const v of ok) notes.push(`${v} ${variants[v].median_ms} ms (n=${variants[v].reps})`);
+    for (const v of bad) notes.push(`${v}: ${variants[v].error}`);
   } else {
-    notes.push(`n=${per[best].reps}`);
+    notes.push(`n=${best.reps}`);
   }
-  for (const [k, v] of Object.entries(failures)) notes.push(v.startsWith("not timed") ? `${k} ${v}` : `${k} failed: ${v}`);
-  if (built.note) notes.push(built.note);
   out.note = notes.join("; ");
-  if (args.check) out.checksum = sums;
+  const sums = {};
+  for (const v of ok) if (variants[v].checksum) sums[v] = variants[v].checksum;
+  if (Object.keys(sums).length) out.checksum = sums;
   return out;
 }
 
-export function msg(e) {
-  const s = e && e.message ? e.message : String(e);
-  return s.split("\n")[0].slice(0, 300);
+/** Run a child (this script, one workload, maybe one variant) and parse its output. */
+function runChild(script, rest, name, variant, args) {
+  const extra = ["--only", name, "--child", ...(variant ? ["--variant", variant] : [])];
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...rest, ...extra], {
+    encoding: "utf8",
+    env: { ...process.env, PEER_BENCH_CHILD: "1" },
+    timeout: (args.timeoutS + 60) * 1000, // the child stops itself at the cap; this is a backstop
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = (r.stdout || "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  try {
+    const parsed = line ? JSON.parse(line) : null;
+    if (parsed && parsed.child) return parsed.child;
+  } catch {}
+  const prog = (r.stderr || "")
+    .split("\n")
+    .filter((l) => l.startsWith("#progress "))
+    .map((l) => JSON.parse(l.slice(10)));
+  const seen = prog.length
+    ? `; calls finished: ${prog.slice(0, 8).map((p) => `${Math.round(p.ms)} ms`).join(", ")}`
+    : "; no call finished";
+  const why =
+    r.error && r.error.code === "ETIMEDOUT"
+      ? `too slow: killed after ${args.timeoutS + 60} s${seen}`
+      : r.error
+        ? msg(r.error)
+        : `child exited with ${r.signal ?? r.status}: ${(r.stderr || "")
+            .split("\n")
+            .filter((l) => l.trim() && !l.startsWith("#progress "))
+            .slice(-3)
+            .join(" | ")
+            .slice(0, 400)}${seen}`;
+  const entry = { error: why };
+  if (prog.length) entry.first_call_ms = Math.round(prog[0].ms);
+  return variant ? { variants: { [variant]: entry } } : { error: why, first_call_ms: entry.first_call_ms };
 }
 
 /**
  * Entry point of a peer script. `impls` maps workload name to an implementation;
+ * `variantNames` lists the variants every implementation offers (e.g. jit, eager);
  * `setup` (async) initializes the library once per process.
+ *
+ * By default every workload (and every variant of it) runs in its own child
+ * process, so peak RSS is its own, a crash is contained, and the variants of a
+ * workload get the same per-workload time cap each.
  */
-export async function main({ system, scriptUrl, impls, setup, version, argv }) {
+export async function main({ system, scriptUrl, impls, setup, version, variantNames = [], argv }) {
   const args = parseArgs(argv);
   const names = args.only ?? WORKLOADS;
+  const multi = variantNames.length > 1;
   const results = [];
-  if (args.child || args.inprocess || names.length === 1) {
+  if (args.child) {
     await setup?.(args);
-    for (const name of names) results.push(await runOne(name, args.size, impls[name], args));
+    const r = await runVariants(names[0], args.size, impls[names[0]], args);
+    process.stdout.write(JSON.stringify({ system, child: r }) + "\n");
+    return;
+  }
+  if (args.inprocess) {
+    await setup?.(args);
+    for (const name of names) {
+      const r = await runVariants(name, args.size, impls[name], args);
+      results.push(r.error ? { workload: name, size: args.size, error: r.error } : combine(name, args.size, r.variants, multi));
+    }
   } else {
     const script = fileURLToPath(scriptUrl);
     const rest = (argv ?? process.argv.slice(2)).filter((a, i, arr) => {
-      // drop --only and its value; children get one workload each
-      if (a === "--only" || a.startsWith("--only=")) return false;
-      if (i > 0 && arr[i - 1] === "--only") return false;
+      // children get one workload (and one variant) each
+      if (a === "--only" || a.startsWith("--only=") || a === "--variant") return false;
+      if (i > 0 && (arr[i - 1] === "--only" || arr[i - 1] === "--variant")) return false;
       return true;
     });
     for (const name of names) {
-      const r = spawnSync(process.execPath, [...process.execArgv, script, ...rest, "--only", name, "--child"], {
-        encoding: "utf8",
-        env: { ...process.env, PEER_BENCH_CHILD: "1" },
-        timeout: args.timeoutS * 1000,
-        maxBuffer: 64 * 2 ** 20,
-      });
-      const line = (r.stdout || "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
-      let parsed = null;
-      try {
-        parsed = line ? JSON.parse(line) : null;
-      } catch {
-        parsed = null;
-      }
-      if (parsed && parsed.results && parsed.results.length) {
-        results.push(...parsed.results);
+      let entry;
+      if (multi && !args.variant) {
+        const variants = {};
+        let wholeError = null;
+        for (const v of variantNames) {
+          const r = runChild(script, rest, name, v, args);
+          if (r.error) wholeError = r.error; // e.g. not implemented: same for every variant
+          else Object.assign(variants, r.variants);
+          if (r.error) break;
+        }
+        entry = wholeError
+          ? { workload: name, size: args.size, error: wholeError }
+          : combine(name, args.size, variants, multi);
       } else {
-        const prog = (r.stderr || "")
-          .split("\n")
-          .filter((l) => l.startsWith("#progress "))
-          .map((l) => JSON.parse(l.slice(10)));
-        const seen = prog.length
-          ? `; calls finished: ${prog.slice(0, 8).map((p) => `${p.label} ${Math.round(p.ms)} ms`).join(", ")}`
-          : "; no call finished";
-        const why = r.error
-          ? r.error.code === "ETIMEDOUT"
-            ? `too slow: not done within the ${args.timeoutS} s per-workload cap (warm-up + 5 timed calls)${seen}`
-            : msg(r.error)
-          : `child exited with ${r.signal ?? r.status}: ${(r.stderr || "")
-              .split("\n")
-              .filter((l) => l.trim() && !l.startsWith("#progress "))
-              .slice(-3)
-              .join(" | ")
-              .slice(0, 400)}${seen}`;
-        results.push({ workload: name, size: args.size, error: why });
+        const r = runChild(script, rest, name, args.variant, args);
+        entry = r.error
+          ? { workload: name, size: args.size, error: r.error, ...(r.first_call_ms !== undefined ? { first_call_ms: r.first_call_ms } : {}) }
+          : combine(name, args.size, r.variants, multi);
       }
-      process.stderr.write(`[${system}] ${name}/${args.size}: ${JSON.stringify(results[results.length - 1])}\n`);
+      results.push(entry);
+      process.stderr.write(`[${system}] ${name}/${args.size}: ${JSON.stringify(entry)}\n`);
     }
   }
   const out = { system, results };

@@ -207,8 +207,27 @@ def checksum(arrays):
     return [s, a]
 
 
-def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label=""):
+class TooSlow(Exception):
+    def __init__(self, message, first_ms):
+        super().__init__(message)
+        self.first_ms = first_ms
+
+
+def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label="", cap_ms=float("inf")):
+    """Same protocol as measure() in common.mjs, including the early TooSlow exit."""
+    start = time.perf_counter()
     calls = [0]
+    limit = 0.95 * cap_ms
+
+    def elapsed():
+        return (time.perf_counter() - start) * 1e3
+
+    def too_slow(ms, first_ms):
+        return TooSlow(
+            f"too slow: a call took {round(ms)} ms (first call {round(first_ms)} ms), so warm-up + 5 timed"
+            f" calls do not fit in the {round(cap_ms / 1000)} s per-workload cap",
+            first_ms,
+        )
 
     def progress(ms):
         calls[0] += 1
@@ -223,6 +242,8 @@ def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label
     sums = checksum(first) if check else None
     del first
     sample_rss()
+    if elapsed() + min_reps * 0.5 * first_ms > limit:
+        raise too_slow(first_ms, first_ms)
     last = first_ms
     if first_ms > 2000:
         warm = 0
@@ -230,24 +251,32 @@ def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label
         warm = 1
     else:
         warm = max(3, min(100, int(300 / max(first_ms, 0.01))))
-    for _ in range(warm):
+    for i in range(warm):
         t0 = time.perf_counter()
         call()
         last = (time.perf_counter() - t0) * 1e3
         progress(last)
         sample_rss()
+        if elapsed() + (warm - 1 - i + min_reps) * last > limit:
+            raise too_slow(last, first_ms)
     reps = max(min_reps, min(max_reps, int(budget_ms / max(last, 0.001))))
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
         call()
-        times.append((time.perf_counter() - t0) * 1e3)
-        progress(times[-1])
+        ms = (time.perf_counter() - t0) * 1e3
+        times.append(ms)
+        progress(ms)
         sample_rss()
+        left = max(0, min_reps - len(times))
+        if left > 0 and elapsed() + left * ms > limit:
+            raise too_slow(ms, first_ms)
+        if len(times) >= min_reps and elapsed() > limit:
+            break
     times.sort()
     mid = len(times) // 2
     median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
-    return dict(median_ms=median, reps=reps, checksum=sums)
+    return dict(median_ms=median, reps=len(times), checksum=sums)
 
 
 # ---------------------------------------------------------------------------
@@ -493,7 +522,9 @@ def run_one(name, size, impls, api, args):
     except Exception as e:
         return {**base, "error": "setup failed: " + short(e)}
     try:
-        m = measure(call, budget_ms=args.budget_ms, check=args.check, label=api)
+        m = measure(call, budget_ms=args.budget_ms, check=args.check, label=api, cap_ms=args.timeout_s * 1000)
+    except TooSlow as e:
+        return {**base, "error": str(e), "first_call_ms": round(e.first_ms), "peak_rss_mb": peak_rss_mb()}
     except Exception as e:
         return {**base, "error": "failed: " + short(e), "peak_rss_mb": peak_rss_mb()}
     out = {**base, "median_ms": round(m["median_ms"], 3), "peak_rss_mb": peak_rss_mb(), "note": f"{api}; n={m['reps']}"}
@@ -526,7 +557,7 @@ def main():
             cmd = [sys.executable, os.path.abspath(__file__), *rest, "--only", name, "--child"]
             timed_out = False
             try:
-                r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout_s, env=env)
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout_s + 60, env=env)
                 stdout, stderr, code = r.stdout, r.stderr, r.returncode
             except subprocess.TimeoutExpired as e:
                 timed_out = True
@@ -549,11 +580,14 @@ def main():
                     else "; no call finished"
                 )
                 if timed_out:
-                    why = f"too slow: not done within the {args.timeout_s:g} s per-workload cap (warm-up + 5 timed calls){seen}"
+                    why = f"too slow: killed after {args.timeout_s + 60:g} s{seen}"
                 else:
                     tail = [l for l in stderr.split("\n") if l.strip() and not l.startswith("#progress ")][-3:]
                     why = f"child exited with {code}: {' | '.join(tail)[:400]}{seen}"
-                results.append({"workload": name, "size": args.size, "error": why})
+                entry = {"workload": name, "size": args.size, "error": why}
+                if prog:
+                    entry["first_call_ms"] = round(prog[0]["ms"])
+                results.append(entry)
             sys.stderr.write(f"[torch] {name}/{args.size}: {json.dumps(results[-1])}\n")
     out = {"system": "torch", "results": results}
     if version:
