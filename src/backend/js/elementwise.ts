@@ -45,7 +45,16 @@ const unaryRows: Record<UnaryOp, Row1> = {
     for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v)); else { const e = Math.exp(v); o[oi + i] = e / (1 + e); } }
   },
   erf: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = erf(x[xi]); },
-  relu: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v > 0 ? v : v !== v ? v : 0; } },
+  // branch-free for ordinary values ((v + |v|) / 2 is exact): random signs made a branch mispredict
+  // half the time. NaN, -inf and overflow take the rare (well predicted) exact path.
+  relu: (x, xi, xs, o, oi, n) => {
+    for (let i = 0; i < n; i++, xi += xs) {
+      const v = x[xi];
+      let r = (v + Math.abs(v)) * 0.5;
+      if (r !== r || r === Infinity) r = v > 0 ? v : v !== v ? v : 0;
+      o[oi + i] = r;
+    }
+  },
   floor: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.floor(x[xi]); },
 };
 
@@ -58,12 +67,13 @@ const binaryRows: Record<BinaryOp, Row2> = {
   // NaN wins, as in PyTorch
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x > y || x !== x ? x : y; } },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x < y || x !== x ? x : y; } },
-  eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] === b[bi] ? 1 : 0; },
-  ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] !== b[bi] ? 1 : 0; },
-  lt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] < b[bi] ? 1 : 0; },
-  le: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] <= b[bi] ? 1 : 0; },
-  gt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] > b[bi] ? 1 : 0; },
-  ge: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] >= b[bi] ? 1 : 0; },
+  // comparisons as +(a < b): a number from a boolean compiles without a branch
+  eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
+  ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },
+  lt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] < b[bi]); },
+  le: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] <= b[bi]); },
+  gt: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] > b[bi]); },
+  ge: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] >= b[bi]); },
 };
 
 export function unary(op: UnaryOp, x: StridedArray, out: TypedArray): void {
