@@ -31,7 +31,7 @@ export * as autograd from "./autograd/index.js";
 export { noGrad, enableGrad } from "./autograd/index.js";
 
 export { einsum } from "./ops/einsum.js";
-export * as F from "./ops/nn.js";
+export * as F from "./ops/nn/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export { functionalCall, stackModuleState, replaceAllBatchNormModules_ } from "./transforms/functional.js";

@@ -16,7 +16,7 @@
  */
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
-import { isBatchNorm } from "../nn/layers.js";
+import { isBatchNorm } from "../nn/norm.js";
 import { Module, type Slot } from "../nn/module.js";
 import { stack } from "../ops/shape.js";
 import { isPlainObject } from "../tree/tree.js";

@@ -1,0 +1,49 @@
+/** Activations: softmax and logSoftmax, and relu and gelu re-exported from the elementwise ops. */
+import { type DType, isFloat } from "../../core/dtype.js";
+import { shapeStr } from "../../core/shape.js";
+import type { Tensor } from "../../core/tensor.js";
+import * as lax from "../../primitives/lax.js";
+import { stopGradient } from "../autograd_ops.js";
+import { checkTensor } from "../convert.js";
+import { div, exp, gelu, isFiniteTensor, log, relu, sub, where } from "../elementwise.js";
+import { sum } from "../reduce.js";
+
+export { relu, gelu };
+
+export interface SoftmaxOptions { dtype?: DType }
+
+/** x minus its max along d: exp of it cannot overflow. The max is a constant to every gradient. */
+function shiftByMax(x: Tensor, d: number): Tensor {
+  if (x.numel === 0) return x;
+  const m = stopGradient(lax.max(x, [d], true));
+  // a row of -inf (or +inf) keeps its values, so it gives NaN as in PyTorch rather than NaN - NaN
+  const shift = where(isFiniteTensor(m), m, 0);
+  return lax.sub(x, lax.expand(shift, x.shape));
+}
+
+/** The float input of softmax-like ops with its dim normalised; a 0-d input is seen as [1]. */
+function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions): [Tensor, number] {
+  checkTensor(x, op);
+  if (dim === undefined || dim === null) throw new Error(`${op}: dim is required (softmax over which dimension?), got ${dim}`);
+  const lo = -Math.max(x.ndim, 1), hi = Math.max(x.ndim, 1) - 1;
+  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+    throw new Error(`${op}: dim ${dim} is out of range for an input of shape ${shapeStr(x.shape)} (expected an integer in [${lo}, ${hi}])`);
+  }
+  const dtype = opts.dtype ?? (isFloat(x.dtype) ? x.dtype : "float32");
+  if (!isFloat(dtype)) throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  const f = lax.cast(x, dtype);
+  return x.ndim === 0 ? [lax.reshape(f, [1]), 0] : [f, dim < 0 ? dim + x.ndim : dim];
+}
+
+export function softmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
+  const [f, d] = softmaxInput("softmax", x, dim, opts);
+  const e = exp(shiftByMax(f, d));
+  return lax.reshape(div(e, sum(e, d, true)), x.shape);
+}
+
+/** x - logsumexp(x) along dim, computed from the shifted values so it stays finite for large inputs. */
+export function logSoftmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
+  const [f, d] = softmaxInput("logSoftmax", x, dim, opts);
+  const shifted = shiftByMax(f, d);
+  return lax.reshape(sub(shifted, log(sum(exp(shifted), d, true))), x.shape);
+}
