@@ -240,7 +240,7 @@ export class TooSlow extends Error {
 /**
  * Time `call` (an async function that runs the transformed call and reads every
  * output back into typed arrays, returning them). The first call is a warm-up
- * (it includes tracing / compilation); more warm-ups only when calls are fast.
+ * (it includes tracing / compilation); then warm-up calls for about half a second.
  * Then at least 5 timed calls, more while they fit in `budgetMs`.
  *
  * Calls too slow for warm-up + 5 timed calls to fit in `capMs` end the measurement
@@ -278,15 +278,19 @@ export async function measure(
   sampleRss();
   if (performance.now() - start + minReps * 0.5 * firstMs > limit) throw tooSlow(firstMs, firstMs);
   let last = firstMs;
-  const warm =
-    firstMs > 2000 ? 0 : firstMs > 300 ? 1 : Math.max(3, Math.min(100, Math.floor(300 / Math.max(firstMs, 0.01))));
-  for (let i = 0; i < warm; i++) {
+  // Warm up until the JIT has settled, for every system alike: a slow call needs one more run,
+  // a call of microseconds needs thousands before V8's optimising tiers take over (and torch's
+  // native code needs none), so fast calls are warmed up for about half a second.
+  const warmMs = firstMs > 2000 ? 0 : 500;
+  const minWarm = firstMs > 2000 ? 0 : firstMs > 300 ? 1 : 3;
+  let warm = 0;
+  for (; warm < minWarm || (performance.now() - start < warmMs && warm < 20000); warm++) {
     t0 = performance.now();
     await call();
     last = performance.now() - t0;
-    progress(last);
+    if (last > 20) progress(last);
     sampleRss();
-    if (performance.now() - start + (warm - 1 - i + minReps) * last > limit) throw tooSlow(last, firstMs);
+    if (performance.now() - start + minReps * last > limit) throw tooSlow(last, firstMs);
   }
   const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(last, 0.001))));
   const times = [];

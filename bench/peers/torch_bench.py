@@ -245,19 +245,19 @@ def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label
     if elapsed() + min_reps * 0.5 * first_ms > limit:
         raise too_slow(first_ms, first_ms)
     last = first_ms
-    if first_ms > 2000:
-        warm = 0
-    elif first_ms > 300:
-        warm = 1
-    else:
-        warm = max(3, min(100, int(300 / max(first_ms, 0.01))))
-    for i in range(warm):
+    # the same warm-up as common.mjs: about half a second of calls for calls faster than 2 s
+    warm_ms = 0 if first_ms > 2000 else 500
+    min_warm = 0 if first_ms > 2000 else 1 if first_ms > 300 else 3
+    warm = 0
+    while warm < min_warm or (elapsed() < warm_ms and warm < 20000):
         t0 = time.perf_counter()
         call()
         last = (time.perf_counter() - t0) * 1e3
-        progress(last)
+        if last > 20:
+            progress(last)
         sample_rss()
-        if elapsed() + (warm - 1 - i + min_reps) * last > limit:
+        warm += 1
+        if elapsed() + min_reps * last > limit:
             raise too_slow(last, first_ms)
     reps = max(min_reps, min(max_reps, int(budget_ms / max(last, 0.001))))
     times = []
