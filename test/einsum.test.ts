@@ -3,19 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { einsum, grad, tensor, vmap, type Tensor } from "../src/index.js";
+import { numel, uniformStream } from "./helpers/check.js";
 
+/** Deterministic values in [-1, 1), independent of the library's generator. */
 function randomValues(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const next = uniformStream(seed);
+  return Array.from({ length: n }, () => next() * 2 - 1);
 }
 
-const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 interface Arr { v: number[]; shape: number[] }
 
