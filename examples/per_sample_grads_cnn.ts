@@ -2,9 +2,8 @@
  * Per-sample gradients of the torch.func tutorial's CNN: vmap over grad of a loss written for
  * one example, checked against a loop that takes the gradient of each example on its own.
  */
-import { F, functionalCall, grad, manualSeed, nn, randint, randn, type Tensor } from "../src/index.js";
+import { F, functionalCall, grad, manualSeed, nn, randint, randn, vmap, type Tensor } from "../src/index.js";
 import { Report, maxAbsDiff, timeMs } from "./util.js";
-import { vmap } from "../src/index.js";
 
 export class SimpleCNN extends nn.Module {
   conv1 = new nn.Conv2d(1, 32, 3, { stride: 1 });

@@ -18,7 +18,6 @@ import { Tensor } from "../core/tensor.js";
 import { isGradEnabled, Tracer, withGradMode } from "../core/trace.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
-import { materializeZeros } from "../transforms/util.js";
 
 export interface BackwardOptions {
   /** Keep the graph's saved values so it can be walked again (default: createGraph). */
@@ -187,7 +186,7 @@ export function grad(outputs: Tensors, inputs: Tensors, gradOutputs?: MaybeTenso
       if (!opts.allowUnused) {
         throw new Error(`${op}: inputs[${i}] appears to not have been used in the graph of the outputs; pass {allowUnused: true} if this is the desired behavior (its gradient is then null)`);
       }
-      return opts.materializeGrads ? materializeZeros(ins[i]) : null;
+      return opts.materializeGrads ? lax.zerosLike(ins[i]) : null;
     });
   });
 }

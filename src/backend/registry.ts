@@ -10,10 +10,6 @@ const backends = new Map<string, Backend>([["js", jsBackend]]);
 if (wasmSimdAvailable()) backends.set("wasm", wasmBackend);
 let current: Backend = backends.get("wasm") ?? jsBackend;
 
-export function registerBackend(b: Backend): void {
-  backends.set(b.name, b);
-}
-
 export function backend(): Backend {
   return current;
 }

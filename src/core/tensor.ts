@@ -8,6 +8,8 @@ import { allocArray, dtypeOfArray } from "./dtype.js";
 import { contiguousStrides, numelOf, type Shape } from "./shape.js";
 import type { Node } from "./node.js";
 import { formatTensor } from "./format.js";
+import type { StridedArray } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -122,14 +124,7 @@ export class Tensor {
 
 /** Copy a concrete strided tensor into a contiguous array (element type converted by assignment). */
 export function copyStrided(t: Tensor, out: TypedArray): void {
-  // imported lazily to keep tensor.ts free of backend wiring order issues
-  copyImpl({ data: t.data!, shape: t.shape, strides: t.strides, offset: t.offset },
-    { data: out, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 });
-}
-
-let copyImpl: (src: import("../backend/backend.js").StridedArray, dst: import("../backend/backend.js").StridedArray) => void;
-export function setCopyKernel(f: typeof copyImpl): void {
-  copyImpl = f;
+  backend().copy(t as StridedArray, { data: out, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 });
 }
 
 /** Wrap a typed array as a contiguous tensor of the given shape. */

@@ -5,7 +5,7 @@ import { broadcastShapes, shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { constLike } from "../primitives/elementwise.js";
 import * as lax from "../primitives/lax.js";
-import { asTensor, broadcastPair, checkTensor, prepareBinary, resultType, toFloat, type TensorLike } from "./convert.js";
+import { asTensor, checkTensor, prepareBinary, resultType, toFloat, type TensorLike } from "./convert.js";
 
 const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, float = false) =>
   (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op, float));

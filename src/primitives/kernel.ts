@@ -1,18 +1,15 @@
 /** Glue between concrete tensors and backend kernels. */
-import { backend } from "../backend/registry.js";
 import type { StridedArray } from "../backend/backend.js";
-import { allocArray, type DType } from "../core/dtype.js";
+import { allocArray, type DType, type TypedArray } from "../core/dtype.js";
 import { numelOf, type Shape } from "../core/shape.js";
-import { Tensor, setCopyKernel } from "../core/tensor.js";
-
-setCopyKernel((src, dst) => backend().copy(src, dst));
+import { Tensor } from "../core/tensor.js";
 
 export function strided(t: Tensor): StridedArray {
   return t as StridedArray;
 }
 
 /** A fresh contiguous tensor, filled by `fill(out)`. */
-export function produce(shape: Shape, dtype: DType, fill: (out: import("../core/dtype.js").TypedArray) => void): Tensor {
+export function produce(shape: Shape, dtype: DType, fill: (out: TypedArray) => void): Tensor {
   const data = allocArray(dtype, numelOf(shape));
   fill(data);
   return new Tensor(shape, dtype, data);

@@ -4,8 +4,8 @@ import type { Primitive } from "../core/primitive.js";
 import { sameShape, shapeStr } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { Level, Tracer, bind, withLevel } from "../core/trace.js";
+import * as lax from "../primitives/lax.js";
 import { flatten, unflatten, describe } from "../tree/tree.js";
-import { materializeZeros } from "./util.js";
 
 class JvpLevel extends Level {
   constructor(depth: number) {
@@ -75,7 +75,7 @@ export function jvp(func: (...args: any[]) => any, primals: unknown[], tangents:
       if (!(o instanceof Tensor)) throw new Error(`jvp: the function must return Tensors, but output ${i} is ${typeof o}`);
       const mine = o instanceof JvpTracer && o.level === level;
       prim.push(mine ? o.primal : o);
-      tan.push(mine ? o.tangent : materializeZeros(o));
+      tan.push(mine ? o.tangent : lax.zerosLike(o));
     });
     const result = [unflatten(oDef, prim), unflatten(oDef, tan)];
     if (opts.hasAux) result.push(unwrapTree(aux, level));

@@ -13,7 +13,7 @@ import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
 import { describe, flatten, unflatten } from "../tree/tree.js";
 import { splitAux, type AuxOptions } from "./jvp.js";
-import { checkArgnums, materializeZeros } from "./util.js";
+import { checkArgnums } from "./util.js";
 
 class GradLevel extends Level {
   constructor(depth: number, transform: string) {
@@ -89,7 +89,7 @@ export function vjp(func: (...args: any[]) => any, primals: Tensor | unknown[], 
         if (n) { roots.push(n); cts.push(lax.cast(c, outPrimals[i].dtype)); }
       });
       const grads = backwardPass(roots, cts, wanted, { retainGraph: true, freedMessage: "" });
-      return unflatten(pDef, leafNodes.map((n, i) => grads.get(n) ?? materializeZeros(pLeaves[i] as Tensor))) as unknown[];
+      return unflatten(pDef, leafNodes.map((n, i) => grads.get(n) ?? lax.zerosLike(pLeaves[i] as Tensor))) as unknown[];
     };
     const outTree = unflatten(oDef, outPrimals);
     return opts.hasAux ? [outTree, vjpFn, unwrapTree(aux, level)] : [outTree, vjpFn];
