@@ -3,7 +3,7 @@
 // opcodes the kernels use are supported; see the WebAssembly core spec
 // (binary format) and the SIMD / relaxed-SIMD proposals for the encodings.
 
-export const ValType = { i32: 0x7f, v128: 0x7b } as const;
+export const ValType = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
 /** Unsigned LEB128. */
@@ -73,7 +73,20 @@ export class Code {
   if(): this { return this.op(0x04, 0x40); }
   else(): this { return this.op(0x05); }
   end(): this { return this.op(0x0b); }
+  br(depth: number): this { this.op(0x0c); uleb(this.bytes, depth); return this; }
   brIf(depth: number): this { this.op(0x0d); uleb(this.bytes, depth); return this; }
+
+  /** `while (counter-- > 0) body()`, with the counter local preloaded. */
+  countdown(counter: number, body: () => void): this {
+    this.block().get(counter).i32Eqz().brIf(0).loop();
+    body();
+    return this.get(counter).i32Const(1).i32Sub().tee(counter).brIf(0).end().end();
+  }
+
+  /** local += value */
+  addTo(local: number, value: number): this {
+    return this.get(local).i32Const(value).i32Add().set(local);
+  }
 
   // Locals.
   get(index: number): this { this.op(0x20); uleb(this.bytes, index); return this; }
@@ -86,11 +99,55 @@ export class Code {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32And(): this { return this.op(0x71); }
+  i32Shl(): this { return this.op(0x74); }
+  i32ShrU(): this { return this.op(0x76); }
+  i32Eq(): this { return this.op(0x46); }
+
+  // Scalar float memory and arithmetic.
+  f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
+  f32Store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
+  f32Const(value: number): this {
+    this.op(0x43);
+    this.bytes.push(...new Uint8Array(new Float32Array([value]).buffer));
+    return this;
+  }
+  f64Const(value: number): this {
+    this.op(0x44);
+    this.bytes.push(...new Uint8Array(new Float64Array([value]).buffer));
+    return this;
+  }
+  f32Abs(): this { return this.op(0x8b); }
+  f32Neg(): this { return this.op(0x8c); }
+  f32Sqrt(): this { return this.op(0x91); }
+  f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
+  f32Mul(): this { return this.op(0x94); }
+  f32Div(): this { return this.op(0x95); }
+  f32Min(): this { return this.op(0x96); }
+  f32Max(): this { return this.op(0x97); }
+  f64Add(): this { return this.op(0xa0); }
+  f32DemoteF64(): this { return this.op(0xb6); }
+  f64PromoteF32(): this { return this.op(0xbb); }
 
   // SIMD128. Offsets are byte offsets folded into the memory operand.
   v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }
   v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(2, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
+  /** Two floats into the low half, zeros above. */
+  v128Load64Zero(offset = 0): this { return this.simd(0x5d).memarg(3, offset); }
+  f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ExtractLane(lane: number): this { this.simd(0x1f); this.bytes.push(lane); return this; }
+  f64x2ExtractLane(lane: number): this { this.simd(0x21); this.bytes.push(lane); return this; }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  f32x4Sqrt(): this { return this.simd(0xe3); }
+  f32x4Sub(): this { return this.simd(0xe5); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
   v128ConstZero(): this { this.simd(0x0c); this.bytes.push(...new Array<number>(16).fill(0)); return this; }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }

@@ -1,23 +1,30 @@
 /**
- * The wasm backend: the js backend with its float32 matmul (and so conv2d, which is im2col +
- * matmul) replaced by the WebAssembly SIMD kernel. Other dtypes and kernels use the js code.
+ * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
+ * im2col + matmul) by the packed gemm, and elementwise ops, reductions, dot and outer products
+ * by kernels.ts. Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
+ * backend's code on the same arrays.
  */
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { batchedMatmul, gemmJs, type Gemm } from "../js/matmul.js";
 import { gemmF32 } from "./gemm.js";
+import { binaryF32, matmulF32, reduceF32, unaryF32 } from "./simd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
-/** Tiny products (a dot product per batch element) cost less in plain JS than a wasm call with packing. */
+/** Tiny products cost less in plain JS than a wasm call with packing. */
 const gemm: Gemm = (M, N, K, ...rest) =>
   M * N <= 16 ? gemmJs(M, N, K, ...rest) : (gemmF32 as unknown as Gemm)(M, N, K, ...rest);
 
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: "wasm",
-  matmul: (a, b, out) =>
-    out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array
-      ? batchedMatmul(gemm, a, b, out)
-      : jsBackend.matmul(a, b, out),
+  unary: (op, x, out) => unaryF32(op, x, out) || jsBackend.unary(op, x, out),
+  binary: (op, a, b, out) => binaryF32(op, a, b, out) || jsBackend.binary(op, a, b, out),
+  reduce: (op, x, nReduced, out) => reduceF32(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
+  matmul: (a, b, out) => {
+    if (matmulF32(a, b, out)) return;
+    if (out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array) batchedMatmul(gemm, a, b, out);
+    else jsBackend.matmul(a, b, out);
+  },
 };

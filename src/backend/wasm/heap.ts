@@ -1,0 +1,64 @@
+// The SIMD kernels' memory: one WebAssembly.Memory used as a stack of scratch space. A kernel
+// call copies its operands in, runs, copies its output out, and pops what it pushed, so the
+// memory only ever grows to the largest call and its pages stay warm.
+//
+// Tensor storage stays in ordinary typed arrays, which V8 garbage-collects and whose memory
+// malloc recycles. (Storage on the wasm heap would save the copies, but its blocks could only
+// be reused after a full GC and a finalizer task, which long synchronous loops never give; and
+// fresh wasm pages cost about 3 ns per float to fault in here, more than the copies.)
+
+import { buildKernels, type Kernels, kernelsFrom } from "./kernels.js";
+
+const PAGE = 65536;
+
+let memory: WebAssembly.Memory | undefined;
+let kernels: Kernels | undefined;
+/** Top of the scratch stack, in bytes; address 0 stays unused. */
+let top = 16;
+let f32View = new Float32Array(0);
+
+/** The SIMD kernels, instantiated over the memory on first use. */
+export function heapKernels(): Kernels {
+  if (!kernels) {
+    memory = new WebAssembly.Memory({ initial: 16 });
+    kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), { env: { memory } }));
+  }
+  return kernels;
+}
+
+/** The stack position, to return to with popScratch. */
+export function markScratch(): number {
+  return top;
+}
+
+/** Reserves `bytes` (rounded up to 16) and returns their address, or -1 if the memory cannot grow. */
+export function pushScratch(bytes: number): number {
+  heapKernels();
+  const addr = top;
+  const end = addr + Math.ceil(bytes / 16) * 16;
+  const have = memory!.buffer.byteLength;
+  // geometric growth, so that a run of growing calls does not grow page by page
+  if (end > have && !grow(Math.max(end, have * 1.25) - have) && !grow(end - have)) return -1;
+  top = end;
+  return addr;
+}
+
+function grow(bytes: number): boolean {
+  try {
+    memory!.grow(Math.ceil(bytes / PAGE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function popScratch(mark: number): void {
+  top = mark;
+}
+
+/** The memory as float32; re-made after growth, which detaches the old buffer. */
+export function heapF32(): Float32Array {
+  const buffer = memory!.buffer;
+  if (f32View.buffer !== buffer) f32View = new Float32Array(buffer);
+  return f32View;
+}

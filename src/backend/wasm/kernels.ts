@@ -1,0 +1,291 @@
+// Float32 SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops,
+// reductions, batched dot products and outer products. Every pointer is a byte address in the
+// memory and every stride counts elements. Unit strides (and stride 0, a broadcast scalar) take
+// the SIMD path; any other stride takes a scalar loop, as do the last n % 4 elements.
+
+import { Code, ModuleBuilder, ValType } from "./assembler.js";
+
+const { i32, f64, v128 } = ValType;
+
+/** An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack. */
+interface ElementOp {
+  vec(f: Code): void;
+  scalar(f: Code): void;
+}
+
+export const BINARY_OPS = {
+  add: { vec: (f) => f.f32x4Add(), scalar: (f) => f.f32Add() },
+  sub: { vec: (f) => f.f32x4Sub(), scalar: (f) => f.f32Sub() },
+  mul: { vec: (f) => f.f32x4Mul(), scalar: (f) => f.f32Mul() },
+  div: { vec: (f) => f.f32x4Div(), scalar: (f) => f.f32Div() },
+  // wasm's min and max propagate NaN, as PyTorch's maximum and minimum do
+  maximum: { vec: (f) => f.f32x4Max(), scalar: (f) => f.f32Max() },
+  minimum: { vec: (f) => f.f32x4Min(), scalar: (f) => f.f32Min() },
+} satisfies Record<string, ElementOp>;
+
+export const UNARY_OPS = {
+  neg: { vec: (f) => f.f32x4Neg(), scalar: (f) => f.f32Neg() },
+  abs: { vec: (f) => f.f32x4Abs(), scalar: (f) => f.f32Abs() },
+  sqrt: { vec: (f) => f.f32x4Sqrt(), scalar: (f) => f.f32Sqrt() },
+  relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
+} satisfies Record<string, ElementOp>;
+
+export type WasmBinaryOp = keyof typeof BINARY_OPS;
+export type WasmUnaryOp = keyof typeof UNARY_OPS;
+
+export interface Kernels {
+  /** o[i] = op(a[i * as], b[i * bs]) for i < n */
+  binary: Record<WasmBinaryOp, (a: number, as: number, b: number, bs: number, o: number, n: number) => void>;
+  /** o[i] = op(x[i * xs]) for i < n */
+  unary: Record<WasmUnaryOp, (x: number, xs: number, o: number, n: number) => void>;
+  /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
+  dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
+  /** o[i * n + j] = a[i * as] * b[j] for i < m, j < n */
+  outer(a: number, as: number, b: number, o: number, m: number, n: number): void;
+  /** o[t] = sum over i < n of x[t * step + i], accumulated in float64, for t < count */
+  sumRows(x: number, step: number, n: number, count: number, o: number): void;
+  /** o[j] = sum over r < rows of x[r * step + j], accumulated in float64, for j < n */
+  sumCols(x: number, step: number, rows: number, n: number, o: number): void;
+  /** o[t] = max (min) over i < n of x[t * step + i], NaN if any is NaN, for t < count; n >= 1 */
+  maxRows(x: number, step: number, n: number, count: number, o: number): void;
+  minRows(x: number, step: number, n: number, count: number, o: number): void;
+}
+
+/** The whole kernel module. */
+export function buildKernels(): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder();
+  for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
+  for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32]), op);
+  dotsKernel(mod.func("dots", [i32, i32, i32, i32, i32, i32, i32]));
+  outerKernel(mod.func("outer", [i32, i32, i32, i32, i32, i32]));
+  sumRowsKernel(mod.func("sumRows", [i32, i32, i32, i32, i32]));
+  sumColsKernel(mod.func("sumCols", [i32, i32, i32, i32, i32]));
+  extremeRowsKernel(mod.func("maxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
+  extremeRowsKernel(mod.func("minRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
+  return mod.encode();
+}
+
+export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
+  const e = instance.exports as Record<string, never>;
+  const pick = <K extends string>(prefix: string, names: K[]) =>
+    Object.fromEntries(names.map((n) => [n, e[`${prefix}_${n}`]])) as Record<K, never>;
+  return {
+    binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
+    unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
+    dots: e.dots, outer: e.outer, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
+  };
+}
+
+/** n4 = n >> 2 vector steps, and n is left holding the n & 3 tail. */
+function splitTail(f: Code, n: number, n4: number): void {
+  f.get(n).i32Const(2).i32ShrU().set(n4);
+  f.get(n).i32Const(3).i32And().set(n);
+}
+
+function binaryKernel(f: Code, op: ElementOp): void {
+  const [a, as, b, bs, o, n] = [0, 1, 2, 3, 4, 5];
+  const n4 = f.local(i32), splat = f.local(v128);
+  const vectorLoop = (loadA: () => void, loadB: () => void, aStep: number, bStep: number): void => {
+    splitTail(f, n, n4);
+    f.countdown(n4, () => {
+      f.get(o);
+      loadA();
+      loadB();
+      op.vec(f);
+      f.v128Store();
+      if (aStep) f.addTo(a, aStep);
+      if (bStep) f.addTo(b, bStep);
+      f.addTo(o, 16);
+    });
+  };
+  const isUnit = (s: number) => f.get(s).i32Const(1).i32Eq();
+  const isZero = (s: number) => f.get(s).i32Eqz();
+  isUnit(as); isUnit(bs); f.i32And().if();
+  vectorLoop(() => f.get(a).v128Load(), () => f.get(b).v128Load(), 16, 16);
+  f.else();
+  isZero(as); isUnit(bs); f.i32And().if();
+  f.get(a).f32Load().f32x4Splat().set(splat);
+  vectorLoop(() => f.get(splat), () => f.get(b).v128Load(), 0, 16);
+  f.else();
+  isUnit(as); isZero(bs); f.i32And().if();
+  f.get(b).f32Load().f32x4Splat().set(splat);
+  vectorLoop(() => f.get(a).v128Load(), () => f.get(splat), 16, 0);
+  f.end().end().end();
+  // the tail, or everything when the strides are general
+  f.get(as).i32Const(2).i32Shl().set(as).get(bs).i32Const(2).i32Shl().set(bs);
+  f.countdown(n, () => {
+    f.get(o).get(a).f32Load().get(b).f32Load();
+    op.scalar(f);
+    f.f32Store();
+    f.get(a).get(as).i32Add().set(a).get(b).get(bs).i32Add().set(b);
+    f.addTo(o, 4);
+  });
+}
+
+function unaryKernel(f: Code, op: ElementOp): void {
+  const [x, xs, o, n] = [0, 1, 2, 3];
+  const n4 = f.local(i32);
+  f.get(xs).i32Const(1).i32Eq().if();
+  splitTail(f, n, n4);
+  f.countdown(n4, () => {
+    f.get(o).get(x).v128Load();
+    op.vec(f);
+    f.v128Store().addTo(x, 16).addTo(o, 16);
+  });
+  f.end();
+  f.get(xs).i32Const(2).i32Shl().set(xs);
+  f.countdown(n, () => {
+    f.get(o).get(x).f32Load();
+    op.scalar(f);
+    f.f32Store().get(x).get(xs).i32Add().set(x).addTo(o, 4);
+  });
+}
+
+/** Horizontal sum of an f32x4 onto the stack as f32. */
+function sumLanes(f: Code, v: number): void {
+  f.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1).f32Add();
+  f.get(v).f32x4ExtractLane(2).get(v).f32x4ExtractLane(3).f32Add().f32Add();
+}
+
+function dotsKernel(f: Code): void {
+  const [a, aStep, b, bStep, k, count, o] = [0, 1, 2, 3, 4, 5, 6];
+  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), acc0 = f.local(v128), acc1 = f.local(v128);
+  const tail = f.local(i32), s = f.local(ValType.f32);
+  f.get(aStep).i32Const(2).i32Shl().set(aStep).get(bStep).i32Const(2).i32Shl().set(bStep);
+  f.countdown(count, () => {
+    f.get(a).set(pa).get(b).set(pb);
+    f.v128ConstZero().set(acc0).v128ConstZero().set(acc1);
+    // two accumulators hide the add latency
+    f.get(k).i32Const(3).i32ShrU().set(i);
+    f.countdown(i, () => {
+      f.get(acc0).get(pa).v128Load().get(pb).v128Load().f32x4Mul().f32x4Add().set(acc0);
+      f.get(acc1).get(pa).v128Load(16).get(pb).v128Load(16).f32x4Mul().f32x4Add().set(acc1);
+      f.addTo(pa, 32).addTo(pb, 32);
+    });
+    f.get(acc0).get(acc1).f32x4Add().set(acc0);
+    sumLanes(f, acc0);
+    f.set(s);
+    f.get(k).i32Const(7).i32And().set(tail);
+    f.countdown(tail, () => {
+      f.get(s).get(pa).f32Load().get(pb).f32Load().f32Mul().f32Add().set(s);
+      f.addTo(pa, 4).addTo(pb, 4);
+    });
+    f.get(o).get(s).f32Store();
+    f.addTo(o, 4);
+    f.get(a).get(aStep).i32Add().set(a).get(b).get(bStep).i32Add().set(b);
+  });
+}
+
+function outerKernel(f: Code): void {
+  const [a, as, b, o, m, n] = [0, 1, 2, 3, 4, 5];
+  const av = f.local(v128), pb = f.local(i32), j = f.local(i32), tail = f.local(i32);
+  f.get(as).i32Const(2).i32Shl().set(as);
+  f.countdown(m, () => {
+    f.get(a).f32Load().f32x4Splat().set(av);
+    f.get(b).set(pb);
+    f.get(n).i32Const(2).i32ShrU().set(j);
+    f.countdown(j, () => {
+      f.get(o).get(av).get(pb).v128Load().f32x4Mul().v128Store();
+      f.addTo(o, 16).addTo(pb, 16);
+    });
+    f.get(n).i32Const(3).i32And().set(tail);
+    f.countdown(tail, () => {
+      f.get(o).get(av).f32x4ExtractLane(0).get(pb).f32Load().f32Mul().f32Store();
+      f.addTo(o, 4).addTo(pb, 4);
+    });
+    f.get(a).get(as).i32Add().set(a);
+  });
+}
+
+/** acc += the two floats at p, widened to float64 */
+function addPairF64(f: Code, acc: number, p: number, offset: number): void {
+  f.get(acc).get(p).v128Load64Zero(offset).f64x2PromoteLowF32x4().f64x2Add().set(acc);
+}
+
+function sumRowsKernel(f: Code): void {
+  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), i = f.local(i32), acc0 = f.local(v128), acc1 = f.local(v128), s = f.local(f64);
+  f.get(step).i32Const(2).i32Shl().set(step);
+  f.countdown(count, () => {
+    f.get(x).set(p).v128ConstZero().set(acc0).v128ConstZero().set(acc1);
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
+      addPairF64(f, acc0, p, 0);
+      addPairF64(f, acc1, p, 8);
+      f.addTo(p, 16);
+    });
+    f.get(acc0).get(acc1).f64x2Add().set(acc0);
+    f.get(acc0).f64x2ExtractLane(0).get(acc0).f64x2ExtractLane(1).f64Add().set(s);
+    f.get(n).i32Const(3).i32And().set(i);
+    f.countdown(i, () => {
+      f.get(s).get(p).f32Load().f64PromoteF32().f64Add().set(s);
+      f.addTo(p, 4);
+    });
+    f.get(o).get(s).f32DemoteF64().f32Store().addTo(o, 4);
+    f.get(x).get(step).i32Add().set(x);
+  });
+}
+
+function sumColsKernel(f: Code): void {
+  const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), r = f.local(i32), j = f.local(i32), s = f.local(f64);
+  const acc = [f.local(v128), f.local(v128)];
+  f.get(step).i32Const(2).i32Shl().set(step);
+  // four columns at a time: each row adds one f32x4, widened into two f64x2 accumulators
+  f.get(n).i32Const(2).i32ShrU().set(j);
+  f.countdown(j, () => {
+    f.get(x).set(p).get(rows).set(r);
+    f.v128ConstZero().set(acc[0]).v128ConstZero().set(acc[1]);
+    f.countdown(r, () => {
+      addPairF64(f, acc[0], p, 0);
+      addPairF64(f, acc[1], p, 8);
+      f.get(p).get(step).i32Add().set(p);
+    });
+    for (let lane = 0; lane < 4; lane++) {
+      f.get(o).get(acc[lane >> 1]).f64x2ExtractLane(lane & 1).f32DemoteF64().f32Store(lane * 4);
+    }
+    f.addTo(o, 16).addTo(x, 16);
+  });
+  f.get(n).i32Const(3).i32And().set(j);
+  f.countdown(j, () => {
+    f.get(x).set(p).get(rows).set(r);
+    f.f64Const(0).set(s);
+    f.countdown(r, () => {
+      f.get(s).get(p).f32Load().f64PromoteF32().f64Add().set(s);
+      f.get(p).get(step).i32Add().set(p);
+    });
+    f.get(o).get(s).f32DemoteF64().f32Store().addTo(o, 4).addTo(x, 4);
+  });
+}
+
+function extremeRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), i = f.local(i32), acc = f.local(v128), s = f.local(ValType.f32);
+  f.get(step).i32Const(2).i32Shl().set(step);
+  f.countdown(count, () => {
+    f.get(x).set(p);
+    // start from the first element in every lane, so no identity value is needed
+    f.get(p).f32Load().f32x4Splat().set(acc);
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
+      f.get(acc).get(p).v128Load();
+      vec(f);
+      f.set(acc).addTo(p, 16);
+    });
+    f.get(acc).f32x4ExtractLane(0).get(acc).f32x4ExtractLane(1);
+    scalar(f);
+    f.get(acc).f32x4ExtractLane(2);
+    scalar(f);
+    f.get(acc).f32x4ExtractLane(3);
+    scalar(f);
+    f.set(s);
+    f.get(n).i32Const(3).i32And().set(i);
+    f.countdown(i, () => {
+      f.get(s).get(p).f32Load();
+      scalar(f);
+      f.set(s).addTo(p, 4);
+    });
+    f.get(o).get(s).f32Store().addTo(o, 4);
+    f.get(x).get(step).i32Add().set(x);
+  });
+}

@@ -1,0 +1,150 @@
+// Float32 backend kernels that run the SIMD code of kernels.ts: operands are copied into the
+// scratch memory for the call and the output copied back, which still beats the JS loops. Each
+// function returns false when it does not handle the case, and the caller then runs the js kernel.
+
+import type { TypedArray } from "../../core/dtype.js";
+import { contiguousStrides, numelOf } from "../../core/shape.js";
+import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
+import { coalesce, forEachRow } from "../js/iterate.js";
+import { heapF32, heapKernels as instance, markScratch, popScratch, pushScratch } from "./heap.js";
+import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
+import { wasmSettings } from "./settings.js";
+
+/**
+ * Runs `body` with the scratch addresses of the operands' elements: for each input, the byte
+ * address that element 0 of its array would have (only the elements its view reads are copied),
+ * and the output's address, copied out afterwards. Returns false if the memory is full.
+ */
+function staged(inputs: StridedArray[], out: Float32Array, body: (bases: number[], o: number) => void): boolean {
+  const mark = markScratch();
+  try {
+    const bases: number[] = [];
+    for (const x of inputs) {
+      const [lo, hi] = extent(x);
+      const addr = pushScratch((hi - lo) * 4);
+      if (addr < 0) return false;
+      heapF32().set((x.data as Float32Array).subarray(lo, hi), addr / 4);
+      bases.push(addr - lo * 4);
+    }
+    const o = pushScratch(out.length * 4);
+    if (o < 0) return false;
+    body(bases, o);
+    out.set(heapF32().subarray(o / 4, o / 4 + out.length));
+    return true;
+  } finally {
+    popScratch(mark);
+  }
+}
+
+/** The range [lo, hi) of array indices a strided view reads. */
+function extent(x: StridedArray): [number, number] {
+  let lo = x.offset, hi = x.offset;
+  x.shape.forEach((size, d) => {
+    const reach = (size - 1) * x.strides[d];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return [lo, hi + 1];
+}
+
+const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
+const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
+
+export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
+  if (!(op in UNARY_OPS) || !isF32(x.data) || !isF32(out) || !worthIt(out.length)) return false;
+  const kernel = instance().unary[op as keyof typeof UNARY_OPS];
+  return elementwise([x], out, ([xb], ob, offs, n, inner) => kernel(xb + offs[0] * 4, inner[0], ob + offs[1] * 4, n));
+}
+
+export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
+  const kernel = instance().binary[op as keyof typeof BINARY_OPS];
+  return elementwise([a, b], out, ([ab, bb], ob, offs, n, inner) =>
+    kernel(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], ob + offs[2] * 4, n));
+}
+
+/** Elements per staged chunk of an elementwise op: the operands of a chunk stay in L2. */
+const CHUNK = 32768;
+
+/**
+ * An elementwise op over inputs of the output's shape, in chunks along the outermost dim of
+ * their coalesced layout, each staged on its own so the copies and the kernel work in cache.
+ * `row` gets the staged bases and forEachRow's row (offsets relative to the chunk).
+ */
+function elementwise(
+  inputs: StridedArray[], out: Float32Array,
+  row: (bases: number[], o: number, offs: number[], n: number, inner: number[]) => void,
+): boolean {
+  const c = coalesce(inputs[0].shape, [...inputs.map((x) => x.strides), contiguousStrides(inputs[0].shape)]);
+  const outer = c.shape[0], perRow = out.length / outer;
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK / perRow));
+  const inner = c.shape.slice(1);
+  for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, outer - r0);
+    const shape = [rows, ...inner];
+    const views = inputs.map((x, k) => ({ data: x.data, shape, strides: c.strides[k], offset: x.offset + r0 * c.strides[k][0] }));
+    const ok = staged(views, out.subarray(r0 * perRow, (r0 + rows) * perRow), (bases, o) =>
+      forEachRow(shape, [...c.strides.slice(0, inputs.length), contiguousStrides(shape)], [...views.map((v) => v.offset), 0],
+        (offs, n, innerStrides) => row(bases, o, offs, n, innerStrides)));
+    if (!ok) return r0 === 0 ? false : fail();
+  }
+  return true;
+}
+
+function fail(): never {
+  throw new Error("wasm backend: out of WebAssembly memory in the middle of an elementwise op");
+}
+
+/**
+ * Sum, max or min over the trailing nReduced dims when they form one strided run: rows of
+ * unit stride, or (for sum) columns, where the kept dims are the contiguous ones.
+ */
+export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): boolean {
+  if (!(op === "sum" || op === "max" || op === "min") || !isF32(x.data) || !isF32(out)) return false;
+  const r = x.shape.length - nReduced;
+  const run = coalesce(x.shape.slice(r), [x.strides.slice(r)]);
+  const m = numelOf(x.shape.slice(r));
+  if (m === 0 || run.shape.length !== 1 || !worthIt(m * out.length)) return false;
+  const s = run.strides[0][0];
+  const outer = r > 0 ? x.shape.slice(0, r) : [1];
+  const outerStrides = r > 0 ? x.strides.slice(0, r) : [0];
+  const k = instance();
+  if (s === 1) {
+    const rows = op === "sum" ? k.sumRows : op === "max" ? k.maxRows : k.minRows;
+    return staged([x], out, ([xb], ob) =>
+      forEachRow(outer, [outerStrides, contiguousStrides(outer)], [x.offset, 0], (offs, n, inner) =>
+        rows(xb + offs[0] * 4, inner[0], m, n, ob + offs[1] * 4)));
+  }
+  const c = coalesce(outer, [outerStrides]);
+  if (op !== "sum" || c.strides[0][c.shape.length - 1] !== 1) return false;
+  return staged([x], out, ([xb], ob) =>
+    forEachRow(outer, [outerStrides, contiguousStrides(outer)], [x.offset, 0], (offs, n) =>
+      k.sumCols(xb + offs[0] * 4, s, m, n, ob + offs[1] * 4)));
+}
+
+/**
+ * The matmul shapes the packed gemm handles badly: a dot product per batch element (M = N = 1,
+ * vmap of dot) and outer products (K = 1, per-sample weight gradients).
+ */
+export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  if (!isF32(a.data) || !isF32(b.data) || !isF32(out)) return false;
+  const r = a.shape.length;
+  const M = a.shape[r - 2], K = a.shape[r - 1], N = b.shape[r - 1];
+  const aRs = a.strides[r - 2], aCs = a.strides[r - 1], bRs = b.strides[r - 2], bCs = b.strides[r - 1];
+  const dots = M === 1 && N === 1 && (aCs === 1 || K === 1) && (bRs === 1 || K === 1);
+  const outer = K === 1 && (bCs === 1 || N === 1);
+  if (!(dots || outer) || !worthIt(out.length * K)) return false;
+  const batch = r > 2 ? a.shape.slice(0, r - 2) : [1];
+  const strides = r > 2 ? [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), contiguousStrides(batch).map((s) => s * M * N)] : [[0], [0], [0]];
+  const k = instance();
+  return staged([a, b], out, ([ab, bb], ob) =>
+    forEachRow(batch, strides, [a.offset, b.offset, 0], (offs, n, inner) => {
+      if (dots) {
+        k.dots(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], K, n, ob + offs[2] * 4);
+        return;
+      }
+      for (let j = 0; j < n; j++) {
+        k.outer(ab + (offs[0] + j * inner[0]) * 4, aRs, bb + (offs[1] + j * inner[1]) * 4, ob + (offs[2] + j * inner[2]) * 4, M, N);
+      }
+    }));
+}
