@@ -1,5 +1,5 @@
 // Float32 SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops,
-// reductions, batched dot products and outer products. Every pointer is a byte address in the
+// reductions and batched dot products. Every pointer is a byte address in the
 // memory and every stride counts elements. Unit strides (and stride 0, a broadcast scalar) take
 // the SIMD path; any other stride takes a scalar loop, as do the last n % 4 elements.
 
@@ -40,8 +40,6 @@ export interface Kernels {
   unary: Record<WasmUnaryOp, (x: number, xs: number, o: number, n: number) => void>;
   /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
   dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
-  /** o[i * n + j] = a[i * as] * b[j] for i < m, j < n */
-  outer(a: number, as: number, b: number, o: number, m: number, n: number): void;
   /** o[t] = sum over i < n of x[t * step + i], accumulated in float64, for t < count */
   sumRows(x: number, step: number, n: number, count: number, o: number): void;
   /** o[j] = sum over r < rows of x[r * step + j], accumulated in float64, for j < n */
@@ -57,7 +55,6 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
   for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32]), op);
   dotsKernel(mod.func("dots", [i32, i32, i32, i32, i32, i32, i32]));
-  outerKernel(mod.func("outer", [i32, i32, i32, i32, i32, i32]));
   sumRowsKernel(mod.func("sumRows", [i32, i32, i32, i32, i32]));
   sumColsKernel(mod.func("sumCols", [i32, i32, i32, i32, i32]));
   extremeRowsKernel(mod.func("maxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
@@ -72,7 +69,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   return {
     binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
-    dots: e.dots, outer: e.outer, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
+    dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
   };
 }
 
@@ -173,27 +170,6 @@ function dotsKernel(f: Code): void {
     f.get(o).get(s).f32Store();
     f.addTo(o, 4);
     f.get(a).get(aStep).i32Add().set(a).get(b).get(bStep).i32Add().set(b);
-  });
-}
-
-function outerKernel(f: Code): void {
-  const [a, as, b, o, m, n] = [0, 1, 2, 3, 4, 5];
-  const av = f.local(v128), pb = f.local(i32), j = f.local(i32), tail = f.local(i32);
-  f.get(as).i32Const(2).i32Shl().set(as);
-  f.countdown(m, () => {
-    f.get(a).f32Load().f32x4Splat().set(av);
-    f.get(b).set(pb);
-    f.get(n).i32Const(2).i32ShrU().set(j);
-    f.countdown(j, () => {
-      f.get(o).get(av).get(pb).v128Load().f32x4Mul().v128Store();
-      f.addTo(o, 16).addTo(pb, 16);
-    });
-    f.get(n).i32Const(3).i32And().set(tail);
-    f.countdown(tail, () => {
-      f.get(o).get(av).f32x4ExtractLane(0).get(pb).f32Load().f32Mul().f32Store();
-      f.addTo(o, 4).addTo(pb, 4);
-    });
-    f.get(a).get(as).i32Add().set(a);
   });
 }
 

@@ -53,46 +53,14 @@ const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
 export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
   if (!(op in UNARY_OPS) || !isF32(x.data) || !isF32(out) || !worthIt(out.length)) return false;
   const kernel = instance().unary[op as keyof typeof UNARY_OPS];
-  return elementwise([x], out, ([xb], ob, offs, n, inner) => kernel(xb + offs[0] * 4, inner[0], ob + offs[1] * 4, n));
+  return chunked(x.shape, [x], out, ([xb], ob, offs, n, inner) => kernel(xb + offs[0] * 4, inner[0], ob + offs[1] * 4, n));
 }
 
 export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
   if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
   const kernel = instance().binary[op as keyof typeof BINARY_OPS];
-  return elementwise([a, b], out, ([ab, bb], ob, offs, n, inner) =>
+  return chunked(a.shape, [a, b], out, ([ab, bb], ob, offs, n, inner) =>
     kernel(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], ob + offs[2] * 4, n));
-}
-
-/** Elements per staged chunk of an elementwise op: the operands of a chunk stay in L2. */
-const CHUNK = 32768;
-
-/**
- * An elementwise op over inputs of the output's shape, in chunks along the outermost dim of
- * their coalesced layout, each staged on its own so the copies and the kernel work in cache.
- * `row` gets the staged bases and forEachRow's row (offsets relative to the chunk).
- */
-function elementwise(
-  inputs: StridedArray[], out: Float32Array,
-  row: (bases: number[], o: number, offs: number[], n: number, inner: number[]) => void,
-): boolean {
-  const c = coalesce(inputs[0].shape, [...inputs.map((x) => x.strides), contiguousStrides(inputs[0].shape)]);
-  const outer = c.shape[0], perRow = out.length / outer;
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK / perRow));
-  const inner = c.shape.slice(1);
-  for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
-    const rows = Math.min(rowsPerChunk, outer - r0);
-    const shape = [rows, ...inner];
-    const views = inputs.map((x, k) => ({ data: x.data, shape, strides: c.strides[k], offset: x.offset + r0 * c.strides[k][0] }));
-    const ok = staged(views, out.subarray(r0 * perRow, (r0 + rows) * perRow), (bases, o) =>
-      forEachRow(shape, [...c.strides.slice(0, inputs.length), contiguousStrides(shape)], [...views.map((v) => v.offset), 0],
-        (offs, n, innerStrides) => row(bases, o, offs, n, innerStrides)));
-    if (!ok) return r0 === 0 ? false : fail();
-  }
-  return true;
-}
-
-function fail(): never {
-  throw new Error("wasm backend: out of WebAssembly memory in the middle of an elementwise op");
 }
 
 /**
@@ -106,45 +74,88 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   const m = numelOf(x.shape.slice(r));
   if (m === 0 || run.shape.length !== 1 || !worthIt(m * out.length)) return false;
   const s = run.strides[0][0];
-  const outer = r > 0 ? x.shape.slice(0, r) : [1];
-  const outerStrides = r > 0 ? x.strides.slice(0, r) : [0];
+  const kept = r > 0 ? x.shape.slice(0, r) : [1];
+  const operand = { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [m], strides: [s] } };
   const k = instance();
   if (s === 1) {
     const rows = op === "sum" ? k.sumRows : op === "max" ? k.maxRows : k.minRows;
-    return staged([x], out, ([xb], ob) =>
-      forEachRow(outer, [outerStrides, contiguousStrides(outer)], [x.offset, 0], (offs, n, inner) =>
-        rows(xb + offs[0] * 4, inner[0], m, n, ob + offs[1] * 4)));
+    return chunked(kept, [operand], out, ([xb], ob, offs, n, inner) => rows(xb + offs[0] * 4, inner[0], m, n, ob + offs[1] * 4));
   }
-  const c = coalesce(outer, [outerStrides]);
-  if (op !== "sum" || c.strides[0][c.shape.length - 1] !== 1) return false;
-  return staged([x], out, ([xb], ob) =>
-    forEachRow(outer, [outerStrides, contiguousStrides(outer)], [x.offset, 0], (offs, n) =>
-      k.sumCols(xb + offs[0] * 4, s, m, n, ob + offs[1] * 4)));
+  // columns: the innermost kept dim (of size > 1) must be contiguous
+  let last = kept.length - 1;
+  while (last >= 0 && kept[last] === 1) last--;
+  if (op !== "sum" || (last >= 0 && operand.strides[last] !== 1)) return false;
+  return chunked(kept, [operand], out, ([xb], ob, offs, n) => k.sumCols(xb + offs[0] * 4, s, m, n, ob + offs[1] * 4));
 }
 
 /**
- * The matmul shapes the packed gemm handles badly: a dot product per batch element (M = N = 1,
- * vmap of dot) and outer products (K = 1, per-sample weight gradients).
+ * The matmul shapes the packed gemm handles badly. K = 1 is an outer product (per-sample weight
+ * gradients): the elementwise product of A broadcast along columns with B broadcast along rows.
+ * M = N = 1 is a dot product per batch element (vmap of dot).
  */
 export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): boolean {
   if (!isF32(a.data) || !isF32(b.data) || !isF32(out)) return false;
   const r = a.shape.length;
   const M = a.shape[r - 2], K = a.shape[r - 1], N = b.shape[r - 1];
-  const aRs = a.strides[r - 2], aCs = a.strides[r - 1], bRs = b.strides[r - 2], bCs = b.strides[r - 1];
-  const dots = M === 1 && N === 1 && (aCs === 1 || K === 1) && (bRs === 1 || K === 1);
-  const outer = K === 1 && (bCs === 1 || N === 1);
-  if (!(dots || outer) || !worthIt(out.length * K)) return false;
+  if (K === 1) {
+    const shape = [...a.shape.slice(0, r - 1), N];
+    return binaryF32("mul",
+      { data: a.data, shape, strides: [...a.strides.slice(0, r - 1), 0], offset: a.offset },
+      { data: b.data, shape, strides: [...b.strides.slice(0, r - 2), 0, b.strides[r - 1]], offset: b.offset }, out);
+  }
+  if (M !== 1 || N !== 1 || a.strides[r - 1] !== 1 || b.strides[r - 2] !== 1 || !worthIt(out.length * K)) return false;
   const batch = r > 2 ? a.shape.slice(0, r - 2) : [1];
-  const strides = r > 2 ? [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), contiguousStrides(batch).map((s) => s * M * N)] : [[0], [0], [0]];
-  const k = instance();
-  return staged([a, b], out, ([ab, bb], ob) =>
-    forEachRow(batch, strides, [a.offset, b.offset, 0], (offs, n, inner) => {
-      if (dots) {
-        k.dots(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], K, n, ob + offs[2] * 4);
-        return;
-      }
-      for (let j = 0; j < n; j++) {
-        k.outer(ab + (offs[0] + j * inner[0]) * 4, aRs, bb + (offs[1] + j * inner[1]) * 4, ob + (offs[2] + j * inner[2]) * 4, M, N);
-      }
+  const operand = (x: StridedArray) => ({ data: x.data, offset: x.offset, strides: r > 2 ? x.strides.slice(0, r - 2) : [0], trail: { shape: [K], strides: [1] } });
+  const dots = instance().dots;
+  return chunked(batch, [operand(a), operand(b)], out, ([ab, bb], ob, offs, n, inner) =>
+    dots(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], K, n, ob + offs[2] * 4));
+}
+
+/** Output elements per staged chunk: a chunk's operands stay in L2 while copied and computed. */
+const CHUNK = 32768;
+
+/**
+ * An operand of a chunked kernel: a strided view over the output's (leading) dims, optionally
+ * with trailing dims the kernel consumes whole (a reduced run, a dot product's K).
+ */
+interface Operand {
+  readonly data: TypedArray;
+  readonly offset: number;
+  readonly strides: readonly number[];
+  readonly trail?: { readonly shape: readonly number[]; readonly strides: readonly number[] };
+}
+
+/**
+ * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks along the
+ * outermost dim of the operands' coalesced layout, each chunk staged on its own so the copies
+ * and the kernel work in cache. `row` gets the staged bases and a forEachRow row of the chunk
+ * (offsets relative to the operands' arrays; the output's last).
+ */
+function chunked(
+  lead: readonly number[], operands: Operand[], out: Float32Array,
+  row: (bases: number[], o: number, offs: number[], n: number, inner: number[]) => void,
+): boolean {
+  if (out.length === 0) return true;
+  const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
+  const outer = c.shape[0], perRow = out.length / outer;
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK / perRow));
+  const inner = c.shape.slice(1);
+  for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, outer - r0);
+    const shape = [rows, ...inner];
+    const views = operands.map((x, k) => ({
+      data: x.data,
+      shape: [...shape, ...(x.trail?.shape ?? [])],
+      strides: [...c.strides[k], ...(x.trail?.strides ?? [])],
+      offset: x.offset + r0 * c.strides[k][0],
     }));
+    const ok = staged(views, out.subarray(r0 * perRow, (r0 + rows) * perRow), (bases, o) =>
+      forEachRow(shape, [...c.strides.slice(0, operands.length), contiguousStrides(shape)], [...views.map((v) => v.offset), 0],
+        (offs, n, innerStrides) => row(bases, o, offs, n, innerStrides)));
+    if (!ok) {
+      if (r0 === 0) return false;
+      throw new Error("wasm backend: out of WebAssembly memory in the middle of a kernel");
+    }
+  }
+  return true;
 }
