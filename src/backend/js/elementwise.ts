@@ -64,9 +64,9 @@ const binaryRows: Record<BinaryOp, Row2> = {
   mul: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * b[bi]; },
   div: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] / b[bi]; },
   pow: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.pow(a[ai], b[bi]); },
-  // NaN wins, as in PyTorch
-  maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x > y || x !== x ? x : y; } },
-  minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; o[oi + i] = x < y || x !== x ? x : y; } },
+  // NaN wins, as in PyTorch, and +0 > -0: IEEE maximum, as the wasm kernels compute it
+  maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
+  minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
   ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },

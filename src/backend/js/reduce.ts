@@ -52,11 +52,7 @@ function reduceBlock(op: ReduceOp, d: TypedArray, base: number, shape: readonly 
       const isMax = op === "max";
       forEachRow(shape, [strides], [base], (offs, m, inner) => {
         let i = offs[0]; const s = inner[0];
-        for (let k = 0; k < m; k++, i += s) {
-          const v = d[i];
-          if (v !== v) acc = NaN;
-          else if (isMax ? v > acc : v < acc) acc = v;
-        }
+        for (let k = 0; k < m; k++, i += s) acc = isMax ? Math.max(acc, d[i]) : Math.min(acc, d[i]);
       });
       return acc;
     }
@@ -84,11 +80,9 @@ function reduceRun(op: "sum" | "max" | "min", d: TypedArray, i: number, s: numbe
     for (let k = 0; k < m; k++, i += s) acc += d[i];
     return acc;
   }
+  // Math.max/min: NaN wins and +0 > -0 (IEEE), as in the wasm kernels
   let acc = op === "max" ? -Infinity : Infinity;
-  for (let k = 0; k < m; k++, i += s) {
-    const v = d[i];
-    if (v !== v) return NaN;
-    if (op === "max" ? v > acc : v < acc) acc = v;
-  }
+  if (op === "max") for (let k = 0; k < m; k++, i += s) acc = Math.max(acc, d[i]);
+  else for (let k = 0; k < m; k++, i += s) acc = Math.min(acc, d[i]);
   return acc;
 }

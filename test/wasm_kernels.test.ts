@@ -1,0 +1,233 @@
+// The wasm backend's float32 SIMD kernels (src/backend/wasm/kernels.ts, dispatched by simd.ts)
+// checked against the js backend, which is the reference: each case builds the same float32
+// inputs, runs one op through the public API on both backends, and compares. Every case also
+// asserts that the kernel it targets really ran (a spy on the kernel instance), so a silent
+// fallback to the JS code cannot make it pass. Sizes go from the SIMD tails (n % 4) to past the
+// 32768-element staging chunk.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul } from "../src/index.js";
+import { wasmSettings } from "../src/backend/wasm/settings.js";
+import { heapKernels } from "../src/backend/wasm/heap.js";
+import { assertNear, fromArray, numel, unravel, uniformStream, values } from "./helpers/check.js";
+
+// SIMD is always there on Node 20; without it there is no wasm backend and nothing to compare.
+const hasWasm = backendNames().includes("wasm");
+
+/** Calls per kernel name ("add", "sumRows", ...), counted by wrapping the kernel instance's functions. */
+const calls = new Map<string, number>();
+if (hasWasm) {
+  const k = heapKernels() as unknown as Record<string, unknown>;
+  const spy = (obj: Record<string, unknown>, name: string) => {
+    const f = obj[name] as (...a: number[]) => void;
+    obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
+  };
+  for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
+  for (const name of ["dots", "sumRows", "sumCols", "maxRows", "minRows"]) spy(k, name);
+}
+
+/** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
+function on(name: string, f: () => Tensor): Tensor {
+  const prev = getBackend(), prevMin = wasmSettings.minKernelElements;
+  setBackend(name);
+  wasmSettings.minKernelElements = 0;
+  try { return f(); } finally { setBackend(prev); wasmSettings.minKernelElements = prevMin; }
+}
+
+/** f on wasm (checking that `kernel` ran when the output is not empty) and on js: [wasm, js] values. */
+function both(f: () => Tensor, kernel: string | null, what: string): [number[], number[]] {
+  const before = kernel ? calls.get(kernel) ?? 0 : 0;
+  const w = on("wasm", f), j = on("js", f);
+  if (kernel && j.numel > 0) assert.ok((calls.get(kernel) ?? 0) > before, `${what}: the ${kernel} kernel did not run`);
+  assert.deepEqual(w.shape, j.shape, `${what}: shape`);
+  assert.equal(w.dtype, "float32", `${what}: dtype`);
+  return [values(w), values(j)];
+}
+
+/** Element by element: bit-identical (Object.is: -0 differs from 0), NaN where the other has NaN. */
+function assertSame(got: number[], want: number[], what: string, same = Object.is): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!same(got[i], want[i]) && !(got[i] !== got[i] && want[i] !== want[i])) assert.fail(`${what}: element ${i} is ${got[i]}, js gives ${want[i]}`);
+  }
+}
+
+/** Seeded float32 data in [lo, hi), with every `every`-th element (if given) taken from `specials`. */
+function data(shape: number[], seed: number, lo = -2, hi = 2, specials: number[] = [], every = 0): Tensor {
+  const u = uniformStream(seed);
+  const vals = Array.from({ length: numel(shape) }, (_, i) =>
+    (every && i % every === every - 1 ? specials[(i / every | 0) % specials.length] : lo + (hi - lo) * u()));
+  return fromArray(vals, shape, "float32");
+}
+
+const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
+  add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
+  maximum: (a, b) => a.maximum(b), minimum: (a, b) => a.minimum(b),
+};
+const UNARY: Record<string, (x: Tensor) => Tensor> = { neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu() };
+
+/** Operand pairs [label, a, b]: the first also serves as the unary input. */
+function layouts(): [string, Tensor, Tensor][] {
+  const out: [string, Tensor, Tensor][] = [];
+  let s = 1;
+  for (const n of [0, 1, 3, 4, 5, 7, 8, 9, 31, 33, 70000]) out.push([`contiguous [${n}]`, data([n], s++), data([n], s++)]);
+  for (const [M, N] of [[5, 7], [9, 33], [300, 257]]) {
+    const big = data([M, N], s++);
+    out.push(
+      [`scalar with [${M},${N}]`, data([], s++), big], [`[${M},${N}] with scalar`, big, data([], s++)],
+      [`row [1,${N}] with [${M},${N}]`, data([1, N], s++), big], [`[${M},${N}] with row [${N}]`, big, data([N], s++)],
+      [`column [${M},1] with [${M},${N}]`, data([M, 1], s++), big], [`[${M},${N}] with column [${M},1]`, big, data([M, 1], s++)],
+      [`column [${M},1] with row [1,${N}]`, data([M, 1], s++), data([1, N], s++)],
+      [`transposed [${N},${M}].T with [${M},${N}]`, data([N, M], s++).T, big],
+      [`[${M},${N}] with transposed`, big, data([N, M], s++).T],
+      [`sliced rows and columns of [${M + 3},${N + 5}]`, data([M + 3, N + 5], s++).narrow(0, 2, M).narrow(1, 3, N), big],
+      [`flipped columns with flipped rows`, data([M, N], s++).flip(1), data([M, N], s++).flip(0)],
+      [`flipped both dims with contiguous`, data([M, N], s++).flip([0, 1]), big],
+      [`expanded row (stride 0) with sliced`, data([1, N], s++).expand([M, N]), data([M, N + 2], s++).narrow(1, 1, N)],
+      [`expanded column with transposed`, data([M, 1], s++).expand([M, N]), data([N, M], s++).T],
+    );
+  }
+  out.push(
+    ["permuted [6,4,5] with [4,5,6]", data([6, 4, 5], s++).permute([1, 2, 0]), data([4, 5, 6], s++)],
+    ["flipped [33] with sliced [33]", data([33], s++).flip(0), data([40], s++).narrow(0, 5, 33)],
+  );
+  return out;
+}
+
+test("binary and unary ops match the js backend bit for bit on every layout", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  for (const [label, a, b] of layouts()) {
+    for (const [op, f] of Object.entries(BINARY)) {
+      const [w, j] = both(() => f(a, b), op, `${op}: ${label}`);
+      assertSame(w, j, `${op}: ${label}`);
+    }
+    for (const [op, f] of Object.entries(UNARY)) {
+      const [w, j] = both(() => f(a), op, `${op}: ${label}`);
+      assertSame(w, j, `${op}: ${label}`);
+    }
+  }
+});
+
+test("NaN, infinities and signed zeros go through maximum, minimum, relu, max and min as on js", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  const specials = [NaN, Infinity, -Infinity, 0, -0];
+  for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
+    // specials land in SIMD bodies and tails, in either operand or both at once
+    const a = data([n], 100 + n, -2, 2, specials, 3), b = data([n], 200 + n, -2, 2, specials, 5);
+    for (const op of ["maximum", "minimum"]) {
+      const [w, j] = both(() => BINARY[op](a, b), op, `${op} [${n}]`);
+      assertSame(w, j, `${op} [${n}]`);
+      const [ws, js] = both(() => BINARY[op](data([], 7, 0, 1, [NaN], 1), a), op, `${op} NaN scalar [${n}]`);
+      assertSame(ws, js, `${op} NaN scalar [${n}]`);
+    }
+    const [w, j] = both(() => a.relu(), "relu", `relu [${n}]`);
+    assertSame(w, j, `relu [${n}]`);
+  }
+  // rows with a NaN first, in the middle or in the tail, rows of only infinities, rows of one element
+  for (const [rows, m, every] of [[40, 33, 37], [40, 9, 11], [7, 1, 3], [9, 4, 5], [3000, 23, 29]]) {
+    const x = data([rows, m], rows * m, -2, 2, specials, every);
+    const inputs: [Tensor, string][] = [
+      [x, ""], [data([rows, m], 3, 0, 1, [-Infinity], 1), " of -inf"], [data([rows, m], 4, 0, 1, [Infinity], 1), " of +inf"],
+      [data([rows, m], 5, 0, 1, [0, -0, -0], 1), " of signed zeros"],
+    ];
+    for (const [t, label] of inputs) {
+      for (const op of ["max", "min"] as const) {
+        const [w, j] = both(() => t[op](1), `${op}Rows`, `${op} over [${rows},${m}]${label}`);
+        assertSame(w, j, `${op} over [${rows},${m}]${label}`);
+      }
+    }
+  }
+});
+
+/** float64 sum, max or min of x's (logical) values over dims, in the output's row-major order. */
+function reference(x: Tensor, dims: number[], op: "sum" | "max" | "min"): { out: number[]; scale: number[] } {
+  const v = values(x), keptShape = x.shape.filter((_, d) => !dims.includes(d));
+  const out = new Array<number>(numel(keptShape)).fill(op === "sum" ? 0 : op === "max" ? -Infinity : Infinity);
+  const scale = new Array<number>(out.length).fill(0);
+  for (let i = 0; i < v.length; i++) {
+    const idx = unravel(i, x.shape).filter((_, d) => !dims.includes(d));
+    const o = idx.reduce((acc, k, d) => acc * keptShape[d] + k, 0);
+    out[o] = op === "sum" ? out[o] + v[i] : Math[op](out[o], v[i]);
+    scale[o] += Math.abs(v[i]);
+  }
+  return { out, scale };
+}
+
+test("sum, max and min match a float64 reference and the js backend", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // [label, input, dims reduced, the kernel family: rows of unit stride, columns (sum only), or neither]
+  const cases: [string, Tensor, number[], "rows" | "cols" | null][] = [];
+  for (const m of [1, 3, 4, 5, 8, 9, 31, 33]) {
+    // a reduced or kept dim of size 1 drops out, and then the run is a row
+    cases.push([`[7,${m}] over dim 1`, data([7, m], m), [1], "rows"], [`[${m},7] over dim 0`, data([m, 7], m + 50), [0], m > 1 ? "cols" : "rows"]);
+    cases.push([`[5,${m}] over dim 0`, data([5, m], m + 90), [0], m > 1 ? "cols" : "rows"]);
+  }
+  const big = data([300, 257], 1000);
+  cases.push(
+    ["[300,257] over dim 1", big, [1], "rows"], ["[300,257] over dim 0", big, [0], "cols"], ["[300,257] over all", big, [0, 1], "rows"],
+    ["[70000] over all", data([70000], 1001), [0], "rows"], ["[40000,2] over dim 1", data([40000, 2], 1002), [1], "rows"],
+    ["[2,40000] over dim 0", data([2, 40000], 1003), [0], "cols"],
+    ["[4,5,6] over dim 1", data([4, 5, 6], 1004), [1], "cols"], ["[4,5,6] over dims 0,1", data([4, 5, 6], 1005), [0, 1], "cols"],
+    ["[4,5,6] over dims 1,2", data([4, 5, 6], 1006), [1, 2], "rows"], ["[30,50,70] over dim 1", data([30, 50, 70], 1007), [1], "cols"],
+    ["transposed [33,7].T over dim 1", data([33, 7], 1008).T, [1], "cols"], ["transposed [33,7].T over dim 0", data([33, 7], 1009).T, [0], "rows"],
+    ["transposed [257,300].T over dim 1", data([257, 300], 1010).T, [1], "cols"],
+    ["sliced [9,40] columns over dim 1", data([9, 40], 1011).narrow(1, 3, 33), [1], "rows"],
+    ["sliced [12,33] rows over dim 0", data([12, 33], 1012).narrow(0, 2, 7), [0], "cols"],
+    ["flipped [33] over all", data([33], 1013).flip(0), [0], "cols"], ["flipped rows [7,33] over dim 1", data([7, 33], 1014).flip(0), [1], "rows"],
+    ["expanded [1,33] to [7,33] over dim 0", data([1, 33], 1015).expand([7, 33]), [0], "cols"],
+    ["permuted [5,6,4] over dim 2", data([4, 5, 6], 1016).permute([1, 2, 0]), [2], "cols"],
+    ["[0,5] over dim 1", data([0, 5], 1017), [1], "rows"],
+  );
+  for (const [label, x, dims, family] of cases) {
+    for (const op of ["sum", "max", "min"] as const) {
+      const kernel = family === "rows" ? `${op}Rows` : family === "cols" && op === "sum" ? "sumCols" : null;
+      const ref = reference(x, dims, op);
+      for (const keepdim of [false, true]) {
+        const what = `${op} ${label}${keepdim ? " keepdim" : ""}`;
+        const [w, j] = both(() => x[op](dims, keepdim), kernel, what);
+        if (op !== "sum") { assertSame(w, j, what); assertSame(w, ref.out, `${what} (float64 reference)`); continue; }
+        // accumulated in float64 and rounded once to float32 (js rounds the same way): error ~6e-8 |sum|
+        for (const [got, who] of [[w, "wasm"], [j, "js"]] as const) {
+          got.forEach((g, i) => {
+            const tol = 1e-6 * Math.abs(ref.out[i]) + 1e-12 * ref.scale[i];
+            if (!(Math.abs(g - ref.out[i]) <= tol)) assert.fail(`${what} on ${who}: element ${i} is ${g}, float64 gives ${ref.out[i]}`);
+          });
+        }
+      }
+    }
+  }
+});
+
+test("batched dot products and outer products match the js backend", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  const check = (f: () => Tensor, kernel: string | null, what: string) => {
+    const [w, j] = both(f, kernel, what);
+    assertNear(w, j, 1e-5, what, 0);
+  };
+  for (const K of [0, 1, 3, 4, 8, 9, 17, 100]) {
+    // K = 1 is an outer product of 1x1 blocks: the elementwise mul kernel
+    const kernel = K === 1 ? "mul" : "dots";
+    for (const B of [1, 7, 40000]) {
+      if (B * K > 400000) continue;
+      const a = data([B, K], K * 10 + B), b = data([B, K], K * 10 + B + 1);
+      check(() => vmap(dot)(a, b), kernel, `vmap(dot) B=${B} K=${K}`);
+      check(() => matmul(a.unsqueeze(1), b.unsqueeze(2)), kernel, `[B,1,K]@[B,K,1] B=${B} K=${K}`);
+    }
+    // rows padded by a slice, and a shared operand (a stride-0 batch dim; vmap makes it a matrix-vector product)
+    const a = data([9, K + 3], K + 500).narrow(1, 2, K), b = data([K], K + 501);
+    check(() => matmul(a.unsqueeze(1), b.unsqueeze(1)), kernel, `[9,1,K] sliced @ shared [K,1] K=${K}`);
+    check(() => vmap(dot, { inDims: [0, null] })(a, b), null, `vmap(dot) sliced with shared K=${K}`);
+    check(() => vmap(dot)(data([K, 9], K + 502).T, data([9, K], K + 503)), null, `vmap(dot) transposed K=${K}`);
+  }
+  for (const [B, M, N] of [[1, 1, 1], [3, 5, 7], [4, 9, 33], [40, 30, 70]]) {
+    const a = data([B, M, 1], B + M), b = data([B, 1, N], B + N + 1);
+    check(() => matmul(a, b), "mul", `outer [${B},${M},1]@[${B},1,${N}]`);
+    check(() => vmap((x: Tensor, y: Tensor) => x.outer(y))(a.squeeze(2), b.squeeze(1)), "mul", `vmap(outer) B=${B} M=${M} N=${N}`);
+    check(() => matmul(data([M, 1], M), b), "mul", `outer broadcast batch [${M},1]@[${B},1,${N}]`);
+    check(() => matmul(a, data([1, 1, N], N)), "mul", `outer broadcast batch [${B},${M},1]@[1,1,${N}]`);
+    // transposed operands: a's batch dim and b's columns not unit-stride
+    const at = data([M, 1, B], B * M).permute([2, 0, 1]), bt = data([N, 1, B], B * N).permute([2, 1, 0]);
+    check(() => matmul(at, bt), "mul", `outer transposed [${B},${M},1]@[${B},1,${N}]`);
+    check(() => matmul(data([M, B], 7).T.flip(0).unsqueeze(2), b), "mul", `outer flipped [${B},${M},1]@[${B},1,${N}]`);
+  }
+});
