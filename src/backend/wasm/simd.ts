@@ -36,8 +36,9 @@ function staged(inputs: StridedArray[], out: Float32Array, body: (bases: number[
   }
 }
 
-/** The range [lo, hi) of array indices a strided view reads. */
+/** The range [lo, hi) of array indices a strided view reads (empty for an empty view). */
 function extent(x: StridedArray): [number, number] {
+  if (x.shape.includes(0)) return [x.offset, x.offset];
   let lo = x.offset, hi = x.offset;
   x.shape.forEach((size, d) => {
     const reach = (size - 1) * x.strides[d];
