@@ -62,15 +62,6 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const bv = Array.from({ length: NV }, () => f.local(v128));
   const av = f.local(v128);
 
-  const addTo = (local: number, value: number): void => {
-    f.get(local).i32Const(value).i32Add().set(local);
-  };
-  // `while (counter-- > 0) body()` with counter preloaded.
-  const countedLoop = (counter: number, body: () => void): void => {
-    f.block().get(counter).i32Eqz().brIf(0).loop();
-    body();
-    f.get(counter).i32Const(1).i32Sub().tee(counter).brIf(0).end().end();
-  };
   // One k step: a rank-1 update of the tile by MR values of A and NR of B.
   const step = (): void => {
     for (let v = 0; v < NV; v++) f.get(b).v128Load(v * 16).set(bv[v]);
@@ -98,16 +89,16 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
 
   f.get(kc).i32Const(MR * 4).i32Mul().set(aStride);
   f.get(nPanels).set(jr);
-  countedLoop(jr, () => {
+  f.countdown(jr, () => {
     f.get(aPack).set(aPanel).get(cPtr).set(cTile).get(mPanels).set(ir);
-    countedLoop(ir, () => {
+    f.countdown(ir, () => {
       for (const t of acc) f.v128ConstZero().set(t);
       f.get(aPanel).set(a).get(bPack).set(b).get(kc).set(k);
       // Not unrolled by hand: V8 unrolls this small loop itself and then
       // allocates registers better than for a hand-unrolled body.
-      countedLoop(k, () => {
+      f.countdown(k, () => {
         step();
-        addTo(a, MR * 4);
+        f.addTo(a, MR * 4);
         f.get(b).get(bRow).i32Add().set(b);
       });
       f.get(accumulate).if();
@@ -120,7 +111,7 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
       f.get(cRow).set(cTile);
     });
     f.get(bPack).get(bPanel).i32Add().set(bPack);
-    addTo(cPtr, NR * 4);
+    f.addTo(cPtr, NR * 4);
   });
   return mod.encode();
 }
