@@ -1,7 +1,7 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
- * im2col + matmul) by the packed gemm, and elementwise ops, reductions, dot and outer products
- * by kernels.ts. Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
+ * im2col + matmul) by the packed gemm, and elementwise ops, reductions and batched dots by
+ * kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
  * backend's code on the same arrays.
  */
 import type { Backend } from "../backend.js";

@@ -141,15 +141,22 @@ function chunked(
   const outer = c.shape[0], perRow = out.length / outer;
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK / perRow));
   const inner = c.shape.slice(1);
+  const chunkViews = (r0: number, rows: number): StridedArray[] => operands.map((x, k) => ({
+    data: x.data,
+    shape: [rows, ...inner, ...(x.trail?.shape ?? [])],
+    strides: [...c.strides[k], ...(x.trail?.strides ?? [])],
+    offset: x.offset + r0 * c.strides[k][0],
+  }));
+  // a view that reads a sparse part of its span (a column of a wide matrix) would copy the
+  // whole span per chunk: leave those to the js loops
+  for (const v of chunkViews(0, Math.min(rowsPerChunk, outer))) {
+    const [lo, hi] = extent(v);
+    if (hi - lo > 2 * numelOf(v.shape) + 64) return false;
+  }
   for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, outer - r0);
     const shape = [rows, ...inner];
-    const views = operands.map((x, k) => ({
-      data: x.data,
-      shape: [...shape, ...(x.trail?.shape ?? [])],
-      strides: [...c.strides[k], ...(x.trail?.strides ?? [])],
-      offset: x.offset + r0 * c.strides[k][0],
-    }));
+    const views = chunkViews(r0, rows);
     const ok = staged(views, out.subarray(r0 * perRow, (r0 + rows) * perRow), (bases, o) =>
       forEachRow(shape, [...c.strides.slice(0, operands.length), contiguousStrides(shape)], [...views.map((v) => v.offset), 0],
         (offs, n, innerStrides) => row(bases, o, offs, n, innerStrides)));
