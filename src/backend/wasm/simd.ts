@@ -147,11 +147,13 @@ function chunked(
     strides: [...c.strides[k], ...(x.trail?.strides ?? [])],
     offset: x.offset + r0 * c.strides[k][0],
   }));
-  // a view that reads a sparse part of its span (a column of a wide matrix) would copy the
-  // whole span per chunk: leave those to the js loops
-  for (const v of chunkViews(0, Math.min(rowsPerChunk, outer))) {
-    const [lo, hi] = extent(v);
-    if (hi - lo > 2 * numelOf(v.shape) + 64) return false;
+  // a chunk copies the whole span its views read: when that adds up to many times the elements
+  // (a column of a wide matrix, a transpose cut into thin chunks), the js loops are cheaper
+  const chunks = Math.ceil(outer / rowsPerChunk);
+  const first = chunkViews(0, Math.min(rowsPerChunk, outer)), whole = chunkViews(0, outer);
+  for (let k = 0; k < operands.length; k++) {
+    const [lo, hi] = extent(first[k]);
+    if (chunks * (hi - lo) > 4 * numelOf(whole[k].shape) + 64) return false;
   }
   for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, outer - r0);
