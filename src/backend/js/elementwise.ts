@@ -108,7 +108,8 @@ export function copy(src: StridedArray, dst: StridedArray): void {
     let si = offs[0], di = offs[1];
     const ss = inner[0], ds = inner[1];
     if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
-    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
+    // TypedArray.set converts element types exactly as assignment does, in native code
+    else if (ss === 1 && ds === 1) d.set(s.subarray(si, si + n) as never, di);
     else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si];
   });
 }
