@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
+import * as lax from "../src/primitives/lax.js";
+import type { UnfoldParams } from "../src/primitives/conv.js";
 import { assertNear, fromArray, numel, unravel, uniformStream, values } from "./helpers/check.js";
 
 // SIMD is always there on Node 20; without it there is no wasm backend and nothing to compare.
@@ -23,7 +25,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  for (const name of ["dots", "sumRows", "sumCols", "maxRows", "minRows"]) spy(k, name);
+  for (const name of ["dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im"]) spy(k, name);
 }
 
 /** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
@@ -108,7 +110,7 @@ test("binary and unary ops match the js backend bit for bit on every layout", ()
   }
 });
 
-test("NaN, infinities and signed zeros go through maximum, minimum, relu, max and min as on js", () => {
+test("NaN, infinities and signed zeros go through maximum, minimum, relu, max and min (over rows and columns) as on js", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   const specials = [NaN, Infinity, -Infinity, 0, -0];
   for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
@@ -134,6 +136,9 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
       for (const op of ["max", "min"] as const) {
         const [w, j] = both(() => t[op](1), `${op}Rows`, `${op} over [${rows},${m}]${label}`);
         assertSame(w, j, `${op} over [${rows},${m}]${label}`);
+        if (m === 1) continue; // a column of one: dim 1 drops out and the rows kernel runs
+        const [wc, jc] = both(() => t[op](0), `${op}Cols`, `${op} over columns of [${rows},${m}]${label}`);
+        assertSame(wc, jc, `${op} over columns of [${rows},${m}]${label}`);
       }
     }
   }
@@ -180,7 +185,7 @@ test("sum, max and min match a float64 reference and the js backend", () => {
   );
   for (const [label, x, dims, family] of cases) {
     for (const op of ["sum", "max", "min"] as const) {
-      const kernel = family === "rows" ? `${op}Rows` : family === "cols" && op === "sum" ? "sumCols" : null;
+      const kernel = family === "rows" ? `${op}Rows` : family === "cols" ? `${op}Cols` : null;
       const ref = reference(x, dims, op);
       for (const keepdim of [false, true]) {
         const what = `${op} ${label}${keepdim ? " keepdim" : ""}`;
@@ -229,5 +234,44 @@ test("batched dot products and outer products match the js backend", () => {
     const at = data([M, 1, B], B * M).permute([2, 0, 1]), bt = data([N, 1, B], B * N).permute([2, 1, 0]);
     check(() => matmul(at, bt), "mul", `outer transposed [${B},${M},1]@[${B},1,${N}]`);
     check(() => matmul(data([M, B], 7).T.flip(0).unsqueeze(2), b), "mul", `outer flipped [${B},${M},1]@[${B},1,${N}]`);
+  }
+});
+
+test("planes split past a chunk: a tall outer product and a broadcast over a middle dim", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // more than 32768 elements per outer index, so chunks split the second dim
+  const a = data([3, 300, 1], 2001), b = data([3, 1, 130], 2002);
+  const [w, j] = both(() => matmul(a, b), "mul", "outer [3,300,1]@[3,1,130]");
+  assertSame(w, j, "outer [3,300,1]@[3,1,130]");
+  const x = data([3, 200, 201], 2003), row = data([3, 1, 201], 2004), col = data([3, 200, 1], 2005);
+  for (const [label, y] of [["row", row], ["column", col]] as const) {
+    const [wa, ja] = both(() => x.add(y), "add", `[3,200,201] + ${label}`);
+    assertSame(wa, ja, `[3,200,201] + ${label}`);
+  }
+  const [wt, jt] = both(() => x.permute([0, 2, 1]).neg(), "neg", "neg of permuted [3,200,201]");
+  assertSame(wt, jt, "neg of permuted [3,200,201]");
+});
+
+test("im2col and col2im (unfold and fold) match the js backend bit for bit", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // [input shape, unfold params]: padding wider than the kernel reach, strides, dilation, and
+  // enough images to take several staging steps
+  const cases: [number[], UnfoldParams][] = [
+    [[2, 3, 7, 9], { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }],
+    [[2, 3, 7, 9], { kh: 3, kw: 2, sh: 2, sw: 3, ph: 2, pw: 1, dh: 1, dw: 2 }],
+    [[1, 2, 5, 5], { kh: 2, kw: 2, sh: 1, sw: 1, ph: 3, pw: 3, dh: 1, dw: 1 }],
+    [[9, 8, 26, 26], { kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }],
+    [[3, 4, 24, 24], { kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }],
+  ];
+  let seed = 3000;
+  for (const [shape, p] of cases) {
+    const x = data(shape, seed++, -2, 2, [NaN, -0, Infinity], 13);
+    const what = `unfold ${JSON.stringify(shape)} ${JSON.stringify(p)}`;
+    const [w, j] = both(() => lax.unfold(x, p), "im2col", what);
+    assertSame(w, j, what);
+    const cols = data([...on("js", () => lax.unfold(x, p)).shape], seed++);
+    const foldWhat = `fold of ${what}`;
+    const [wf, jf] = both(() => lax.fold(cols, { ...p, h: shape[2], w: shape[3] }), "col2im", foldWhat);
+    assertSame(wf, jf, foldWhat);
   }
 });

@@ -104,6 +104,8 @@ export class Code {
   i32ShrU(): this { return this.op(0x76); }
   i32Eq(): this { return this.op(0x46); }
 
+  i32Load(offset = 0): this { return this.op(0x28).memarg(2, offset); }
+
   // Scalar float memory and arithmetic.
   f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
   f32Store(offset = 0): this { return this.op(0x38).memarg(2, offset); }

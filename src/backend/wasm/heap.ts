@@ -16,6 +16,7 @@ let kernels: Kernels | undefined;
 /** Top of the scratch stack, in bytes; address 0 stays unused. */
 let top = 16;
 let f32View = new Float32Array(0);
+let i32View = new Int32Array(0);
 
 /** The SIMD kernels, instantiated over the memory on first use. */
 export function heapKernels(): Kernels {
@@ -61,4 +62,11 @@ export function heapF32(): Float32Array {
   const buffer = memory!.buffer;
   if (f32View.buffer !== buffer) f32View = new Float32Array(buffer);
   return f32View;
+}
+
+/** The memory as int32, for the tables some kernels read. */
+export function heapI32(): Int32Array {
+  const buffer = memory!.buffer;
+  if (i32View.buffer !== buffer) i32View = new Int32Array(buffer);
+  return i32View;
 }

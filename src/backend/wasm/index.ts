@@ -1,13 +1,14 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
- * im2col + matmul) by the packed gemm, and elementwise ops, reductions and batched dots by
- * kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
+ * im2col + matmul) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
+ * col2im by kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
  * backend's code on the same arrays.
  */
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { batchedMatmul, gemmJs, type Gemm } from "../js/matmul.js";
 import { gemmF32 } from "./gemm.js";
+import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32 } from "./simd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
@@ -22,6 +23,8 @@ export const wasmBackend: Backend = {
   unary: (op, x, out) => unaryF32(op, x, out) || jsBackend.unary(op, x, out),
   binary: (op, a, b, out) => binaryF32(op, a, b, out) || jsBackend.binary(op, a, b, out),
   reduce: (op, x, nReduced, out) => reduceF32(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
+  im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
+  col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
   matmul: (a, b, out) => {
     if (matmulF32(a, b, out)) return;
     if (out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array) batchedMatmul(gemm, a, b, out);

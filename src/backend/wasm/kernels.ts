@@ -34,10 +34,10 @@ export type WasmBinaryOp = keyof typeof BINARY_OPS;
 export type WasmUnaryOp = keyof typeof UNARY_OPS;
 
 export interface Kernels {
-  /** o[i] = op(a[i * as], b[i * bs]) for i < n */
-  binary: Record<WasmBinaryOp, (a: number, as: number, b: number, bs: number, o: number, n: number) => void>;
-  /** o[i] = op(x[i * xs]) for i < n */
-  unary: Record<WasmUnaryOp, (x: number, xs: number, o: number, n: number) => void>;
+  /** o[r * n + i] = op(a[r * ars + i * as], b[r * brs + i * bs]) for r < rows, i < n */
+  binary: Record<WasmBinaryOp, (a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number) => void>;
+  /** o[r * n + i] = op(x[r * xrs + i * xs]) for r < rows, i < n */
+  unary: Record<WasmUnaryOp, (x: number, xs: number, xrs: number, o: number, n: number, rows: number) => void>;
   /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
   dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
   /** o[t] = sum over i < n of x[t * step + i], accumulated in float64, for t < count */
@@ -47,18 +47,32 @@ export interface Kernels {
   /** o[t] = max (min) over i < n of x[t * step + i], NaN if any is NaN, for t < count; n >= 1 */
   maxRows(x: number, step: number, n: number, count: number, o: number): void;
   minRows(x: number, step: number, n: number, count: number, o: number): void;
+  /** o[j] = max (min) over r < rows of x[r * step + j], NaN if any is NaN, for j < n; rows >= 1 */
+  maxCols(x: number, step: number, rows: number, n: number, o: number): void;
+  minCols(x: number, step: number, rows: number, n: number, o: number): void;
+  /**
+   * im2col of `images` images of imageSize floats at x, by a convRows table of `rows` [src, lo,
+   * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
+   */
+  im2col(x: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
+  /** Its transpose: adds each row of columns at cols into the images at o (zeroed by the caller). */
+  col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
 }
 
 /** The whole kernel module. */
 export function buildKernels(): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
-  for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
-  for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32]), op);
+  for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32, i32, i32, i32]), op);
+  for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
   dotsKernel(mod.func("dots", [i32, i32, i32, i32, i32, i32, i32]));
   sumRowsKernel(mod.func("sumRows", [i32, i32, i32, i32, i32]));
   sumColsKernel(mod.func("sumCols", [i32, i32, i32, i32, i32]));
   extremeRowsKernel(mod.func("maxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
   extremeRowsKernel(mod.func("minRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
+  extremeColsKernel(mod.func("maxCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
+  extremeColsKernel(mod.func("minCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
+  im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
+  col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
 }
 
@@ -70,71 +84,84 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
+    maxCols: e.maxCols, minCols: e.minCols,
+    im2col: e.im2col, col2im: e.col2im,
   };
 }
 
-/** n4 = n >> 2 vector steps, and n is left holding the n & 3 tail. */
-function splitTail(f: Code, n: number, n4: number): void {
-  f.get(n).i32Const(2).i32ShrU().set(n4);
-  f.get(n).i32Const(3).i32And().set(n);
-}
-
+/**
+ * o[r * n + j] = op(a[r * ars + j * as], b[r * brs + j * bs]) for r < rows, j < n: a plane per
+ * call, so short rows (an outer product's, a broadcast bias's) do not pay a call each.
+ */
 function binaryKernel(f: Code, op: ElementOp): void {
-  const [a, as, b, bs, o, n] = [0, 1, 2, 3, 4, 5];
-  const n4 = f.local(i32), splat = f.local(v128);
+  const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128);
+  const asBytes = f.local(i32), bsBytes = f.local(i32);
   const vectorLoop = (loadA: () => void, loadB: () => void, aStep: number, bStep: number): void => {
-    splitTail(f, n, n4);
-    f.countdown(n4, () => {
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
       f.get(o);
       loadA();
       loadB();
       op.vec(f);
       f.v128Store();
-      if (aStep) f.addTo(a, aStep);
-      if (bStep) f.addTo(b, bStep);
+      if (aStep) f.addTo(pa, aStep);
+      if (bStep) f.addTo(pb, bStep);
       f.addTo(o, 16);
     });
+    f.get(n).i32Const(3).i32And().set(i);
   };
   const isUnit = (s: number) => f.get(s).i32Const(1).i32Eq();
   const isZero = (s: number) => f.get(s).i32Eqz();
-  isUnit(as); isUnit(bs); f.i32And().if();
-  vectorLoop(() => f.get(a).v128Load(), () => f.get(b).v128Load(), 16, 16);
-  f.else();
-  isZero(as); isUnit(bs); f.i32And().if();
-  f.get(a).f32Load().f32x4Splat().set(splat);
-  vectorLoop(() => f.get(splat), () => f.get(b).v128Load(), 0, 16);
-  f.else();
-  isUnit(as); isZero(bs); f.i32And().if();
-  f.get(b).f32Load().f32x4Splat().set(splat);
-  vectorLoop(() => f.get(a).v128Load(), () => f.get(splat), 16, 0);
-  f.end().end().end();
-  // the tail, or everything when the strides are general
-  f.get(as).i32Const(2).i32Shl().set(as).get(bs).i32Const(2).i32Shl().set(bs);
-  f.countdown(n, () => {
-    f.get(o).get(a).f32Load().get(b).f32Load();
-    op.scalar(f);
-    f.f32Store();
-    f.get(a).get(as).i32Add().set(a).get(b).get(bs).i32Add().set(b);
-    f.addTo(o, 4);
+  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
+  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
+  f.countdown(rows, () => {
+    f.get(a).set(pa).get(b).set(pb).get(n).set(i);
+    // the vector loop leaves i holding the n & 3 tail; general strides leave it all to the scalar loop
+    isUnit(as); isUnit(bs); f.i32And().if();
+    vectorLoop(() => f.get(pa).v128Load(), () => f.get(pb).v128Load(), 16, 16);
+    f.else();
+    isZero(as); isUnit(bs); f.i32And().if();
+    f.get(pa).f32Load().f32x4Splat().set(splat);
+    vectorLoop(() => f.get(splat), () => f.get(pb).v128Load(), 0, 16);
+    f.else();
+    isUnit(as); isZero(bs); f.i32And().if();
+    f.get(pb).f32Load().f32x4Splat().set(splat);
+    vectorLoop(() => f.get(pa).v128Load(), () => f.get(splat), 16, 0);
+    f.end().end().end();
+    f.countdown(i, () => {
+      f.get(o).get(pa).f32Load().get(pb).f32Load();
+      op.scalar(f);
+      f.f32Store();
+      f.get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
+      f.addTo(o, 4);
+    });
+    f.get(a).get(ars).i32Add().set(a).get(b).get(brs).i32Add().set(b);
   });
 }
 
+/** o[r * n + j] = op(x[r * xrs + j * xs]) for r < rows, j < n. */
 function unaryKernel(f: Code, op: ElementOp): void {
-  const [x, xs, o, n] = [0, 1, 2, 3];
-  const n4 = f.local(i32);
-  f.get(xs).i32Const(1).i32Eq().if();
-  splitTail(f, n, n4);
-  f.countdown(n4, () => {
-    f.get(o).get(x).v128Load();
-    op.vec(f);
-    f.v128Store().addTo(x, 16).addTo(o, 16);
-  });
-  f.end();
-  f.get(xs).i32Const(2).i32Shl().set(xs);
-  f.countdown(n, () => {
-    f.get(o).get(x).f32Load();
-    op.scalar(f);
-    f.f32Store().get(x).get(xs).i32Add().set(x).addTo(o, 4);
+  const [x, xs, xrs, o, n, rows] = [0, 1, 2, 3, 4, 5];
+  const px = f.local(i32), i = f.local(i32), xsBytes = f.local(i32);
+  f.get(xrs).i32Const(2).i32Shl().set(xrs).get(xs).i32Const(2).i32Shl().set(xsBytes);
+  f.countdown(rows, () => {
+    f.get(x).set(px).get(n).set(i);
+    f.get(xs).i32Const(1).i32Eq().if();
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
+      f.get(o).get(px).v128Load();
+      op.vec(f);
+      f.v128Store().addTo(px, 16).addTo(o, 16);
+    });
+    f.get(n).i32Const(3).i32And().set(i);
+    f.end();
+    f.countdown(i, () => {
+      f.get(o).get(px).f32Load();
+      op.scalar(f);
+      f.f32Store().get(px).get(xsBytes).i32Add().set(px).addTo(o, 4);
+    });
+    f.get(x).get(xrs).i32Add().set(x);
   });
 }
 
@@ -264,4 +291,98 @@ function extremeRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) =>
     f.get(o).get(s).f32Store().addTo(o, 4);
     f.get(x).get(step).i32Add().set(x);
   });
+}
+
+function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+  const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), r = f.local(i32), j = f.local(i32), acc = f.local(v128), s = f.local(ValType.f32);
+  f.get(step).i32Const(2).i32Shl().set(step);
+  // four columns at a time, starting from the first row, so no identity value is needed
+  f.get(n).i32Const(2).i32ShrU().set(j);
+  f.countdown(j, () => {
+    f.get(x).v128Load().set(acc);
+    f.get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
+    f.countdown(r, () => {
+      f.get(acc).get(p).v128Load();
+      vec(f);
+      f.set(acc).get(p).get(step).i32Add().set(p);
+    });
+    f.get(o).get(acc).v128Store().addTo(o, 16).addTo(x, 16);
+  });
+  f.get(n).i32Const(3).i32And().set(j);
+  f.countdown(j, () => {
+    f.get(x).f32Load().set(s);
+    f.get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
+    f.countdown(r, () => {
+      f.get(s).get(p).f32Load();
+      scalar(f);
+      f.set(s).get(p).get(step).i32Add().set(p);
+    });
+    f.get(o).get(s).f32Store().addTo(o, 4).addTo(x, 4);
+  });
+}
+
+/**
+ * The walk shared by im2col and col2im over a convRows table: for each image (the local `image`
+ * steps by imageSize) and each table row, `body` gets locals holding the byte address of the
+ * row's first in-range image element (src + lo * sw), the in-range count hi - lo, lo and hi;
+ * `nextRow` then advances the caller's columns pointer.
+ */
+function convRowsWalk(
+  f: Code, params: { images: number; imageSize: number; table: number; rows: number; sw: number },
+  image: number, body: (p: number, n: number, lo: number, hi: number) => void, nextRow: () => void,
+): void {
+  const { images, imageSize, table, rows, sw } = params;
+  const t = f.local(i32), r = f.local(i32), p = f.local(i32), n = f.local(i32);
+  const lo = f.local(i32), hi = f.local(i32);
+  f.get(imageSize).i32Const(2).i32Shl().set(imageSize);
+  f.countdown(images, () => {
+    f.get(table).set(t).get(rows).set(r);
+    f.countdown(r, () => {
+      f.get(t).i32Load(4).set(lo).get(t).i32Load(8).set(hi).get(hi).get(lo).i32Sub().set(n);
+      // p = image + (src + lo * sw) * 4
+      f.get(image).get(t).i32Load().get(lo).get(sw).i32Mul().i32Add().i32Const(2).i32Shl().i32Add().set(p);
+      body(p, n, lo, hi);
+      nextRow();
+      f.addTo(t, 12);
+    });
+    f.get(image).get(imageSize).i32Add().set(image);
+  });
+}
+
+function im2colKernel(f: Code): void {
+  const [x, images, imageSize, table, rows, ow, sw, o] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local(i32), swBytes = f.local(i32);
+  f.get(sw).i32Const(2).i32Shl().set(swBytes);
+  const zeros = (count: () => void): void => {
+    count();
+    f.set(i).countdown(i, () => f.get(o).f32Const(0).f32Store().addTo(o, 4));
+  };
+  convRowsWalk(f, { images, imageSize, table, rows, sw }, x, (p, n, lo, hi) => {
+    zeros(() => f.get(lo));
+    f.get(n).set(i);
+    f.get(sw).i32Const(1).i32Eq().if();
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => f.get(o).get(p).v128Load().v128Store().addTo(p, 16).addTo(o, 16));
+    f.get(n).i32Const(3).i32And().set(i);
+    f.end();
+    f.countdown(i, () => f.get(o).get(p).f32Load().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(o, 4));
+    zeros(() => f.get(ow).get(hi).i32Sub());
+  }, () => {});
+}
+
+function col2imKernel(f: Code): void {
+  const [cols, images, imageSize, table, rows, ow, sw, o] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local(i32), swBytes = f.local(i32), q = f.local(i32);
+  f.get(sw).i32Const(2).i32Shl().set(swBytes);
+  convRowsWalk(f, { images, imageSize, table, rows, sw }, o, (p, n, lo) => {
+    f.get(cols).get(lo).i32Const(2).i32Shl().i32Add().set(q);
+    f.get(n).set(i);
+    f.get(sw).i32Const(1).i32Eq().if();
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => f.get(p).get(p).v128Load().get(q).v128Load().f32x4Add().v128Store().addTo(p, 16).addTo(q, 16));
+    f.get(n).i32Const(3).i32And().set(i);
+    f.end();
+    f.countdown(i, () => f.get(p).get(p).f32Load().get(q).f32Load().f32Add().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(q, 4));
+  }, () => { f.get(cols).get(ow).i32Const(2).i32Shl().i32Add().set(cols); });
 }

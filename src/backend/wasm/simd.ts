@@ -49,24 +49,24 @@ function extent(x: StridedArray): [number, number] {
 }
 
 const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
-const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
+export const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
 
 export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
   if (!(op in UNARY_OPS) || !isF32(x.data) || !isF32(out) || !worthIt(out.length)) return false;
   const kernel = instance().unary[op as keyof typeof UNARY_OPS];
-  return chunked(x.shape, [x], out, ([xb], ob, offs, n, inner) => kernel(xb + offs[0] * 4, inner[0], ob + offs[1] * 4, n));
+  return chunked(x.shape, [x], out, ([xb], ob, offs, rows, rs, n, inner) => kernel(xb + offs[0] * 4, inner[0], rs[0], ob + offs[1] * 4, n, rows));
 }
 
 export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
   if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
   const kernel = instance().binary[op as keyof typeof BINARY_OPS];
-  return chunked(a.shape, [a, b], out, ([ab, bb], ob, offs, n, inner) =>
-    kernel(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], ob + offs[2] * 4, n));
+  return chunked(a.shape, [a, b], out, ([ab, bb], ob, offs, rows, rs, n, inner) =>
+    kernel(ab + offs[0] * 4, inner[0], rs[0], bb + offs[1] * 4, inner[1], rs[1], ob + offs[2] * 4, n, rows));
 }
 
 /**
  * Sum, max or min over the trailing nReduced dims when they form one strided run: rows of
- * unit stride, or (for sum) columns, where the kept dims are the contiguous ones.
+ * unit stride, or columns, where the kept dims are the contiguous ones.
  */
 export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): boolean {
   if (!(op === "sum" || op === "max" || op === "min") || !isF32(x.data) || !isF32(out)) return false;
@@ -80,13 +80,18 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   const k = instance();
   if (s === 1) {
     const rows = op === "sum" ? k.sumRows : op === "max" ? k.maxRows : k.minRows;
-    return chunked(kept, [operand], out, ([xb], ob, offs, n, inner) => rows(xb + offs[0] * 4, inner[0], m, n, ob + offs[1] * 4));
+    return chunked(kept, [operand], out, ([xb], ob, offs, count, rs, n, inner) => {
+      for (let r = 0; r < count; r++) rows(xb + (offs[0] + r * rs[0]) * 4, inner[0], m, n, ob + (offs[1] + r * n) * 4);
+    });
   }
   // columns: the innermost kept dim (of size > 1) must be contiguous
   let last = kept.length - 1;
   while (last >= 0 && kept[last] === 1) last--;
-  if (op !== "sum" || (last >= 0 && operand.strides[last] !== 1)) return false;
-  return chunked(kept, [operand], out, ([xb], ob, offs, n) => k.sumCols(xb + offs[0] * 4, s, m, n, ob + offs[1] * 4));
+  if (last >= 0 && operand.strides[last] !== 1) return false;
+  const cols = op === "sum" ? k.sumCols : op === "max" ? k.maxCols : k.minCols;
+  return chunked(kept, [operand], out, ([xb], ob, offs, count, rs, n) => {
+    for (let r = 0; r < count; r++) cols(xb + (offs[0] + r * rs[0]) * 4, s, m, n, ob + (offs[1] + r * n) * 4);
+  });
 }
 
 /**
@@ -108,12 +113,13 @@ export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): bo
   const batch = r > 2 ? a.shape.slice(0, r - 2) : [1];
   const operand = (x: StridedArray) => ({ data: x.data, offset: x.offset, strides: r > 2 ? x.strides.slice(0, r - 2) : [0], trail: { shape: [K], strides: [1] } });
   const dots = instance().dots;
-  return chunked(batch, [operand(a), operand(b)], out, ([ab, bb], ob, offs, n, inner) =>
-    dots(ab + offs[0] * 4, inner[0], bb + offs[1] * 4, inner[1], K, n, ob + offs[2] * 4));
+  return chunked(batch, [operand(a), operand(b)], out, ([ab, bb], ob, offs, rows, rs, n, inner) => {
+    for (let r = 0; r < rows; r++) dots(ab + (offs[0] + r * rs[0]) * 4, inner[0], bb + (offs[1] + r * rs[1]) * 4, inner[1], K, n, ob + (offs[2] + r * n) * 4);
+  });
 }
 
 /** Output elements per staged chunk: a chunk's operands stay in L2 while copied and computed. */
-const CHUNK = 32768;
+export const CHUNK = 32768;
 
 /**
  * An operand of a chunked kernel: a strided view over the output's (leading) dims, optionally
@@ -127,45 +133,86 @@ interface Operand {
 }
 
 /**
- * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks along the
- * outermost dim of the operands' coalesced layout, each chunk staged on its own so the copies
- * and the kernel work in cache. `row` gets the staged bases and a forEachRow row of the chunk
- * (offsets relative to the operands' arrays; the output's last).
+ * One plane of a chunk for a kernel: `rows` rows of `n` output elements. offs are the operands'
+ * element offsets of its first element (relative to their arrays; the output's, last, relative
+ * to the staged chunk), rowStrides and inner their steps between rows and along a row. The
+ * output's rows are contiguous (its row stride is n).
  */
-function chunked(
-  lead: readonly number[], operands: Operand[], out: Float32Array,
-  row: (bases: number[], o: number, offs: number[], n: number, inner: number[]) => void,
-): boolean {
+type Plane = (bases: number[], o: number, offs: readonly number[], rows: number, rowStrides: readonly number[], n: number, inner: readonly number[]) => void;
+
+/**
+ * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks of at most CHUNK
+ * output elements, each staged on its own so the copies and the kernel work in cache. A chunk is
+ * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
+ * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
+ */
+function chunked(lead: readonly number[], operands: Operand[], out: Float32Array, plane: Plane): boolean {
   if (out.length === 0) return true;
+  const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
-  const outer = c.shape[0], perRow = out.length / outer;
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK / perRow));
-  const inner = c.shape.slice(1);
-  const chunkViews = (r0: number, rows: number): StridedArray[] => operands.map((x, k) => ({
+  let d = 0, tail = out.length / c.shape[0];
+  while (tail > CHUNK && d < c.shape.length - 1) tail /= c.shape[++d];
+  const per = Math.max(1, Math.floor(CHUNK / tail));
+  const trailShape = c.shape.slice(d + 1);
+  const chunkViews = (offs: readonly number[], count: number): StridedArray[] => operands.map((x, k) => ({
     data: x.data,
-    shape: [rows, ...inner, ...(x.trail?.shape ?? [])],
-    strides: [...c.strides[k], ...(x.trail?.strides ?? [])],
-    offset: x.offset + r0 * c.strides[k][0],
+    shape: [count, ...trailShape, ...(x.trail?.shape ?? [])],
+    strides: [...c.strides[k].slice(d), ...(x.trail?.strides ?? [])],
+    offset: offs[k],
   }));
   // a chunk copies the whole span its views read: when that adds up to many times the elements
   // (a column of a wide matrix, a transpose cut into thin chunks), the js loops are cheaper
-  const chunks = Math.ceil(outer / rowsPerChunk);
-  const first = chunkViews(0, Math.min(rowsPerChunk, outer)), whole = chunkViews(0, outer);
-  for (let k = 0; k < operands.length; k++) {
+  const chunks = (out.length / (tail * c.shape[d])) * Math.ceil(c.shape[d] / per);
+  const start = [...operands.map((x) => x.offset), 0];
+  const first = chunkViews(start, Math.min(per, c.shape[d]));
+  for (let k = 0; k < K; k++) {
     const [lo, hi] = extent(first[k]);
-    if (chunks * (hi - lo) > 4 * numelOf(whole[k].shape) + 64) return false;
+    const read = out.length * numelOf(operands[k].trail?.shape ?? []);
+    if (chunks * (hi - lo) > 4 * read + 64) return false;
   }
-  for (let r0 = 0; r0 < outer; r0 += rowsPerChunk) {
-    const rows = Math.min(rowsPerChunk, outer - r0);
-    const shape = [rows, ...inner];
-    const views = chunkViews(r0, rows);
-    const ok = staged(views, out.subarray(r0 * perRow, (r0 + rows) * perRow), (bases, o) =>
-      forEachRow(shape, [...c.strides.slice(0, operands.length), contiguousStrides(shape)], [...views.map((v) => v.offset), 0],
-        (offs, n, innerStrides) => row(bases, o, offs, n, innerStrides)));
-    if (!ok) {
-      if (r0 === 0) return false;
-      throw new Error("wasm backend: out of WebAssembly memory in the middle of a kernel");
+  let staged0 = false;
+  const runChunks = (offs: readonly number[]): void => {
+    for (let i0 = 0; i0 < c.shape[d]; i0 += per) {
+      const count = Math.min(per, c.shape[d] - i0);
+      const at = offs.map((v, k) => v + i0 * c.strides[k][d]);
+      const views = chunkViews(at, count);
+      const shape = views[0].shape.slice(0, 1 + trailShape.length);
+      const strides = [...c.strides.slice(0, K).map((s) => s.slice(d)), contiguousStrides(shape)];
+      const ok = staged(views, out.subarray(at[K], at[K] + count * tail), (bases, o) =>
+        forEachPlane(shape, strides, [...at.slice(0, K), 0], (offs2, rows, rowStrides, n, inner) => plane(bases, o, offs2, rows, rowStrides, n, inner)));
+      if (!ok) {
+        if (!staged0) throw new OutOfScratch();
+        throw new Error("wasm backend: out of WebAssembly memory in the middle of a kernel");
+      }
+      staged0 = true;
     }
+  };
+  try {
+    if (d === 0) runChunks(start);
+    else forEachRow(c.shape.slice(0, d), c.strides.map((s) => s.slice(0, d)), start, (offs, n, inner) => {
+      for (let j = 0; j < n; j++) runChunks(offs.map((v, k) => v + j * inner[k]));
+    });
+  } catch (e) {
+    if (e instanceof OutOfScratch) return false;
+    throw e;
   }
   return true;
+}
+
+/** The first chunk did not fit in the scratch memory: nothing was written, the js code can run. */
+class OutOfScratch extends Error {}
+
+/** Calls `plane` for every plane (the last two dims, or one row) of `shape`. */
+function forEachPlane(
+  shape: readonly number[], strides: readonly (readonly number[])[], offsets: readonly number[],
+  plane: (offs: readonly number[], rows: number, rowStrides: readonly number[], n: number, inner: readonly number[]) => void,
+): void {
+  const q = shape.length;
+  if (q === 1) {
+    plane(offsets, 1, strides.map(() => 0), shape[0], strides.map((s) => s[0]));
+    return;
+  }
+  const inner = strides.map((s) => s[q - 1]);
+  forEachRow(shape.slice(0, q - 1), strides.map((s) => s.slice(0, q - 1)), offsets, (offs, rows, rowStrides) =>
+    plane(offs, rows, rowStrides, shape[q - 1], inner));
 }
