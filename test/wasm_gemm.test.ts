@@ -111,6 +111,26 @@ test("batched, with a broadcast operand", () => {
   }
 });
 
+test("a batch sharing A (stride 0) packs it once and matches a float64 reference", () => {
+  // K > KC and N > NC, so the shared packed A is read at several column offsets and blocks;
+  // each B differs, so a stale packing of anything but A would show
+  for (const [batch, M, N, K] of [[3, 9, 520, 300], [4, 130, 20, 7], [2, 1, 33, 40]]) {
+    const a = random(M * K, 21), b = random(batch * K * N, 22);
+    const c = new Float32Array(batch * M * N);
+    gemmF32Batched(batch, M, N, K, a, 0, 0, K, 1, b, 0, K * N, N, 1, c, 0);
+    for (let t = 0; t < batch; t++) {
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let want = 0;
+          for (let k = 0; k < K; k++) want += a[i * K + k] * b[t * K * N + k * N + j];
+          const got = c[t * M * N + i * N + j];
+          if (Math.abs(got - want) > 1e-5 * K) assert.fail(`batch ${t} of [${batch},${M},${N},${K}]: C[${i},${j}] is ${got}, float64 gives ${want}`);
+        }
+      }
+    }
+  }
+});
+
 test("NaN and infinity propagate", () => {
   const n = 20;
   const a = random(n * n, 19), b = random(n * n, 20);

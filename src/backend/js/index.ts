@@ -3,12 +3,12 @@ import type { Backend } from "../backend.js";
 import { col2im, im2col } from "./conv.js";
 import { binary, copy, unary, where } from "./elementwise.js";
 import { gather, scatterAdd } from "./gather.js";
-import { batchedMatmul, gemmJs } from "./matmul.js";
+import { batchedMatmul, eachGemm, gemmJs } from "./matmul.js";
 import { reduce } from "./reduce.js";
 
 export const jsBackend: Backend = {
   name: "js",
   copy, unary, binary, where, reduce,
-  matmul: (a, b, out) => batchedMatmul(gemmJs, a, b, out),
+  matmul: (a, b, out) => batchedMatmul(eachGemm(gemmJs), a, b, out),
   im2col, col2im, gather, scatterAdd,
 };

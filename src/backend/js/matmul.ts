@@ -80,20 +80,34 @@ export const gemmJs: Gemm = (M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, c
   }
 };
 
-/** Run a 2-D gemm for every batch position of a [..., M, K] @ b [..., K, N]. */
-export function batchedMatmul(gemm: Gemm, a: StridedArray, b: StridedArray, out: TypedArray): void {
+/**
+ * `count` products C_t = A_t @ B_t, A_t at aOff + t * aBs (B_t likewise) and C_t at
+ * cOff + t * M * N: one row of a batch, so a backend can share work across it.
+ */
+export type BatchedGemm = (
+  count: number, M: number, N: number, K: number,
+  a: TypedArray, aOff: number, aBs: number, aRs: number, aCs: number,
+  b: TypedArray, bOff: number, bBs: number, bRs: number, bCs: number,
+  c: TypedArray, cOff: number,
+) => void;
+
+/** A batch row as a loop of single products. */
+export const eachGemm = (gemm: Gemm): BatchedGemm => (count, M, N, K, a, aOff, aBs, aRs, aCs, b, bOff, bBs, bRs, bCs, c, cOff) => {
+  for (let t = 0; t < count; t++) gemm(M, N, K, a, aOff + t * aBs, aRs, aCs, b, bOff + t * bBs, bRs, bCs, c, cOff + t * M * N);
+};
+
+/** a [..., M, K] @ b [..., K, N] into out, one batched gemm call per innermost row of the batch dims. */
+export function batchedMatmul(gemm: BatchedGemm, a: StridedArray, b: StridedArray, out: TypedArray): void {
   const r = a.shape.length;
   const M = a.shape[r - 2], K = a.shape[r - 1], N = b.shape[r - 1];
   const batch = a.shape.slice(0, r - 2);
   const aRs = a.strides[r - 2], aCs = a.strides[r - 1], bRs = b.strides[r - 2], bCs = b.strides[r - 1];
   if (batch.length === 0) {
-    gemm(M, N, K, a.data, a.offset, aRs, aCs, b.data, b.offset, bRs, bCs, out, 0);
+    gemm(1, M, N, K, a.data, a.offset, 0, aRs, aCs, b.data, b.offset, 0, bRs, bCs, out, 0);
     return;
   }
+  // out is contiguous, so its innermost batch stride is M * N, as the batched gemm assumes
   const outStrides = contiguousStrides(batch).map((s) => s * M * N);
-  forEachRow(batch, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), outStrides], [a.offset, b.offset, 0], (offs, n, inner) => {
-    for (let j = 0; j < n; j++) {
-      gemm(M, N, K, a.data, offs[0] + j * inner[0], aRs, aCs, b.data, offs[1] + j * inner[1], bRs, bCs, out, offs[2] + j * inner[2]);
-    }
-  });
+  forEachRow(batch, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), outStrides], [a.offset, b.offset, 0], (offs, n, inner) =>
+    gemm(n, M, N, K, a.data, offs[0], inner[0], aRs, aCs, b.data, offs[1], inner[1], bRs, bCs, out, offs[2]));
 }

@@ -2,12 +2,13 @@
 //
 // Structure (GotoBLAS/BLIS style):
 //   for each block of MB rows of C
+//     pack A[mb, K] into MR-tall row panels                 (JS, wasm memory)
+//       (once for a whole batch whose products share A)
 //     for each block of NC columns of C
 //       for each block of KC of the shared dimension
 //         pack B[kc, nc] into NR-wide column panels,
 //           or just copy its rows if they are contiguous   (JS, wasm memory)
 //         for each block of MC rows
-//           pack A[mc, kc] into MR-tall row panels          (JS, wasm memory)
 //           wasm kernel: every MR x NR tile of C += panelA @ panelB
 //       copy the finished C block out of wasm memory
 // Panels are padded to whole MR x NR tiles, so the kernel has no edge cases:
@@ -44,18 +45,17 @@ const SMALL = 256;
 const { i32, v128 } = ValType;
 
 /**
- * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, bRowBytes, bPanelBytes, accumulate):
- * for each of nPanels B panels and mPanels A panels, computes the MR x NR
+ * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, bRowBytes, bPanelBytes, accumulate,
+ * aPanelBytes): for each of nPanels B panels and mPanels A panels, computes the MR x NR
  * tile panelA @ panelB over kc steps and stores it into C (row stride
  * ldcBytes), adding to what is there when `accumulate` is nonzero. Row k of
  * B panel p is the NR floats at bPack + p * bPanelBytes + k * bRowBytes, so B
- * can be packed panels or plain rows.
+ * can be packed panels or plain rows; A panel i starts at aPack + i * aPanelBytes.
  */
 function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
-  const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
-  const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, bRow, bPanel, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const aStride = f.local(i32);
+  const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
+  const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, bRow, bPanel, accumulate, aStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const aPanel = f.local(i32), cTile = f.local(i32), cRow = f.local(i32);
   const a = f.local(i32), b = f.local(i32), jr = f.local(i32), ir = f.local(i32), k = f.local(i32);
   const acc = Array.from({ length: MR * NV }, () => f.local(v128));
@@ -87,7 +87,6 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
     }
   };
 
-  f.get(kc).i32Const(MR * 4).i32Mul().set(aStride);
   f.get(nPanels).set(jr);
   f.countdown(jr, () => {
     f.get(aPack).set(aPanel).get(cPtr).set(cTile).get(mPanels).set(ir);
@@ -144,6 +143,7 @@ export function wasmRelaxedSimdAvailable(): boolean {
 type Kernel = (
   aPack: number, bPack: number, c: number, mPanels: number, nPanels: number,
   kc: number, ldcBytes: number, bRowBytes: number, bPanelBytes: number, accumulate: number,
+  aPanelBytes: number,
 ) => void;
 
 /** Shared by all calls; grows on demand and is never shrunk. */
@@ -190,31 +190,52 @@ export function gemmF32(
   b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
   c: Float32Array, cOff: number,
 ): void {
-  if (M === 0 || N === 0) return;
-  if (K === 0) {
-    c.fill(0, cOff, cOff + M * N);
-    return;
+  switch (route(M, N, K)) {
+    case "empty":
+      return;
+    case "zero":
+      c.fill(0, cOff, cOff + M * N);
+      return;
+    case "transposed":
+      // A matrix-vector product: compute C^T = B^T A^T instead, which has the
+      // same memory layout but wastes MR-1 padded rows instead of NR-1 columns.
+      gemmF32(1, M, K, b, bOff, bColStride, bRowStride, a, aOff, aColStride, aRowStride, c, cOff);
+      return;
+    case "js":
+      gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+      return;
+    case "wasm":
+      packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, false);
   }
-  if (N === 1 && M > 1) {
-    // A matrix-vector product: compute C^T = B^T A^T instead, which has the
-    // same memory layout but wastes MR-1 padded rows instead of NR-1 columns.
-    gemmF32(1, M, K, b, bOff, bColStride, bRowStride, a, aOff, aColStride, aRowStride, c, cOff);
-    return;
-  }
-  if (M * N * K < SMALL || !wasmSimdAvailable()) {
-    gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
-    return;
-  }
+}
+
+/** Which code computes an M x N x K product. */
+function route(M: number, N: number, K: number): "empty" | "zero" | "transposed" | "js" | "wasm" {
+  if (M === 0 || N === 0) return "empty";
+  if (K === 0) return "zero";
+  if (N === 1 && M > 1) return "transposed";
+  return M * N * K < SMALL || !wasmSimdAvailable() ? "js" : "wasm";
+}
+
+/**
+ * The packed wasm gemm. With `aPacked`, A is already in memory, packed by the previous call
+ * (the same A, M, N and K, and M <= MB, so it was one block).
+ */
+function packedGemm(
+  M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number, aPacked: boolean,
+): void {
   const run = (kernel ??= init());
 
-  // Heap layout (in floats): [A block | B block (fits either layout) | C block],
-  // each 16-byte aligned. Its size is bounded by the block sizes, not M, N, K.
+  // Heap layout (in floats): [A block (mb rows, all of K) | B block (fits either layout) |
+  // C block], each 16-byte aligned. Its size is bounded by MB, NC and KC, and K.
   const kcMax = Math.min(KC, K);
-  const mcMax = roundUp(Math.min(MC, M), MR);
   const ncMax = roundUp(Math.min(NC, N), NR);
   const mbMax = roundUp(Math.min(MB, M), MR);
   const aPack = 0;
-  const bPack = aPack + mcMax * kcMax;
+  const bPack = aPack + mbMax * K;
   const cBuf = bPack + kcMax * ldbFor(Math.min(NC, N));
   reserve(cBuf + mbMax * ncMax);
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
@@ -222,6 +243,7 @@ export function gemmF32(
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
+    if (!aPacked) pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
@@ -239,10 +261,10 @@ export function gemmF32(
         }
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
-          pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+          // A panel i1 / MR of the block, from column p0
           run(
-            aPack * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
-            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0,
+            (aPack + (i1 / MR) * K * MR + p0 * MR) * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
+            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, K * MR * 4,
           );
         }
       }
@@ -256,7 +278,8 @@ export function gemmF32(
 
 /**
  * gemmF32 over a batch: matrix t of A, B and C starts at aOff + t * aBatchStride,
- * bOff + t * bBatchStride and cOff + t * M * N. A batch stride of 0 broadcasts.
+ * bOff + t * bBatchStride and cOff + t * M * N. A batch stride of 0 broadcasts; a shared A
+ * (the weights of a layer under vmap, a conv's filters) is packed once for the batch.
  */
 export function gemmF32Batched(
   batch: number, M: number, N: number, K: number,
@@ -264,13 +287,16 @@ export function gemmF32Batched(
   b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
   c: Float32Array, cOff: number,
 ): void {
+  const shareA = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm";
   for (let t = 0; t < batch; t++) {
-    gemmF32(
+    const args = [
       M, N, K,
       a, aOff + t * aBatchStride, aRowStride, aColStride,
       b, bOff + t * bBatchStride, bRowStride, bColStride,
       c, cOff + t * M * N,
-    );
+    ] as const;
+    if (shareA) packedGemm(...args, t > 0);
+    else gemmF32(...args);
   }
 }
 

@@ -6,16 +6,17 @@
  */
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
-import { batchedMatmul, gemmJs, type Gemm } from "../js/matmul.js";
-import { gemmF32 } from "./gemm.js";
+import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
+import { gemmF32Batched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32 } from "./simd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
 /** Tiny products cost less in plain JS than a wasm call with packing. */
-const gemm: Gemm = (M, N, K, ...rest) =>
-  M * N <= 16 ? gemmJs(M, N, K, ...rest) : (gemmF32 as unknown as Gemm)(M, N, K, ...rest);
+const smallGemm = eachGemm(gemmJs);
+const gemm: BatchedGemm = (count, M, N, K, ...rest) =>
+  M * N <= 16 ? smallGemm(count, M, N, K, ...rest) : (gemmF32Batched as unknown as BatchedGemm)(count, M, N, K, ...rest);
 
 export const wasmBackend: Backend = {
   ...jsBackend,
