@@ -118,7 +118,7 @@ export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): bo
   });
 }
 
-/** Output elements per staged chunk: a chunk's operands stay in L2 while copied and computed. */
+/** Elements per staged chunk (of the output, or of the largest operand when an output element reads many): a chunk stays in L2 while copied and computed. */
 export const CHUNK = 32768;
 
 /**
@@ -141,8 +141,8 @@ interface Operand {
 type Plane = (bases: number[], o: number, offs: readonly number[], rows: number, rowStrides: readonly number[], n: number, inner: readonly number[]) => void;
 
 /**
- * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks of at most CHUNK
- * output elements, each staged on its own so the copies and the kernel work in cache. A chunk is
+ * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks of about CHUNK
+ * elements, each staged on its own so the copies and the kernel work in cache. A chunk is
  * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
  * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
  */
@@ -150,9 +150,11 @@ function chunked(lead: readonly number[], operands: Operand[], out: Float32Array
   if (out.length === 0) return true;
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
+  // each output element reads `weight` elements of an operand with trailing dims (a sum's run)
+  const weight = Math.max(1, ...operands.map((x) => numelOf(x.trail?.shape ?? [])));
   let d = 0, tail = out.length / c.shape[0];
-  while (tail > CHUNK && d < c.shape.length - 1) tail /= c.shape[++d];
-  const per = Math.max(1, Math.floor(CHUNK / tail));
+  while (tail * weight > CHUNK && d < c.shape.length - 1) tail /= c.shape[++d];
+  const per = Math.max(1, Math.floor(CHUNK / (tail * weight)));
   const trailShape = c.shape.slice(d + 1);
   const chunkViews = (offs: readonly number[], count: number): StridedArray[] => operands.map((x, k) => ({
     data: x.data,
