@@ -66,7 +66,7 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
   maximum: (a, b) => a.maximum(b), minimum: (a, b) => a.minimum(b),
 };
-const UNARY: Record<string, (x: Tensor) => Tensor> = { neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu() };
+const UNARY: Record<string, (x: Tensor) => Tensor> = { neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square() };
 
 /** Operand pairs [label, a, b]: the first also serves as the unary input. */
 function layouts(): [string, Tensor, Tensor][] {

@@ -14,7 +14,7 @@ export interface StridedArray {
 }
 
 export type UnaryOp =
-  | "neg" | "abs" | "sign" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor";
+  | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor";
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";

@@ -44,6 +44,7 @@ export const floorP = unary("floor", "nonDifferentiable");
 export const expP = unary("exp", (t, _x, y) => lax.mul(t, y));
 export const logP = unary("log", (t, x) => lax.div(t, x), [0.2, 3]);
 export const log1pP = unary("log1p", (t, x) => lax.div(t, lax.add(x, constLike(x, 1))), [-0.5, 3]);
+export const squareP = unary("square", (t, x) => lax.mul(t, lax.mul(x, constLike(x, 2))));
 export const sqrtP = unary("sqrt", (t, _x, y) => lax.div(t, lax.mul(y, constLike(y, 2))), [0.2, 3]);
 export const sinP = unary("sin", (t, x) => lax.mul(t, lax.cos(x)));
 export const cosP = unary("cos", (t, x) => lax.neg(lax.mul(t, lax.sin(x))));

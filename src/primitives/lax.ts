@@ -25,6 +25,7 @@ export const sqrt = (x: Tensor): Tensor => bind(E.sqrtP, [x], null);
 export const sin = (x: Tensor): Tensor => bind(E.sinP, [x], null);
 export const cos = (x: Tensor): Tensor => bind(E.cosP, [x], null);
 export const tanh = (x: Tensor): Tensor => bind(E.tanhP, [x], null);
+export const square = (x: Tensor): Tensor => bind(E.squareP, [x], null);
 export const sigmoid = (x: Tensor): Tensor => bind(E.sigmoidP, [x], null);
 export const erf = (x: Tensor): Tensor => bind(E.erfP, [x], null);
 export const relu = (x: Tensor): Tensor => bind(E.reluP, [x], null);

@@ -27,6 +27,8 @@ export const UNARY_OPS = {
   neg: { vec: (f) => f.f32x4Neg(), scalar: (f) => f.f32Neg() },
   abs: { vec: (f) => f.f32x4Abs(), scalar: (f) => f.f32Abs() },
   sqrt: { vec: (f) => f.f32x4Sqrt(), scalar: (f) => f.f32Sqrt() },
+  // x * x: the operand goes through a local to be used twice
+  square: { vec: (f) => { const t = f.local(v128); f.tee(t).get(t).f32x4Mul(); }, scalar: (f) => { const t = f.local(ValType.f32); f.tee(t).get(t).f32Mul(); } },
   relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
 } satisfies Record<string, ElementOp>;
 
