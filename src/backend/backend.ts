@@ -2,6 +2,10 @@
  * The kernel interface. A backend computes over typed arrays described by shape, strides and
  * offset; it knows nothing of tensors, tracing or autograd. `js` is the reference
  * implementation; `wasm` overrides the kernels it speeds up and inherits the rest.
+ *
+ * The `out` of copy (as dst), unary, binary, matmul and im2col starts with arbitrary values
+ * (large outputs are not zeroed first): these kernels must write every element. The tests
+ * poison such outputs to catch one that does not.
  */
 import type { TypedArray } from "../core/dtype.js";
 import type { Shape } from "../core/shape.js";

@@ -8,7 +8,7 @@ import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { moveDim } from "./batching.js";
-import { produce } from "./kernel.js";
+import { produce, produceWritten } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample } from "./samples.js";
 
@@ -41,7 +41,7 @@ export const unfoldP: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>({
   impl: ([x], p) => {
     const [n, c, h, w] = x.shape;
     const g = geometry(p, h, w);
-    return produce([n, c * p.kh * p.kw, g.oh * g.ow], x.dtype, (out) => backend().im2col(x.contiguousData(), n, c, g, out));
+    return produceWritten([n, c * p.kh * p.kw, g.oh * g.ow], x.dtype, (out) => backend().im2col(x.contiguousData(), n, c, g, out));
   },
   jvp: (_x, [t], p) => (t ? lax.unfold(t, p) : null),
   vjp: (g, [x], p) => [lax.fold(g, { ...p, h: x.shape[2], w: x.shape[3] })],

@@ -10,7 +10,7 @@ import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { alignBatched } from "./batching.js";
-import { produce, scalar, strided, view } from "./kernel.js";
+import { produce, produceWritten, scalar, strided, view } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample, sampleIndex } from "./samples.js";
 
@@ -28,7 +28,7 @@ export function constLike(x: Tensor, value: number, dtype: DType = x.dtype): Ten
 function unary(op: UnaryOp, tangent: ((t: Tensor, x: Tensor, y: Tensor) => Tensor) | "nonDifferentiable", domain: [number, number] = [-2, 2]): Primitive<null> {
   const prim: Primitive<null> = definePrimitive<null>({
     name: op,
-    impl: ([x]) => produce(x.shape, x.dtype, (out) => backend().unary(op, strided(x), out)),
+    impl: ([x]) => produceWritten(x.shape, x.dtype, (out) => backend().unary(op, strided(x), out)),
     jvp: tangent === "nonDifferentiable" ? tangent : ([x], [t], _p, y) => (t ? tangent(t, x, y) : null),
     vjp: tangent === "nonDifferentiable" ? tangent : (g, [x], _p, y) => [tangent(g, x, y)],
     batch: ([x], [d]) => [bind(prim, [x], null), d],
@@ -67,7 +67,7 @@ function binary(op: BinaryOp, rules: BinaryRules, domain: [number, number] = [-2
   const { jvp, vjp } = rules;
   const prim: Primitive<null> = definePrimitive<null>({
     name: op,
-    impl: ([a, b]) => produce(a.shape, compare ? "bool" : a.dtype, (out) => backend().binary(op, strided(a), strided(b), out)),
+    impl: ([a, b]) => produceWritten(a.shape, compare ? "bool" : a.dtype, (out) => backend().binary(op, strided(a), strided(b), out)),
     jvp: jvp === "nonDifferentiable" ? jvp : ([a, b], [ta, tb], _p, y) => jvp(a, b, ta, tb, y),
     vjp: vjp === "nonDifferentiable" ? vjp : (g, [a, b], _p, y, needed) => vjp(g, a, b, y, needed[0] ?? true, needed[1] ?? true),
     batch: (args, dims, _p, ctx) => {
@@ -177,7 +177,7 @@ export const whereP: Primitive<null> = definePrimitive<null>({
 
 export const castP: Primitive<{ dtype: DType }> = definePrimitive<{ dtype: DType }>({
   name: "cast",
-  impl: ([x], { dtype }) => produce(x.shape, dtype, (out) => backend().copy(strided(x), { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 })),
+  impl: ([x], { dtype }) => produceWritten(x.shape, dtype, (out) => backend().copy(strided(x), { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 })),
   jvp: (_x, [t], { dtype }) => (t && isFloat(dtype) ? lax.cast(t, dtype) : null),
   vjp: (g, [x]) => [isFloat(x.dtype) ? lax.cast(g, x.dtype) : null],
   batch: ([x], [d], params) => [bind(castP, [x], params), d],

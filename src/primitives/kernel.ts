@@ -1,6 +1,6 @@
 /** Glue between concrete tensors and backend kernels. */
 import type { StridedArray } from "../backend/backend.js";
-import { allocArray, type DType, type TypedArray } from "../core/dtype.js";
+import { allocArray, allocUnwritten, type DType, type TypedArray } from "../core/dtype.js";
 import { numelOf, type Shape } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 
@@ -8,10 +8,17 @@ export function strided(t: Tensor): StridedArray {
   return t as StridedArray;
 }
 
-/** A fresh contiguous tensor, filled by `fill(out)`. */
+/** A fresh contiguous tensor, filled by `fill(out)`; out starts zeroed. */
 export function produce(shape: Shape, dtype: DType, fill: (out: TypedArray) => void): Tensor {
   const data = allocArray(dtype, numelOf(shape));
   fill(data);
+  return new Tensor(shape, dtype, data);
+}
+
+/** produce for a `write` that sets every element itself: out starts with arbitrary values. */
+export function produceWritten(shape: Shape, dtype: DType, write: (out: TypedArray) => void): Tensor {
+  const data = allocUnwritten(dtype, numelOf(shape));
+  write(data);
   return new Tensor(shape, dtype, data);
 }
 

@@ -4,7 +4,7 @@ import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { moveDim } from "./batching.js";
-import { produce, strided } from "./kernel.js";
+import { produceWritten, strided } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample } from "./samples.js";
 import { reshapesAsView } from "./shape.js";
@@ -44,7 +44,7 @@ export const matmulP: Primitive<null> = definePrimitive<null>({
   impl: ([a, b]) => {
     const r = a.ndim;
     const shape = [...a.shape.slice(0, r - 1), b.shape[r - 1]];
-    return produce(shape, a.dtype, (out) => backend().matmul(strided(a), strided(b), out));
+    return produceWritten(shape, a.dtype, (out) => backend().matmul(strided(a), strided(b), out));
   },
   jvp: ([a, b], [ta, tb]) => {
     const x = ta && lax.matmul(ta, b), y = tb && lax.matmul(a, tb);

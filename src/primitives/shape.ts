@@ -8,7 +8,7 @@ import { contiguousStrides, numelOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { alignBatched, moveDim, physDim } from "./batching.js";
-import { produce, strided, view } from "./kernel.js";
+import { produce, produceWritten, strided, view } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample } from "./samples.js";
 
@@ -48,7 +48,7 @@ export const reshapeP: Primitive<{ shape: number[] }> = definePrimitive<{ shape:
   impl: ([x], { shape }) => {
     const strides = viewStrides(x, shape);
     if (strides) return view(x, shape, strides, x.offset);
-    return produce(shape, x.dtype, (out) => backend().copy(strided(x), { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }));
+    return produceWritten(shape, x.dtype, (out) => backend().copy(strided(x), { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }));
   },
   jvp: (_x, [t], { shape }) => (t ? lax.reshape(t, shape) : null),
   vjp: (g, [x]) => [lax.reshape(g, x.shape)],

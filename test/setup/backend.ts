@@ -1,6 +1,7 @@
 /** Preloaded by `npm test` (NODE_OPTIONS=--import) to run the whole suite on one backend. */
 import { getBackend, setBackend } from "../../src/index.js";
 import { wasmSettings } from "../../src/backend/wasm/settings.js";
+import { allocSettings } from "../../src/core/dtype.js";
 
 const name = process.env.TFUNC_BACKEND;
 if (name) setBackend(name);
@@ -8,3 +9,7 @@ if (name && getBackend() !== name) throw new Error(`test setup: backend ${name} 
 // On the wasm backend every float32 op a SIMD kernel covers runs there, however small: the size
 // threshold is a performance heuristic that must not change results.
 if (name === "wasm") wasmSettings.minKernelElements = 0;
+// Kernels promise to write every element of an unzeroed output: poison such outputs, of any
+// size, so an element one forgets shows up as NaN or 77 in the results the tests check.
+allocSettings.minBytes = 0;
+allocSettings.poison = true;
