@@ -17,6 +17,7 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
+import { heapI32, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
 
 /**
  * Rows per micro-tile (each row is NV f32x4 accumulators). 4 x 8 keeps the 8
@@ -146,29 +147,18 @@ type Kernel = (
   aPanelBytes: number,
 ) => void;
 
-/** Shared by all calls; grows on demand and is never shrunk. */
-let memory: WebAssembly.Memory | undefined;
 let kernel: Kernel | undefined;
-/** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
-let heapBits = new Int32Array(0);
 
+/** The kernel works in the scratch memory of heap.ts, shared with the other SIMD kernels. */
 function init(): Kernel {
-  memory = new WebAssembly.Memory({ initial: 1 });
   // Synchronous compilation is allowed on browser main threads because the
   // module is well under the 4 KB limit (about 800 bytes).
   const module = new WebAssembly.Module(buildKernel(wasmRelaxedSimdAvailable()));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const instance = new WebAssembly.Instance(module, { env: { memory: heapMemory() } });
   return instance.exports.kernel as Kernel;
 }
 
-/** Makes the heap at least `floats` long; growing detaches old views. */
-function reserve(floats: number): void {
-  const mem = memory!;
-  const needed = floats * 4 - mem.buffer.byteLength;
-  if (needed > 0) mem.grow(Math.ceil(needed / 65536));
-  if (heapBits.buffer !== mem.buffer) heapBits = new Int32Array(mem.buffer);
-}
-
+/** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
 const bits = (x: Float32Array): Int32Array => new Int32Array(x.buffer, x.byteOffset, x.length);
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 /**
@@ -205,7 +195,35 @@ export function gemmF32(
       gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
       return;
     case "wasm":
-      packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, false);
+      withScratch(M, N, K, (base) => packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, base, false))
+        || gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+  }
+}
+
+/**
+ * Heap layout of a product (in floats from `base`): [A block (mb rows, all of K) | B block
+ * (fits either layout) | C block], each 16-byte aligned. Its size is bounded by MB, NC and KC,
+ * and K.
+ */
+function layout(M: number, N: number, K: number, base: number) {
+  const ncMax = roundUp(Math.min(NC, N), NR);
+  const mbMax = roundUp(Math.min(MB, M), MR);
+  const aPack = base / 4;
+  const bPack = aPack + mbMax * K;
+  const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
+  return { aPack, bPack, cBuf, end: cBuf + mbMax * ncMax };
+}
+
+/** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
+function withScratch(M: number, N: number, K: number, body: (base: number) => void): boolean {
+  const mark = markScratch();
+  try {
+    const base = pushScratch(layout(M, N, K, 0).end * 4);
+    if (base < 0) return false;
+    body(base);
+    return true;
+  } finally {
+    popScratch(mark);
   }
 }
 
@@ -218,32 +236,25 @@ function route(M: number, N: number, K: number): "empty" | "zero" | "transposed"
 }
 
 /**
- * The packed wasm gemm. With `aPacked`, A is already in memory, packed by the previous call
- * (the same A, M, N and K, and M <= MB, so it was one block).
+ * The packed wasm gemm in the scratch space at `base` (withScratch). With `aPacked`, A is
+ * already there, packed by the previous call at the same base (the same A, M, N and K, and
+ * M <= MB, so it was one block).
  */
 function packedGemm(
   M: number, N: number, K: number,
   a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
   b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, aPacked: boolean,
+  c: Float32Array, cOff: number, base: number, aPacked: boolean,
 ): void {
   const run = (kernel ??= init());
-
-  // Heap layout (in floats): [A block (mb rows, all of K) | B block (fits either layout) |
-  // C block], each 16-byte aligned. Its size is bounded by MB, NC and KC, and K.
-  const kcMax = Math.min(KC, K);
-  const ncMax = roundUp(Math.min(NC, N), NR);
-  const mbMax = roundUp(Math.min(MB, M), MR);
-  const aPack = 0;
-  const bPack = aPack + mbMax * K;
-  const cBuf = bPack + kcMax * ldbFor(Math.min(NC, N));
-  reserve(cBuf + mbMax * ncMax);
+  const { aPack, bPack, cBuf } = layout(M, N, K, base);
+  const heap = heapI32();
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
   const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
-    if (!aPacked) pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+    if (!aPacked) pack(heap, aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
@@ -253,10 +264,10 @@ function packedGemm(
         const bAt = bOff + p0 * bRowStride + j0 * bColStride;
         let bRowBytes: number, bPanelBytes: number;
         if (bAsRows) {
-          copyRows(bBits, bAt, bRowStride, kc, nc, ldb, bPack);
+          copyRows(heap, bBits, bAt, bRowStride, kc, nc, ldb, bPack);
           [bRowBytes, bPanelBytes] = [ldb * 4, NR * 4];
         } else {
-          pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
+          pack(heap, bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
           [bRowBytes, bPanelBytes] = [NR * 4, kc * NR * 4];
         }
         for (let i1 = 0; i1 < mb; i1 += MC) {
@@ -270,7 +281,7 @@ function packedGemm(
       }
       for (let i = 0; i < mb; i++) {
         const src = cBuf + i * ldc;
-        cBits.set(heapBits.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
+        cBits.set(heap.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
       }
     }
   }
@@ -287,27 +298,24 @@ export function gemmF32Batched(
   b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
   c: Float32Array, cOff: number,
 ): void {
-  const shareA = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm";
-  for (let t = 0; t < batch; t++) {
-    const args = [
-      M, N, K,
-      a, aOff + t * aBatchStride, aRowStride, aColStride,
-      b, bOff + t * bBatchStride, bRowStride, bColStride,
-      c, cOff + t * M * N,
-    ] as const;
-    if (shareA) packedGemm(...args, t > 0);
-    else gemmF32(...args);
-  }
+  const args = (t: number) => [
+    M, N, K,
+    a, aOff + t * aBatchStride, aRowStride, aColStride,
+    b, bOff + t * bBatchStride, bRowStride, bColStride,
+    c, cOff + t * M * N,
+  ] as const;
+  const shared = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm" &&
+    withScratch(M, N, K, (base) => { for (let t = 0; t < batch; t++) packedGemm(...args(t), base, t > 0); });
+  if (!shared) for (let t = 0; t < batch; t++) gemmF32(...args(t));
 }
 
 /**
  * Copies rows [0, rows) of x (row r is the `cols` floats at off + r * rs) to
- * heap[dst + r * ld], zero-filling each row up to a whole number of NR.
+ * h[dst + r * ld], zero-filling each row up to a whole number of NR.
  */
 function copyRows(
-  x: Int32Array, off: number, rs: number, rows: number, cols: number, ld: number, dst: number,
+  h: Int32Array, x: Int32Array, off: number, rs: number, rows: number, cols: number, ld: number, dst: number,
 ): void {
-  const h = heapBits;
   const padded = roundUp(cols, NR);
   for (let r = 0, s = off, d = dst; r < rows; r++, s += rs, d += ld) {
     h.set(x.subarray(s, s + cols), d);
@@ -322,9 +330,8 @@ function copyRows(
  * P = NR; the full panels of those two widths are unrolled.
  */
 function pack(
-  x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
+  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
 ): void {
-  const h = heapBits;
   let d = dst;
   for (let p = 0; p < n; p += P) {
     const rows = Math.min(P, n - p);

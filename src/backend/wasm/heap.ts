@@ -1,6 +1,7 @@
-// The SIMD kernels' memory: one WebAssembly.Memory used as a stack of scratch space. A kernel
-// call copies its operands in, runs, copies its output out, and pops what it pushed, so the
-// memory only ever grows to the largest call and its pages stay warm.
+// The SIMD kernels' memory (those of kernels.ts and the gemm's): one WebAssembly.Memory used as
+// a stack of scratch space. A kernel call copies its operands in, runs, copies its output out,
+// and pops what it pushed, so the memory only ever grows to the largest call and its pages stay
+// warm.
 //
 // Tensor storage stays in ordinary typed arrays, which V8 garbage-collects and whose memory
 // malloc recycles. (Storage on the wasm heap would save the copies, but its blocks could only
@@ -25,6 +26,12 @@ export function heapKernels(): Kernels {
     kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), { env: { memory } }));
   }
   return kernels;
+}
+
+/** The memory itself, for other kernel modules to import (the gemm's). */
+export function heapMemory(): WebAssembly.Memory {
+  heapKernels();
+  return memory!;
 }
 
 /** The stack position, to return to with popScratch. */
