@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gemmF32, gemmF32Batched, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+import { wasmSettings } from "../src/backend/wasm/settings.js";
 
 /** Deterministic values in [-1, 1) so failures reproduce. */
 function random(n: number, seed: number): Float32Array {
@@ -111,24 +112,49 @@ test("batched, with a broadcast operand", () => {
   }
 });
 
+/** Runs f with A packed a cache block at a time (as for an A too large to pack whole). */
+function withBlockedA(f: () => void): void {
+  const prev = wasmSettings.gemmWholeA;
+  wasmSettings.gemmWholeA = 0;
+  try { f(); } finally { wasmSettings.gemmWholeA = prev; }
+}
+
+test("A packed a cache block at a time gives the same products as A packed whole", () => {
+  // M > MC and K > KC: several A blocks per block of C; N > NC: several blocks of C
+  for (const [M, N, K] of [[130, 520, 300], [9, 20, 33], [260, 70, 513]]) {
+    const A = rowMajor(M, K, M + 1), B = colMajor(K, N, N + 2);
+    const whole = new Float32Array(M * N), blocked = new Float32Array(M * N);
+    gemmF32(M, N, K, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, whole, 0);
+    withBlockedA(() => gemmF32(M, N, K, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, blocked, 0));
+    assert.deepEqual(blocked, whole, `[${M},${N},${K}]`);
+    check(M, N, K, A, B);
+    withBlockedA(() => check(M, N, K, A, B));
+  }
+});
+
 test("a batch sharing A (stride 0) packs it once and matches a float64 reference", () => {
   // K > KC and N > NC, so the shared packed A is read at several column offsets and blocks;
   // each B differs, so a stale packing of anything but A would show
-  for (const [batch, M, N, K] of [[3, 9, 520, 300], [4, 130, 20, 7], [2, 1, 33, 40]]) {
-    const a = random(M * K, 21), b = random(batch * K * N, 22);
-    const c = new Float32Array(batch * M * N);
-    gemmF32Batched(batch, M, N, K, a, 0, 0, K, 1, b, 0, K * N, N, 1, c, 0);
-    for (let t = 0; t < batch; t++) {
-      for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          let want = 0;
-          for (let k = 0; k < K; k++) want += a[i * K + k] * b[t * K * N + k * N + j];
-          const got = c[t * M * N + i * N + j];
-          if (Math.abs(got - want) > 1e-5 * K) assert.fail(`batch ${t} of [${batch},${M},${N},${K}]: C[${i},${j}] is ${got}, float64 gives ${want}`);
+  const cases = [[3, 9, 520, 300], [4, 130, 20, 7], [2, 1, 33, 40]];
+  const run = () => {
+    for (const [batch, M, N, K] of cases) {
+      const a = random(M * K, 21), b = random(batch * K * N, 22);
+      const c = new Float32Array(batch * M * N);
+      gemmF32Batched(batch, M, N, K, a, 0, 0, K, 1, b, 0, K * N, N, 1, c, 0);
+      for (let t = 0; t < batch; t++) {
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let want = 0;
+            for (let k = 0; k < K; k++) want += a[i * K + k] * b[t * K * N + k * N + j];
+            const got = c[t * M * N + i * N + j];
+            if (Math.abs(got - want) > 1e-5 * K) assert.fail(`batch ${t} of [${batch},${M},${N},${K}]: C[${i},${j}] is ${got}, float64 gives ${want}`);
+          }
         }
       }
     }
-  }
+  };
+  run();
+  withBlockedA(run); // too large to pack whole: each product packs its own blocks
 });
 
 test("NaN and infinity propagate", () => {

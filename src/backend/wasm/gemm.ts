@@ -3,7 +3,8 @@
 // Structure (GotoBLAS/BLIS style):
 //   for each block of MB rows of C
 //     pack A[mb, K] into MR-tall row panels                 (JS, wasm memory)
-//       (once for a whole batch whose products share A)
+//       (once for a whole batch whose products share A; an A too large for
+//       that is packed A[mc, kc] at a time, just before the kernel)
 //     for each block of NC columns of C
 //       for each block of KC of the shared dimension
 //         pack B[kc, nc] into NR-wide column panels,
@@ -18,6 +19,7 @@
 
 import { ModuleBuilder, ValType } from "./assembler.js";
 import { heapI32, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
+import { wasmSettings } from "./settings.js";
 
 /**
  * Rows per micro-tile (each row is NV f32x4 accumulators). 4 x 8 keeps the 8
@@ -201,17 +203,18 @@ export function gemmF32(
 }
 
 /**
- * Heap layout of a product (in floats from `base`): [A block (mb rows, all of K) | B block
- * (fits either layout) | C block], each 16-byte aligned. Its size is bounded by MB, NC and KC,
- * and K.
+ * Heap layout of a product (in floats from `base`): [A block (mb rows and all of K when
+ * `aWhole`, else MC x KC) | B block (fits either layout) | C block], each 16-byte aligned. Its
+ * size is bounded by MB, NC, KC and wasmSettings.gemmWholeA.
  */
 function layout(M: number, N: number, K: number, base: number) {
   const ncMax = roundUp(Math.min(NC, N), NR);
   const mbMax = roundUp(Math.min(MB, M), MR);
+  const aWhole = mbMax * K <= wasmSettings.gemmWholeA;
   const aPack = base / 4;
-  const bPack = aPack + mbMax * K;
+  const bPack = aPack + (aWhole ? mbMax * K : roundUp(Math.min(MC, M), MR) * Math.min(KC, K));
   const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
-  return { aPack, bPack, cBuf, end: cBuf + mbMax * ncMax };
+  return { aWhole, aPack, bPack, cBuf, end: cBuf + mbMax * ncMax };
 }
 
 /** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
@@ -237,8 +240,8 @@ function route(M: number, N: number, K: number): "empty" | "zero" | "transposed"
 
 /**
  * The packed wasm gemm in the scratch space at `base` (withScratch). With `aPacked`, A is
- * already there, packed by the previous call at the same base (the same A, M, N and K, and
- * M <= MB, so it was one block).
+ * already there, packed whole by the previous call at the same base (the same A, M, N and K,
+ * M <= MB so it was one block, and its layout's aWhole).
  */
 function packedGemm(
   M: number, N: number, K: number,
@@ -247,14 +250,14 @@ function packedGemm(
   c: Float32Array, cOff: number, base: number, aPacked: boolean,
 ): void {
   const run = (kernel ??= init());
-  const { aPack, bPack, cBuf } = layout(M, N, K, base);
+  const { aWhole, aPack, bPack, cBuf } = layout(M, N, K, base);
   const heap = heapI32();
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
   const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
-    if (!aPacked) pack(heap, aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+    if (aWhole && !aPacked) pack(heap, aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
@@ -272,10 +275,12 @@ function packedGemm(
         }
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
-          // A panel i1 / MR of the block, from column p0
+          // A panel i1 / MR of the whole block from column p0, or the block packed just now
+          if (!aWhole) pack(heap, aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+          const [aAt, aPanelFloats] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
           run(
-            (aPack + (i1 / MR) * K * MR + p0 * MR) * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
-            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, K * MR * 4,
+            aAt * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
+            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, aPanelFloats * 4,
           );
         }
       }
@@ -304,7 +309,7 @@ export function gemmF32Batched(
     b, bOff + t * bBatchStride, bRowStride, bColStride,
     c, cOff + t * M * N,
   ] as const;
-  const shared = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm" &&
+  const shared = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm" && layout(M, N, K, 0).aWhole &&
     withScratch(M, N, K, (base) => { for (let t = 0; t < batch; t++) packedGemm(...args(t), base, t > 0); });
   if (!shared) for (let t = 0; t < batch; t++) gemmF32(...args(t));
 }

@@ -2,7 +2,13 @@
 export interface WasmSettings {
   /** Float32 elementwise ops and reductions on fewer elements run in JS, which beats a wasm call there. */
   minKernelElements: number;
+  /**
+   * The gemm packs A whole (a block of up to 1024 rows, all of K) when that is at most this many
+   * floats, and reuses it for every block of B and every product of a batch sharing A; a larger
+   * A is packed a cache block at a time, bounding the scratch memory.
+   */
+  gemmWholeA: number;
 }
 
-/** Tests set it to 0 so that every op a SIMD kernel covers runs the SIMD code. */
-export const wasmSettings: WasmSettings = { minKernelElements: 64 };
+/** Tests set minKernelElements to 0 so that every op a SIMD kernel covers runs the SIMD code. */
+export const wasmSettings: WasmSettings = { minKernelElements: 64, gemmWholeA: 1 << 21 };
