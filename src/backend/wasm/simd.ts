@@ -48,7 +48,7 @@ function extent(x: StridedArray): [number, number] {
   return [lo, hi + 1];
 }
 
-const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
+export const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
 export const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
 
 export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
