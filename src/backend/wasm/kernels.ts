@@ -327,12 +327,11 @@ function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) =>
 /**
  * The walk shared by im2col and col2im over a convRows table: for each image (the local `image`
  * steps by imageSize) and each table row, `body` gets locals holding the byte address of the
- * row's first in-range image element (src + lo * sw), the in-range count hi - lo, lo and hi;
- * `nextRow` then advances the caller's columns pointer.
+ * row's first in-range image element (src + lo * sw), the in-range count hi - lo, lo and hi.
  */
 function convRowsWalk(
   f: Code, params: { images: number; imageSize: number; table: number; rows: number; sw: number },
-  image: number, body: (p: number, n: number, lo: number, hi: number) => void, nextRow: () => void,
+  image: number, body: (p: number, n: number, lo: number, hi: number) => void,
 ): void {
   const { images, imageSize, table, rows, sw } = params;
   const t = f.local(i32), r = f.local(i32), p = f.local(i32), n = f.local(i32);
@@ -345,7 +344,6 @@ function convRowsWalk(
       // p = image + (src + lo * sw) * 4
       f.get(image).get(t).i32Load().get(lo).get(sw).i32Mul().i32Add().i32Const(2).i32Shl().i32Add().set(p);
       body(p, n, lo, hi);
-      nextRow();
       f.addTo(t, 12);
     });
     f.get(image).get(imageSize).i32Add().set(image);
@@ -370,7 +368,7 @@ function im2colKernel(f: Code): void {
     f.end();
     f.countdown(i, () => f.get(o).get(p).f32Load().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(o, 4));
     zeros(() => f.get(ow).get(hi).i32Sub());
-  }, () => {});
+  });
 }
 
 function col2imKernel(f: Code): void {
@@ -386,5 +384,6 @@ function col2imKernel(f: Code): void {
     f.get(n).i32Const(3).i32And().set(i);
     f.end();
     f.countdown(i, () => f.get(p).get(p).f32Load().get(q).f32Load().f32Add().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(q, 4));
-  }, () => { f.get(cols).get(ow).i32Const(2).i32Shl().i32Add().set(cols); });
+    f.get(cols).get(ow).i32Const(2).i32Shl().i32Add().set(cols); // the next row of columns
+  });
 }
