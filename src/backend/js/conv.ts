@@ -31,32 +31,33 @@ export function convRows(g: ConvGeometry): Int32Array {
   return table;
 }
 
-export function im2col(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void {
-  const { sw, h, w, ow } = g;
+/**
+ * Calls `row` for every row of columns of `images` images, in order: `at` is the image element
+ * that output column 0 of the row lines up with, `o` the row's offset in the columns.
+ */
+function forEachConvRow(g: ConvGeometry, images: number, row: (at: number, o: number, lo: number, hi: number) => void): void {
   const rows = convRows(g);
   let o = 0;
-  for (let img = 0; img < n * c; img++) {
-    const xBase = img * h * w;
-    for (let t = 0; t < rows.length; t += 3, o += ow) {
-      const src = xBase + rows[t], lo = rows[t + 1], hi = rows[t + 2];
-      if (lo > 0) out.fill(0, o, o + lo);
-      if (hi < ow) out.fill(0, o + hi, o + ow);
-      if (sw === 1) for (let oj = lo; oj < hi; oj++) out[o + oj] = x[src + oj];
-      else for (let oj = lo; oj < hi; oj++) out[o + oj] = x[src + oj * sw];
-    }
+  for (let img = 0; img < images; img++) {
+    const base = img * g.h * g.w;
+    for (let t = 0; t < rows.length; t += 3, o += g.ow) row(base + rows[t], o, rows[t + 1], rows[t + 2]);
   }
 }
 
+export function im2col(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void {
+  const { sw, ow } = g;
+  forEachConvRow(g, n * c, (src, o, lo, hi) => {
+    if (lo > 0) out.fill(0, o, o + lo);
+    if (hi < ow) out.fill(0, o + hi, o + ow);
+    if (sw === 1) for (let oj = lo; oj < hi; oj++) out[o + oj] = x[src + oj];
+    else for (let oj = lo; oj < hi; oj++) out[o + oj] = x[src + oj * sw];
+  });
+}
+
 export function col2im(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void {
-  const { sw, h, w, ow } = g;
-  const rows = convRows(g);
-  let o = 0;
-  for (let img = 0; img < n * c; img++) {
-    const xBase = img * h * w;
-    for (let t = 0; t < rows.length; t += 3, o += ow) {
-      const dst = xBase + rows[t], lo = rows[t + 1], hi = rows[t + 2];
-      if (sw === 1) for (let oj = lo; oj < hi; oj++) out[dst + oj] += cols[o + oj];
-      else for (let oj = lo; oj < hi; oj++) out[dst + oj * sw] += cols[o + oj];
-    }
-  }
+  const { sw } = g;
+  forEachConvRow(g, n * c, (dst, o, lo, hi) => {
+    if (sw === 1) for (let oj = lo; oj < hi; oj++) out[dst + oj] += cols[o + oj];
+    else for (let oj = lo; oj < hi; oj++) out[dst + oj * sw] += cols[o + oj];
+  });
 }

@@ -297,31 +297,28 @@ function extremeRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) =>
 
 function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
   const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
-  const p = f.local(i32), r = f.local(i32), j = f.local(i32), acc = f.local(v128), s = f.local(ValType.f32);
+  const p = f.local(i32), r = f.local(i32), j = f.local(i32);
   f.get(step).i32Const(2).i32Shl().set(step);
-  // four columns at a time, starting from the first row, so no identity value is needed
-  f.get(n).i32Const(2).i32ShrU().set(j);
-  f.countdown(j, () => {
-    f.get(x).v128Load().set(acc);
-    f.get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
-    f.countdown(r, () => {
-      f.get(acc).get(p).v128Load();
-      vec(f);
-      f.set(acc).get(p).get(step).i32Add().set(p);
+  // `count` columns `bytes` wide at a time, each from its first row, so no identity value is needed
+  const columns = (count: () => void, bytes: number, load: () => void, store: () => void, op: (f: Code) => void, acc: number): void => {
+    count();
+    f.set(j).countdown(j, () => {
+      f.get(x);
+      load();
+      f.set(acc).get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
+      f.countdown(r, () => {
+        f.get(acc).get(p);
+        load();
+        op(f);
+        f.set(acc).get(p).get(step).i32Add().set(p);
+      });
+      f.get(o).get(acc);
+      store();
+      f.addTo(o, bytes).addTo(x, bytes);
     });
-    f.get(o).get(acc).v128Store().addTo(o, 16).addTo(x, 16);
-  });
-  f.get(n).i32Const(3).i32And().set(j);
-  f.countdown(j, () => {
-    f.get(x).f32Load().set(s);
-    f.get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
-    f.countdown(r, () => {
-      f.get(s).get(p).f32Load();
-      scalar(f);
-      f.set(s).get(p).get(step).i32Add().set(p);
-    });
-    f.get(o).get(s).f32Store().addTo(o, 4).addTo(x, 4);
-  });
+  };
+  columns(() => f.get(n).i32Const(2).i32ShrU(), 16, () => f.v128Load(), () => f.v128Store(), vec, f.local(v128));
+  columns(() => f.get(n).i32Const(3).i32And(), 4, () => f.f32Load(), () => f.f32Store(), scalar, f.local(ValType.f32));
 }
 
 /**
