@@ -1,8 +1,8 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
  * im2col + matmul) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
- * col2im by kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and shapes a SIMD kernel does not cover, run the js
- * backend's code on the same arrays.
+ * col2im by kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and
+ * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
  */
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";

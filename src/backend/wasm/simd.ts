@@ -118,7 +118,10 @@ export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): bo
   });
 }
 
-/** Elements per staged chunk (of the output, or of the largest operand when an output element reads many): a chunk stays in L2 while copied and computed. */
+/**
+ * Elements per staged chunk (of the output, or of the largest operand when an output element
+ * reads many): a chunk stays in L2 while copied and computed.
+ */
 export const CHUNK = 32768;
 
 /**
