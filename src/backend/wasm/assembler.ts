@@ -105,6 +105,7 @@ export class Code {
   i32Eq(): this { return this.op(0x46); }
 
   i32Load(offset = 0): this { return this.op(0x28).memarg(2, offset); }
+  i32Store(offset = 0): this { return this.op(0x36).memarg(2, offset); }
 
   // Scalar float memory and arithmetic.
   f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
@@ -138,6 +139,12 @@ export class Code {
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
   /** Two floats into the low half, zeros above. */
   v128Load64Zero(offset = 0): this { return this.simd(0x5d).memarg(3, offset); }
+  /** Picks four 32-bit lanes of the two operands: lanes 0-3 are the first's, 4-7 the second's. */
+  i32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    this.simd(0x0d);
+    for (const l of lanes) this.bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
+    return this;
+  }
   f32x4Splat(): this { return this.simd(0x13); }
   f32x4ExtractLane(lane: number): this { this.simd(0x1f); this.bytes.push(lane); return this; }
   f64x2ExtractLane(lane: number): this { this.simd(0x21); this.bytes.push(lane); return this; }

@@ -2,13 +2,13 @@
 //
 // Structure (GotoBLAS/BLIS style):
 //   for each block of MB rows of C
-//     pack A[mb, K] into MR-tall row panels                 (JS, wasm memory)
+//     pack A[mb, K] into MR-tall row panels                 (pack.ts)
 //       (once for a whole batch whose products share A; an A too large for
 //       that is packed A[mc, kc] at a time, just before the kernel)
 //     for each block of NC columns of C
 //       for each block of KC of the shared dimension
 //         pack B[kc, nc] into NR-wide column panels,
-//           or just copy its rows if they are contiguous   (JS, wasm memory)
+//           or just copy its rows if they are contiguous   (pack.ts, memcpy)
 //         for each block of MC rows
 //           wasm kernel: every MR x NR tile of C += panelA @ panelB
 //       copy the finished C block out of wasm memory
@@ -19,6 +19,7 @@
 
 import { ModuleBuilder, ValType } from "./assembler.js";
 import { heapI32, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
+import { packPanels, stageFloatsFor } from "./pack.js";
 import { wasmSettings } from "./settings.js";
 
 /**
@@ -42,6 +43,8 @@ const NC = 512;
 const ROWS_MIN_N = 64;
 /** Rows of C kept in wasm memory at once; bounds memory use for tall C. */
 const MB = 1024;
+/** Rows of C shorter than this are copied out by a loop rather than a memcpy call each. */
+const SHORT_ROW = 32;
 /** Below this many multiply-adds the plain JS loop beats packing + a wasm call. */
 const SMALL = 256;
 
@@ -204,8 +207,8 @@ export function gemmF32(
 
 /**
  * Heap layout of a product (in floats from `base`): [A block (mb rows and all of K when
- * `aWhole`, else MC x KC) | B block (fits either layout) | C block], each 16-byte aligned. Its
- * size is bounded by MB, NC, KC and wasmSettings.gemmWholeA.
+ * `aWhole`, else MC x KC) | B block (fits either layout) | C block | staging for packing], each
+ * 16-byte aligned. Its size is bounded by MB, NC, KC, K and wasmSettings.gemmWholeA.
  */
 function layout(M: number, N: number, K: number, base: number) {
   const ncMax = roundUp(Math.min(NC, N), NR);
@@ -214,7 +217,9 @@ function layout(M: number, N: number, K: number, base: number) {
   const aPack = base / 4;
   const bPack = aPack + (aWhole ? mbMax * K : roundUp(Math.min(MC, M), MR) * Math.min(KC, K));
   const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
-  return { aWhole, aPack, bPack, cBuf, end: cBuf + mbMax * ncMax };
+  const stage = cBuf + mbMax * ncMax;
+  const stageFloats = stageFloatsFor(Math.max(mbMax, ncMax), K);
+  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, end: stage + stageFloats };
 }
 
 /** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
@@ -250,14 +255,16 @@ function packedGemm(
   c: Float32Array, cOff: number, base: number, aPacked: boolean,
 ): void {
   const run = (kernel ??= init());
-  const { aWhole, aPack, bPack, cBuf } = layout(M, N, K, base);
+  const { aWhole, aPack, bPack, cBuf, stage, stageFloats } = layout(M, N, K, base);
   const heap = heapI32();
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
+  const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
+    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats);
   const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
-    if (aWhole && !aPacked) pack(heap, aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+    if (aWhole && !aPacked) pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
@@ -270,13 +277,13 @@ function packedGemm(
           copyRows(heap, bBits, bAt, bRowStride, kc, nc, ldb, bPack);
           [bRowBytes, bPanelBytes] = [ldb * 4, NR * 4];
         } else {
-          pack(heap, bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
+          pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
           [bRowBytes, bPanelBytes] = [NR * 4, kc * NR * 4];
         }
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
           // A panel i1 / MR of the whole block from column p0, or the block packed just now
-          if (!aWhole) pack(heap, aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+          if (!aWhole) pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
           const [aAt, aPanelFloats] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
           run(
             aAt * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
@@ -284,10 +291,7 @@ function packedGemm(
           );
         }
       }
-      for (let i = 0; i < mb; i++) {
-        const src = cBuf + i * ldc;
-        cBits.set(heap.subarray(src, src + nc), cOff + (i0 + i) * N + j0);
-      }
+      copyOut(heap, cBuf, ldc, cBits, cOff + i0 * N + j0, N, mb, nc);
     }
   }
 }
@@ -314,6 +318,16 @@ export function gemmF32Batched(
   if (!shared) for (let t = 0; t < batch; t++) gemmF32(...args(t));
 }
 
+/** Copies the rows x cols block at h[src] (row stride ld) to c[dst] (row stride ldc). */
+function copyOut(h: Int32Array, src: number, ld: number, c: Int32Array, dst: number, ldc: number, rows: number, cols: number): void {
+  if (ld === cols && ldc === cols) c.set(h.subarray(src, src + rows * cols), dst);
+  else if (cols < SHORT_ROW) {
+    for (let i = 0; i < rows; i++, src += ld, dst += ldc) for (let j = 0; j < cols; j++) c[dst + j] = h[src + j];
+  } else {
+    for (let i = 0; i < rows; i++, src += ld, dst += ldc) c.set(h.subarray(src, src + cols), dst);
+  }
+}
+
 /**
  * Copies rows [0, rows) of x (row r is the `cols` floats at off + r * rs) to
  * h[dst + r * ld], zero-filling each row up to a whole number of NR.
@@ -325,37 +339,6 @@ function copyRows(
   for (let r = 0, s = off, d = dst; r < rows; r++, s += rs, d += ld) {
     h.set(x.subarray(s, s + cols), d);
     if (padded > cols) h.fill(0, d + cols, d + padded);
-  }
-}
-
-/**
- * Packs an n x kc block of a strided matrix X, X[r, k] = x[off + r*rs + k*ks],
- * into panels of P rows: X[p*P + r, k] goes to heap[dst + (p*kc + k)*P + r],
- * with rows past n zero-filled. A is packed with P = MR and B (as B^T) with
- * P = NR; the full panels of those two widths are unrolled.
- */
-function pack(
-  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
-): void {
-  let d = dst;
-  for (let p = 0; p < n; p += P) {
-    const rows = Math.min(P, n - p);
-    let s = off + p * rs;
-    if (rows === 8 && P === 8) {
-      for (let k = 0; k < kc; k++, s += ks, d += 8) {
-        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
-        h[d + 4] = x[s + 4 * rs]; h[d + 5] = x[s + 5 * rs]; h[d + 6] = x[s + 6 * rs]; h[d + 7] = x[s + 7 * rs];
-      }
-    } else if (rows === 4 && P === 4) {
-      for (let k = 0; k < kc; k++, s += ks, d += 4) {
-        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
-      }
-    } else {
-      for (let k = 0; k < kc; k++, s += ks, d += P) {
-        for (let r = 0; r < rows; r++) h[d + r] = x[s + r * rs];
-        for (let r = rows; r < P; r++) h[d + r] = 0;
-      }
-    }
   }
 }
 

@@ -4,6 +4,7 @@
 // the SIMD path; any other stride takes a scalar loop, as do the last n % 4 elements.
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
+import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
 
 const { i32, f64, v128 } = ValType;
 
@@ -59,6 +60,9 @@ export interface Kernels {
   im2col(x: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** Its transpose: adds each row of columns at cols into the images at o (zeroed by the caller). */
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
+  /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts). */
+  packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number): void;
+  packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
 }
 
 /** The whole kernel module. */
@@ -75,6 +79,8 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   extremeColsKernel(mod.func("minCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
+  packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32]));
+  packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
 }
 
@@ -87,7 +93,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols,
-    im2col: e.im2col, col2im: e.col2im,
+    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols,
   };
 }
 

@@ -1,0 +1,104 @@
+// Packing for the gemm: a block of a strided matrix X (an A block, or B^T) into the panels of P
+// rows that the kernel reads, in wasm memory. X[p*P + r, k] goes to heap[dst + (p*kc + k)*P + r],
+// and rows past n are zero. When X has a unit stride along k (rows) or along r (columns), the
+// block is staged into wasm memory a few KB at a time with memcpy and rearranged by the SIMD
+// kernels of pack_kernels.ts; other strides take the element loop.
+
+import { heapKernels } from "./heap.js";
+
+/** Below this many elements the element loop beats staging and a wasm call. */
+const SMALL_PACK = 512;
+/** Lines shorter than this cost more to copy one by one (a memcpy call each) than to loop over. */
+const SHORT_LINE = 64;
+/** Floats staged at once: the staged block and what it packs into stay in L2. */
+const STAGE = 16384;
+
+/**
+ * Staging floats a pack of n x kc panels of P rows needs, for the largest n (nMax) and kc
+ * (kcMax) it will be called with: P whole rows, or one whole line of columns.
+ */
+export const stageFloatsFor = (nMax: number, kcMax: number): number => Math.max(STAGE, 8 * kcMax, roundUp(nMax, 8));
+
+const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+
+/**
+ * Packs X[r, k] = x[off + r*rs + k*ks] (r < n, k < kc) into panels of P rows (4 or 8) at heap
+ * float index dst, using `stageFloats` floats of scratch at `stage` (stageFloatsFor) when a
+ * stride is 1. h views the whole memory and x the matrix, both as int32 bits.
+ */
+export function packPanels(
+  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageFloats: number,
+): void {
+  // rows or lines copied one by one must be long enough to repay a memcpy call each
+  const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
+  const columns = rs === 1 && ((ks === n && n % P === 0) || n >= SHORT_LINE);
+  if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
+  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageFloats);
+  else if (columns) packStagedColumns(h, x, off, ks, n, kc, P, dst, stage, stageFloats);
+  else packLoop(h, x, off, rs, ks, n, kc, P, dst);
+}
+
+/** Rows of X are contiguous: stage whole panels of rows, then transpose them in 4 x 4 blocks. */
+function packStagedRows(
+  h: Int32Array, x: Int32Array, off: number, rs: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageFloats: number,
+): void {
+  const group = Math.max(P, Math.floor(stageFloats / kc / P) * P);
+  for (let r0 = 0; r0 < n; r0 += group) {
+    const rows = Math.min(group, n - r0);
+    const padded = roundUp(rows, P);
+    const from = off + r0 * rs;
+    if (rs === kc) h.set(x.subarray(from, from + rows * kc), stage);
+    else for (let r = 0; r < rows; r++) h.set(x.subarray(from + r * rs, from + r * rs + kc), stage + r * kc);
+    h.fill(0, stage + rows * kc, stage + padded * kc);
+    heapKernels().packRows(stage * 4, kc * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3);
+  }
+}
+
+/** Columns of X are contiguous: a staged line is one k's values of every row already. */
+function packStagedColumns(
+  h: Int32Array, x: Int32Array, off: number, ks: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageFloats: number,
+): void {
+  const width = roundUp(n, P);
+  const lines = Math.max(1, Math.floor(stageFloats / width));
+  for (let k0 = 0; k0 < kc; k0 += lines) {
+    const count = Math.min(lines, kc - k0);
+    const from = off + k0 * ks;
+    if (ks === n && width === n) h.set(x.subarray(from, from + count * n), stage);
+    else {
+      for (let k = 0; k < count; k++) {
+        h.set(x.subarray(from + k * ks, from + k * ks + n), stage + k * width);
+        h.fill(0, stage + k * width + n, stage + (k + 1) * width);
+      }
+    }
+    heapKernels().packCols(stage * 4, width * 4, count, width / 4, (dst + k0 * P) * 4, kc * P * 4, P >> 3);
+  }
+}
+
+/** The element loop, for any strides; the full panels of the gemm's two widths are unrolled. */
+function packLoop(
+  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
+): void {
+  let d = dst;
+  for (let p = 0; p < n; p += P) {
+    const rows = Math.min(P, n - p);
+    let s = off + p * rs;
+    if (rows === 8 && P === 8) {
+      for (let k = 0; k < kc; k++, s += ks, d += 8) {
+        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
+        h[d + 4] = x[s + 4 * rs]; h[d + 5] = x[s + 5 * rs]; h[d + 6] = x[s + 6 * rs]; h[d + 7] = x[s + 7 * rs];
+      }
+    } else if (rows === 4 && P === 4) {
+      for (let k = 0; k < kc; k++, s += ks, d += 4) {
+        h[d] = x[s]; h[d + 1] = x[s + rs]; h[d + 2] = x[s + 2 * rs]; h[d + 3] = x[s + 3 * rs];
+      }
+    } else {
+      for (let k = 0; k < kc; k++, s += ks, d += P) {
+        for (let r = 0; r < rows; r++) h[d + r] = x[s + r * rs];
+        for (let r = rows; r < P; r++) h[d + r] = 0;
+      }
+    }
+  }
+}
