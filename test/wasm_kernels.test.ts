@@ -10,6 +10,7 @@ import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul } from 
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
 import * as lax from "../src/primitives/lax.js";
+import { broadcastShapes } from "../src/core/shape.js";
 import type { UnfoldParams } from "../src/primitives/conv.js";
 import { assertNear, fromArray, numel, unravel, uniformStream, values } from "./helpers/check.js";
 
@@ -65,6 +66,11 @@ function data(shape: number[], seed: number, lo = -2, hi = 2, specials: number[]
 const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
   maximum: (a, b) => a.maximum(b), minimum: (a, b) => a.minimum(b),
+  // an internal op (relu's derivative): broadcast by hand, as the public ops do
+  reluBackward: (a, b) => {
+    const shape = broadcastShapes(a.shape, b.shape)!;
+    return lax.reluBackward(a.expand(shape), b.expand(shape));
+  },
 };
 const UNARY: Record<string, (x: Tensor) => Tensor> = { neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square() };
 
@@ -124,6 +130,8 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
     }
     const [w, j] = both(() => a.relu(), "relu", `relu [${n}]`);
     assertSame(w, j, `relu [${n}]`);
+    const [wb, jb] = both(() => lax.reluBackward(a, b), "reluBackward", `reluBackward [${n}]`);
+    assertSame(wb, jb, `reluBackward [${n}]`);
   }
   // rows with a NaN first, in the middle or in the tail, rows of only infinities, rows of one element
   for (const [rows, m, every] of [[40, 33, 37], [40, 9, 11], [7, 1, 3], [9, 4, 5], [3000, 23, 29]]) {

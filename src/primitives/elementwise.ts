@@ -52,7 +52,7 @@ export const cosP = unary("cos", (t, x) => lax.neg(lax.mul(t, lax.sin(x))));
 export const tanhP = unary("tanh", (t, _x, y) => lax.mul(t, lax.sub(constLike(y, 1), lax.mul(y, y))));
 export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.mul(t, lax.mul(y, lax.sub(constLike(y, 1), y))));
 export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.mul(x, x))))));
-export const reluP = unary("relu", (t, x) => lax.mul(t, lax.cast(lax.gt(x, constLike(x, 0)), t.dtype)));
+export const reluP = unary("relu", (t, x) => lax.reluBackward(t, x));
 
 // ---- binary ----
 
@@ -141,6 +141,11 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
   });
 }
 export const maximumP = selectBinary("maximum");
+/** reluBackward(a, b) = a where b > 0, else 0: linear in a, and flat in b (a step). */
+export const reluBackwardP = binary("reluBackward", {
+  jvp: (_a, b, ta) => ta && lax.reluBackward(ta, b),
+  vjp: (g, _a, b, _y, needA) => [needA ? lax.reluBackward(g, b) : null, null],
+});
 export const minimumP = selectBinary("minimum");
 
 const comparison = { jvp: "nonDifferentiable", vjp: "nonDifferentiable" } as const;

@@ -35,6 +35,7 @@ export const mul = (x: Tensor, y: Tensor): Tensor => bind(E.mulP, [x, y], null);
 export const div = (x: Tensor, y: Tensor): Tensor => bind(E.divP, [x, y], null);
 export const pow = (x: Tensor, y: Tensor): Tensor => bind(E.powP, [x, y], null);
 export const maximum = (x: Tensor, y: Tensor): Tensor => bind(E.maximumP, [x, y], null);
+export const reluBackward = (g: Tensor, x: Tensor): Tensor => bind(E.reluBackwardP, [g, x], null);
 export const minimum = (x: Tensor, y: Tensor): Tensor => bind(E.minimumP, [x, y], null);
 export const eq = (x: Tensor, y: Tensor): Tensor => bind(E.eqP, [x, y], null);
 export const ne = (x: Tensor, y: Tensor): Tensor => bind(E.neP, [x, y], null);

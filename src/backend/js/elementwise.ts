@@ -68,6 +68,7 @@ const binaryRows: Record<BinaryOp, Row2> = {
   // NaN wins, as in PyTorch, and +0 > -0: IEEE maximum, as the wasm kernels compute it
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },
+  reluBackward: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = b[bi] > 0 ? a[ai] : 0; },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
   ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },

@@ -129,6 +129,9 @@ export class Code {
   f32Div(): this { return this.op(0x95); }
   f32Min(): this { return this.op(0x96); }
   f32Max(): this { return this.op(0x97); }
+  f32Gt(): this { return this.op(0x5e); }
+  /** Pops a condition and two values; keeps the first if the condition is nonzero, else the second. */
+  select(): this { return this.op(0x1b); }
   f64Add(): this { return this.op(0xa0); }
   f32DemoteF64(): this { return this.op(0xb6); }
   f64PromoteF32(): this { return this.op(0xbb); }
@@ -155,6 +158,9 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** Lanewise a > b as all ones or all zeros. */
+  f32x4Gt(): this { return this.simd(0x44); }
+  v128And(): this { return this.simd(0x4e); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
   v128ConstZero(): this { this.simd(0x0c); this.bytes.push(...new Array<number>(16).fill(0)); return this; }

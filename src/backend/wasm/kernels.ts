@@ -22,6 +22,11 @@ export const BINARY_OPS = {
   // wasm's min and max propagate NaN, as PyTorch's maximum and minimum do
   maximum: { vec: (f) => f.f32x4Max(), scalar: (f) => f.f32Max() },
   minimum: { vec: (f) => f.f32x4Min(), scalar: (f) => f.f32Min() },
+  // a & (b > 0 ? all ones : 0), and a select of a or 0
+  reluBackward: {
+    vec: (f) => f.v128ConstZero().f32x4Gt().v128And(),
+    scalar: (f) => { const b = f.local(ValType.f32); f.set(b).f32Const(0).get(b).f32Const(0).f32Gt().select(); },
+  },
 } satisfies Record<string, ElementOp>;
 
 export const UNARY_OPS = {
