@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
+import { CHUNK } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
 import * as lax from "../src/primitives/lax.js";
 import { broadcastShapes } from "../src/core/shape.js";
@@ -113,6 +114,38 @@ test("binary and unary ops match the js backend bit for bit on every layout", ()
       const [w, j] = both(() => f(a), op, `${op}: ${label}`);
       assertSame(w, j, `${op}: ${label}`);
     }
+  }
+});
+
+/** Within one unit in the last place of float32 (NaN where the other has NaN). */
+function withinUlp(got: number, want: number): boolean {
+  if (Object.is(got, want) || (got !== got && want !== want)) return true;
+  if (!Number.isFinite(got) || !Number.isFinite(want) || Math.sign(got) !== Math.sign(want)) return false;
+  const bits = new Int32Array(new Float32Array([got, want]).buffer);
+  return Math.abs(bits[0] - bits[1]) <= 1;
+}
+
+test("exp, tanh and sigmoid (computed in float64 lanes) match the js backend to one ulp", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // overflow and underflow edges of float32 exp, subnormal results, tanh's switch to its
+  // small-argument form (2^-10), its clamp (20), signed zeros, infinities, NaN
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 88.72, 88.73, -87.3, -103.9, -104, -150, 200, -200, 1e-30, -1e-30,
+    2 ** -10, -(2 ** -10), 2 ** -10 * (1 + 2 ** -20), 2 ** -10 * (1 - 2 ** -20), 20, -20, 9.5, -9.5, 1e-8];
+  const ops = { exp: (x: Tensor) => x.exp(), tanh: (x: Tensor) => x.tanh(), sigmoid: (x: Tensor) => x.sigmoid() };
+  for (const [lo, hi] of [[-2, 2], [-110, 90], [-0.01, 0.01]]) {
+    for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
+      const x = data([n], 300 + n, lo, hi, specials, 3);
+      for (const [op, f] of Object.entries(ops)) {
+        const [w, j] = both(() => f(x), op, `${op} [${n}] in [${lo}, ${hi}]`);
+        assertSame(w, j, `${op} [${n}] in [${lo}, ${hi}]`, withinUlp);
+      }
+    }
+  }
+  // a strided view runs the scalar loop, one element through lane 0
+  const t = data([300, 7], 5, -30, 30, specials, 5).permute([1, 0]);
+  for (const [op, f] of Object.entries(ops)) {
+    const [w, j] = both(() => f(t), op, `${op} of a transposed [300,7]`);
+    assertSame(w, j, `${op} of a transposed [300,7]`, withinUlp);
   }
 });
 
@@ -247,17 +280,18 @@ test("batched dot products and outer products match the js backend", () => {
 
 test("planes split past a chunk: a tall outer product and a broadcast over a middle dim", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
-  // more than 32768 elements per outer index, so chunks split the second dim
-  const a = data([3, 300, 1], 2001), b = data([3, 1, 130], 2002);
-  const [w, j] = both(() => matmul(a, b), "mul", "outer [3,300,1]@[3,1,130]");
-  assertSame(w, j, "outer [3,300,1]@[3,1,130]");
-  const x = data([3, 200, 201], 2003), row = data([3, 1, 201], 2004), col = data([3, 200, 1], 2005);
+  // more than CHUNK elements per outer index, so chunks split the second dim
+  const m = Math.ceil(CHUNK / 130) + 7, r = Math.ceil(CHUNK / 201) + 5;
+  const a = data([3, m, 1], 2001), b = data([3, 1, 130], 2002);
+  const [w, j] = both(() => matmul(a, b), "mul", `outer [3,${m},1]@[3,1,130]`);
+  assertSame(w, j, `outer [3,${m},1]@[3,1,130]`);
+  const x = data([3, r, 201], 2003), row = data([3, 1, 201], 2004), col = data([3, r, 1], 2005);
   for (const [label, y] of [["row", row], ["column", col]] as const) {
-    const [wa, ja] = both(() => x.add(y), "add", `[3,200,201] + ${label}`);
-    assertSame(wa, ja, `[3,200,201] + ${label}`);
+    const [wa, ja] = both(() => x.add(y), "add", `[3,${r},201] + ${label}`);
+    assertSame(wa, ja, `[3,${r},201] + ${label}`);
   }
-  const [wt, jt] = both(() => x.permute([0, 2, 1]).neg(), "neg", "neg of permuted [3,200,201]");
-  assertSame(wt, jt, "neg of permuted [3,200,201]");
+  const [wt, jt] = both(() => x.permute([0, 2, 1]).neg(), "neg", `neg of permuted [3,${r},201]`);
+  assertSame(wt, jt, `neg of permuted [3,${r},201]`);
 });
 
 test("im2col and col2im (unfold and fold) match the js backend bit for bit", () => {

@@ -162,6 +162,31 @@ export class Code {
   f32x4Gt(): this { return this.simd(0x44); }
   v128And(): this { return this.simd(0x4e); }
   f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Sub(): this { return this.simd(0xf1); }
+  f64x2Mul(): this { return this.simd(0xf2); }
+  f64x2Div(): this { return this.simd(0xf3); }
+  /** min and max propagate NaN. */
+  f64x2Min(): this { return this.simd(0xf4); }
+  f64x2Max(): this { return this.simd(0xf5); }
+  f64x2Abs(): this { return this.simd(0xec); }
+  f64x2Neg(): this { return this.simd(0xed); }
+  /** Lanewise a < b as all ones or all zeros. */
+  f64x2Lt(): this { return this.simd(0x49); }
+  /** Both lanes set to `value`. */
+  f64x2Const(value: number): this {
+    this.simd(0x0c);
+    this.bytes.push(...new Uint8Array(new Float64Array([value, value]).buffer));
+    return this;
+  }
+  /** The two float64 lanes rounded to float32 in lanes 0 and 1; lanes 2 and 3 are zero. */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
+  /** Shifts each int64 lane left by an i32 count. */
+  i64x2Shl(): this { return this.simd(0xcb); }
+  i64x2Add(): this { return this.simd(0xce); }
+  i64x2Sub(): this { return this.simd(0xd1); }
+  v128Or(): this { return this.simd(0x50); }
+  /** Pops a, b, mask: bits of a where the mask is set, of b elsewhere. */
+  v128Bitselect(): this { return this.simd(0x52); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
   v128ConstZero(): this { this.simd(0x0c); this.bytes.push(...new Array<number>(16).fill(0)); return this; }
   f32x4Add(): this { return this.simd(0xe4); }

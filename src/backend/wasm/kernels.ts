@@ -5,14 +5,10 @@
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
+import { type ElementOp, TRANSCENDENTAL_OPS } from "./transcendental.js";
 
 const { i32, f64, v128 } = ValType;
 
-/** An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack. */
-interface ElementOp {
-  vec(f: Code): void;
-  scalar(f: Code): void;
-}
 
 export const BINARY_OPS = {
   add: { vec: (f) => f.f32x4Add(), scalar: (f) => f.f32Add() },
@@ -36,6 +32,7 @@ export const UNARY_OPS = {
   // x * x: the operand goes through a local to be used twice
   square: { vec: (f) => { const t = f.local(v128); f.tee(t).get(t).f32x4Mul(); }, scalar: (f) => { const t = f.local(ValType.f32); f.tee(t).get(t).f32Mul(); } },
   relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
+  ...TRANSCENDENTAL_OPS,
 } satisfies Record<string, ElementOp>;
 
 export type WasmBinaryOp = keyof typeof BINARY_OPS;
@@ -110,6 +107,7 @@ function binaryKernel(f: Code, op: ElementOp): void {
   const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128);
   const asBytes = f.local(i32), bsBytes = f.local(i32);
+  op.prologue?.(f);
   const vectorLoop = (loadA: () => void, loadB: () => void, aStep: number, bStep: number): void => {
     f.get(n).i32Const(2).i32ShrU().set(i);
     f.countdown(i, () => {
@@ -157,6 +155,7 @@ function binaryKernel(f: Code, op: ElementOp): void {
 function unaryKernel(f: Code, op: ElementOp): void {
   const [x, xs, xrs, o, n, rows] = [0, 1, 2, 3, 4, 5];
   const px = f.local(i32), i = f.local(i32), xsBytes = f.local(i32);
+  op.prologue?.(f);
   f.get(xrs).i32Const(2).i32Shl().set(xrs).get(xs).i32Const(2).i32Shl().set(xsBytes);
   f.countdown(rows, () => {
     f.get(x).set(px).get(n).set(i);

@@ -1,0 +1,166 @@
+// exp, tanh and sigmoid as SIMD instruction sequences for the unary kernels. Each float32 lane
+// is widened to float64 and computed there to about 1e-13 relative error, so the float32 result
+// is the correctly rounded value except within 1e-13 of a rounding boundary: it matches the js
+// backend (Math.exp and friends, rounded to float32) to within one unit in the last place.
+// Widening also removes the float32 edge cases: no overflow inside the formulas, and results
+// that underflow to subnormal float32 round correctly.
+
+import type { Code } from "./assembler.js";
+import { ValType } from "./assembler.js";
+
+const { v128 } = ValType;
+
+/**
+ * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack, and
+ * what the kernel runs once before its loops (`prologue`, to set up constants).
+ */
+export interface ElementOp {
+  vec(f: Code): void;
+  scalar(f: Code): void;
+  prologue?(f: Code): void;
+}
+
+/** 1.5 * 2^52: adding it rounds a float64 of magnitude below 2^51 to an integer, kept in the low bits. */
+const ROUNDER = 6755399441055744;
+/** Clamp for exp's argument: e^±200 is far outside float32 and far inside float64. */
+const EXP_LIMIT = 200;
+/** Taylor coefficients 1/k! for k = 0 to 10; |r| <= ln(2)/2 leaves under 1e-13 error. */
+const EXP_TAYLOR = Array.from({ length: 11 }, (_, k) => 1 / factorial(k));
+/** ln 2 in two parts: LN2_HI has trailing zero bits, so n * LN2_HI is exact. */
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+/** Below this |x|, tanh(x) = x - x^3/3 to 1e-13 (1 - 2/(e^2x + 1) would cancel). */
+const TANH_SMALL = 2 ** -10;
+/** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
+const TANH_LIMIT = 20;
+
+function factorial(k: number): number {
+  return k <= 1 ? 1 : k * factorial(k - 1);
+}
+
+/**
+ * Pushes the float64x2 constant `value`: from the local the prologue set up (constants inside
+ * the loop would be rebuilt from immediates at every iteration), else inline.
+ */
+function constant(f: Code, value: number): Code {
+  const local = hoisted.get(f)?.find(([v]) => Object.is(v, value))?.[1];
+  return local === undefined ? f.f64x2Const(value) : f.get(local);
+}
+const hoisted = new WeakMap<Code, [number, number][]>();
+
+/**
+ * e^x of the float64x2 on the stack: x = n ln2 + r with n an integer, e^r by its Taylor
+ * polynomial, and 2^n added into the exponent bits.
+ */
+function exp64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), t = f.local(v128), n = f.local(v128), r = f.local(v128), r2 = f.local(v128), r4 = f.local(v128);
+  k(-EXP_LIMIT).f64x2Max();
+  k(EXP_LIMIT).f64x2Min().set(x);
+  k(Math.LOG2E).get(x).f64x2Mul();
+  k(ROUNDER).f64x2Add().set(t);
+  f.get(t);
+  k(ROUNDER).f64x2Sub().set(n);
+  // ln 2 in two parts, so n * LN2_HI is exact for the n that occur
+  f.get(x).get(n);
+  k(LN2_HI).f64x2Mul().f64x2Sub().get(n);
+  k(LN2_LO).f64x2Mul().f64x2Sub().set(r);
+  // the polynomial by Estrin's scheme: short dependency chains, which Horner's rule would not give
+  f.get(r).get(r).f64x2Mul().tee(r2).get(r2).f64x2Mul().set(r4);
+  const c = EXP_TAYLOR;
+  const pair = (i: number): void => { // c[i] + c[i+1] r
+    f.get(r);
+    k(c[i + 1]).f64x2Mul();
+    k(c[i]).f64x2Add();
+  };
+  const quad = (i: number): void => { // c[i] + ... + c[i+3] r^3
+    pair(i);
+    f.get(r2);
+    pair(i + 2);
+    f.f64x2Mul().f64x2Add();
+  };
+  quad(0);
+  quad(4);
+  f.get(r4).f64x2Mul().f64x2Add();
+  pair(8);
+  f.get(r2);
+  k(c[10]).f64x2Mul().f64x2Add();
+  f.get(r4).get(r4).f64x2Mul().f64x2Mul().f64x2Add();
+  // n sits in the low bits of t's integer form: shift it into the exponent field
+  f.get(t);
+  k(ROUNDER).i64x2Sub().i32Const(52).i64x2Shl().i64x2Add();
+}
+
+/** tanh of the float64x2 on the stack: sign(x) (1 - 2 / (e^2|x| + 1)), or x - x^3/3 near 0. */
+function tanh64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), a = f.local(v128), big = f.local(v128);
+  f.tee(x).f64x2Abs().set(a);
+  f.get(a);
+  k(TANH_LIMIT).f64x2Min();
+  k(2).f64x2Mul();
+  exp64(f);
+  k(1).f64x2Add().set(big);
+  k(1);
+  k(2).get(big).f64x2Div().f64x2Sub().set(big);
+  // small: a (1 - a^2 / 3)
+  f.get(a);
+  k(1).get(a).get(a).f64x2Mul();
+  k(1 / 3).f64x2Mul().f64x2Sub().f64x2Mul();
+  f.get(big).get(a);
+  k(TANH_SMALL).f64x2Lt().v128Bitselect();
+  // the sign bit of x back on (NaN stays NaN)
+  f.get(x);
+  k(-0).v128And().v128Or();
+}
+
+/** 1 / (1 + e^-x) of the float64x2 on the stack: no cancellation for either sign. */
+function sigmoid64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const e = f.local(v128);
+  f.f64x2Neg();
+  exp64(f);
+  f.set(e);
+  k(1);
+  k(1).get(e).f64x2Add().f64x2Div();
+}
+
+/** Every constant the sequences above push, set up once per kernel. */
+const CONSTANTS = [-EXP_LIMIT, EXP_LIMIT, Math.LOG2E, ROUNDER, LN2_HI, LN2_LO, ...EXP_TAYLOR, 2, TANH_LIMIT, 1 / 3, TANH_SMALL, -0];
+
+function prologue(f: Code): void {
+  if (hoisted.has(f)) return;
+  hoisted.set(f, CONSTANTS.map((v) => {
+    const local = f.local(v128);
+    f.f64x2Const(v).set(local);
+    return [v, local];
+  }));
+}
+
+/** Lifts a float64x2 sequence to the f32x4 on the stack: each half widened, computed, narrowed. */
+function widened(body: (f: Code) => void): ElementOp {
+  const vec = (f: Code): void => {
+    const x = f.local(v128), lo = f.local(v128);
+    f.tee(x).f64x2PromoteLowF32x4();
+    body(f);
+    f.f32x4DemoteF64x2Zero().set(lo);
+    f.get(x).get(x).i32x4Shuffle([2, 3, 2, 3]).f64x2PromoteLowF32x4();
+    body(f);
+    f.f32x4DemoteF64x2Zero();
+    const hi = f.local(v128);
+    f.set(hi).get(lo).get(hi).i32x4Shuffle([0, 1, 4, 5]);
+  };
+  // a lone float (a tail, a strided element) goes through lane 0 of the same code
+  const scalar = (f: Code): void => {
+    f.f32x4Splat();
+    vec(f);
+    f.f32x4ExtractLane(0);
+  };
+  return { vec, scalar, prologue };
+}
+
+export const TRANSCENDENTAL_OPS = {
+  exp: widened(exp64),
+  tanh: widened(tanh64),
+  sigmoid: widened(sigmoid64),
+} satisfies Record<string, ElementOp>;
