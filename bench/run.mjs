@@ -1,4 +1,5 @@
-// The benchmark (`npm run bench [-- --size small|large|both] [--only a,b] [--json FILE] [--no-peers]`):
+// The benchmark (`npm run bench [-- --size small|large|both] [--only a,b] [--peers a,b | --no-peers]
+// [--json FILE]`):
 // every workload of BENCHMARKS.md on tfunc and, in the same run, on jax-js, TensorFlow.js (cpu and
 // wasm backends) and PyTorch (where python3 can import torch). Prints one table per size with the
 // median ms of each system, tfunc's ratio to the best JavaScript peer and to PyTorch, and peak memory.
@@ -18,20 +19,22 @@ const opt = (name, dflt) => {
 const sizes = opt("--size", "both") === "both" ? ["small", "large"] : [opt("--size")];
 const only = opt("--only", null);
 const jsonFile = opt("--json", null);
-const withPeers = !args.includes("--no-peers");
 
 const JS_PEERS = ["jax-js", "tfjs-cpu", "tfjs-wasm"];
+const PEERS = [
+  { name: "jax-js", cmd: () => [process.execPath, path.join(here, "peers/jaxjs.mjs")] },
+  { name: "tfjs-cpu", cmd: () => [process.execPath, path.join(here, "peers/tfjs.mjs"), "--backend", "cpu"] },
+  { name: "tfjs-wasm", cmd: () => [process.execPath, path.join(here, "peers/tfjs.mjs"), "--backend", "wasm"] },
+  { name: "torch", cmd: () => [pythonWithTorch(), path.join(here, "peers/torch_bench.py")] },
+];
+// --peers picks some of them (a rerun of one peer is minutes, the whole run 40); --no-peers none
+const peerNames = args.includes("--no-peers") ? [] : opt("--peers", PEERS.map((p) => p.name).join(",")).split(",").filter(Boolean);
+const unknown = peerNames.filter((n) => !PEERS.some((p) => p.name === n));
+if (unknown.length) throw new Error(`--peers: no peer named ${unknown.join(", ")}; the peers are ${PEERS.map((p) => p.name).join(", ")}`);
 const systems = [
   { name: "tfunc", cmd: [process.execPath, path.join(here, "tfunc.mjs")] },
   { name: "tfunc-by-hand", cmd: [process.execPath, path.join(here, "tfunc.mjs"), "--by-hand"] },
-  ...(withPeers
-    ? [
-        { name: "jax-js", cmd: [process.execPath, path.join(here, "peers/jaxjs.mjs")] },
-        { name: "tfjs-cpu", cmd: [process.execPath, path.join(here, "peers/tfjs.mjs"), "--backend", "cpu"] },
-        { name: "tfjs-wasm", cmd: [process.execPath, path.join(here, "peers/tfjs.mjs"), "--backend", "wasm"] },
-        { name: "torch", cmd: [pythonWithTorch(), path.join(here, "peers/torch_bench.py")] },
-      ]
-    : []),
+  ...PEERS.filter((p) => peerNames.includes(p.name)).map((p) => ({ name: p.name, cmd: p.cmd() })),
 ];
 
 /** Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH. */

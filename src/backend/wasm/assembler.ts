@@ -172,6 +172,8 @@ export class Code {
   f64x2Neg(): this { return this.simd(0xed); }
   /** Lanewise a < b as all ones or all zeros. */
   f64x2Lt(): this { return this.simd(0x49); }
+  f64x2Gt(): this { return this.simd(0x4a); }
+  f64x2Eq(): this { return this.simd(0x47); }
   /** Both lanes set to `value`. */
   f64x2Const(value: number): this {
     this.simd(0x0c);
@@ -182,6 +184,7 @@ export class Code {
   f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
   /** Shifts each int64 lane left by an i32 count. */
   i64x2Shl(): this { return this.simd(0xcb); }
+  i64x2ShrU(): this { return this.simd(0xcd); }
   i64x2Add(): this { return this.simd(0xce); }
   i64x2Sub(): this { return this.simd(0xd1); }
   v128Or(): this { return this.simd(0x50); }

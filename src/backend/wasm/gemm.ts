@@ -318,13 +318,15 @@ export function gemmF32Batched(
   if (!shared) for (let t = 0; t < batch; t++) gemmF32(...args(t));
 }
 
-/** Copies the rows x cols block at h[src] (row stride ld) to c[dst] (row stride ldc). */
-function copyOut(h: Int32Array, src: number, ld: number, c: Int32Array, dst: number, ldc: number, rows: number, cols: number): void {
-  if (ld === cols && ldc === cols) c.set(h.subarray(src, src + rows * cols), dst);
+/** Copies the rows x cols block at h[src] (rows srcStride apart) to c[dst] (rows dstStride apart). */
+function copyOut(
+  h: Int32Array, src: number, srcStride: number, c: Int32Array, dst: number, dstStride: number, rows: number, cols: number,
+): void {
+  if (srcStride === cols && dstStride === cols) c.set(h.subarray(src, src + rows * cols), dst);
   else if (cols < SHORT_ROW) {
-    for (let i = 0; i < rows; i++, src += ld, dst += ldc) for (let j = 0; j < cols; j++) c[dst + j] = h[src + j];
+    for (let i = 0; i < rows; i++, src += srcStride, dst += dstStride) for (let j = 0; j < cols; j++) c[dst + j] = h[src + j];
   } else {
-    for (let i = 0; i < rows; i++, src += ld, dst += ldc) c.set(h.subarray(src, src + cols), dst);
+    for (let i = 0; i < rows; i++, src += srcStride, dst += dstStride) c.set(h.subarray(src, src + cols), dst);
   }
 }
 

@@ -5,10 +5,19 @@
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
-import { type ElementOp, TRANSCENDENTAL_OPS } from "./transcendental.js";
+import { TRANSCENDENTAL_OPS } from "./transcendental.js";
 
 const { i32, f64, v128 } = ValType;
 
+/**
+ * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack, and
+ * what the kernel runs once before its loops (`prologue`, to set up constants).
+ */
+export interface ElementOp {
+  vec(f: Code): void;
+  scalar(f: Code): void;
+  prologue?(f: Code): void;
+}
 
 export const BINARY_OPS = {
   add: { vec: (f) => f.f32x4Add(), scalar: (f) => f.f32Add() },

@@ -1,24 +1,14 @@
-// exp, tanh and sigmoid as SIMD instruction sequences for the unary kernels. Each float32 lane
-// is widened to float64 and computed there to about 1e-13 relative error, so the float32 result
-// is the correctly rounded value except within 1e-13 of a rounding boundary: it matches the js
+// exp, tanh, sigmoid and log as SIMD instruction sequences for the unary kernels. Each float32 lane
+// is widened to float64 and computed there to 1e-10 relative error or better, so the float32
+// result is the correctly rounded value except within 1e-10 of a rounding boundary: it matches the js
 // backend (Math.exp and friends, rounded to float32) to within one unit in the last place.
 // Widening also removes the float32 edge cases: no overflow inside the formulas, and results
 // that underflow to subnormal float32 round correctly.
 
-import type { Code } from "./assembler.js";
-import { ValType } from "./assembler.js";
+import { type Code, ValType } from "./assembler.js";
+import type { ElementOp } from "./kernels.js";
 
 const { v128 } = ValType;
-
-/**
- * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack, and
- * what the kernel runs once before its loops (`prologue`, to set up constants).
- */
-export interface ElementOp {
-  vec(f: Code): void;
-  scalar(f: Code): void;
-  prologue?(f: Code): void;
-}
 
 /** 1.5 * 2^52: adding it rounds a float64 of magnitude below 2^51 to an integer, kept in the low bits. */
 const ROUNDER = 6755399441055744;
@@ -31,6 +21,10 @@ const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
 /** Below this |x|, tanh(x) = x - x^3/3 to 1e-13 (1 - 2/(e^2x + 1) would cancel). */
 const TANH_SMALL = 2 ** -10;
+/** The float64 whose bits are the 52 mantissa bits (a subnormal), as a mask. */
+const MANTISSA_BITS = new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0];
+/** 2/13, 2/11, ..., 2/3, 2: log m = s (2 + 2/3 s^2 + ...); s^15 / 15 < 3e-13 is left out. */
+const LOG_SERIES = [13, 11, 9, 7, 5, 3, 1].map((d) => 2 / d);
 /** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
 const TANH_LIMIT = 20;
 
@@ -125,8 +119,56 @@ function sigmoid64(f: Code): void {
   k(1).get(e).f64x2Add().f64x2Div();
 }
 
+/**
+ * log x of the float64x2 on the stack: x = 2^e m with m in [sqrt(1/2), sqrt(2)), read off the
+ * bits, and log m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.172, by its odd series.
+ */
+function log64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), m = f.local(v128), e = f.local(v128), high = f.local(v128), s = f.local(v128), z = f.local(v128);
+  f.set(x);
+  // m: x's mantissa under the exponent of 1, in [1, 2)
+  f.get(x);
+  k(MANTISSA_BITS).v128And();
+  k(1).v128Or().set(m);
+  // e: x's biased exponent turned into a float64 by adding it to the rounder's bits
+  f.get(x).i32Const(52).i64x2ShrU();
+  k(ROUNDER).i64x2Add();
+  k(ROUNDER).f64x2Sub();
+  k(1023).f64x2Sub().set(e);
+  // above sqrt(2), halve m and add 1 to e
+  f.get(m);
+  k(Math.SQRT2).f64x2Gt().set(high);
+  f.get(m);
+  k(0.5).f64x2Mul().get(m).get(high).v128Bitselect().set(m);
+  f.get(e).get(high);
+  k(1).v128And().f64x2Add().set(e);
+  f.get(m);
+  k(1).f64x2Sub().get(m);
+  k(1).f64x2Add().f64x2Div().tee(s).get(s).f64x2Mul().set(z);
+  k(LOG_SERIES[0]);
+  for (const c of LOG_SERIES.slice(1)) {
+    f.get(z).f64x2Mul();
+    k(c).f64x2Add();
+  }
+  f.get(s).f64x2Mul().get(e);
+  k(LN2_LO).f64x2Mul().f64x2Add().get(e);
+  k(LN2_HI).f64x2Mul().f64x2Add();
+  // where x is not positive and finite: log(±0) = -inf, log of a negative is NaN, inf and NaN stay
+  k(-Infinity);
+  k(NaN).get(x).get(x);
+  k(0).f64x2Lt().v128Bitselect().get(x);
+  k(0).f64x2Eq().v128Bitselect();
+  f.get(x);
+  k(0).f64x2Gt().get(x);
+  k(Infinity).f64x2Lt().v128And().v128Bitselect();
+}
+
 /** Every constant the sequences above push, set up once per kernel. */
-const CONSTANTS = [-EXP_LIMIT, EXP_LIMIT, Math.LOG2E, ROUNDER, LN2_HI, LN2_LO, ...EXP_TAYLOR, 2, TANH_LIMIT, 1 / 3, TANH_SMALL, -0];
+const CONSTANTS = [
+  -EXP_LIMIT, EXP_LIMIT, Math.LOG2E, ROUNDER, LN2_HI, LN2_LO, ...EXP_TAYLOR, 2, TANH_LIMIT, 1 / 3, TANH_SMALL, -0,
+  MANTISSA_BITS, 1023, Math.SQRT2, 0.5, ...LOG_SERIES, -Infinity, NaN, 0, Infinity,
+];
 
 function prologue(f: Code): void {
   if (hoisted.has(f)) return;
@@ -163,4 +205,5 @@ export const TRANSCENDENTAL_OPS = {
   exp: widened(exp64),
   tanh: widened(tanh64),
   sigmoid: widened(sigmoid64),
+  log: widened(log64),
 } satisfies Record<string, ElementOp>;
