@@ -125,17 +125,17 @@ function withinUlp(got: number, want: number): boolean {
   return Math.abs(bits[0] - bits[1]) <= 1;
 }
 
-test("exp, tanh, sigmoid and log (computed in float64 lanes) match the js backend to one ulp", () => {
+test("exp, tanh, sigmoid, log and erf (computed in float64 lanes) match the js backend to one ulp", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   // overflow and underflow edges of float32 exp, subnormal results, tanh's switch to its
   // small-argument form (2^-10), its clamp (20), log's halving point (sqrt 2), signed zeros,
   // infinities, NaN
   const specials = [NaN, Infinity, -Infinity, 0, -0, 88.72, 88.73, -87.3, -103.9, -104, -150, 200, -200, 1e-30, -1e-30,
     2 ** -10, -(2 ** -10), 2 ** -10 * (1 + 2 ** -20), 2 ** -10 * (1 - 2 ** -20), 20, -20, 9.5, -9.5, 1e-8,
-    Math.SQRT2, 1, 1 + 2 ** -23, 1 - 2 ** -24, 1e-45, 1e-39, 3.4e38];
-  const ops = { exp: (x: Tensor) => x.exp(), tanh: (x: Tensor) => x.tanh(), sigmoid: (x: Tensor) => x.sigmoid(), log: (x: Tensor) => x.log() };
+    Math.SQRT2, 1, 1 + 2 ** -23, 1 - 2 ** -24, 1e-45, 1e-39, 3.4e38, 3.92, 4, -4, 2.5, -2.5, 6];
+  const ops = { exp: (x: Tensor) => x.exp(), tanh: (x: Tensor) => x.tanh(), sigmoid: (x: Tensor) => x.sigmoid(), log: (x: Tensor) => x.log(), erf: (x: Tensor) => x.erf() };
   // ranges for each op's interesting region, tiny and huge positives (subnormal floats) for log
-  for (const [lo, hi] of [[-2, 2], [-110, 90], [-0.01, 0.01], [0, 1e-37], [0, 3e38], [0.5, 2]]) {
+  for (const [lo, hi] of [[-2, 2], [-110, 90], [-0.01, 0.01], [0, 1e-37], [0, 3e38], [0.5, 2], [-5, 5]]) {
     for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
       const x = data([n], 300 + n, lo, hi, specials, 3);
       for (const [op, f] of Object.entries(ops)) {

@@ -10,6 +10,7 @@ type Row2 = (a: A, ai: number, as: number, b: A, bi: number, bs: number, o: A, o
 
 /** erf to about 1e-14: Taylor series near 0, Laplace continued fraction for erfc in the tails. */
 export function erf(x: number): number {
+  if (x === 0) return x; // keeps the sign of -0, as erf is odd
   const ax = Math.abs(x);
   if (ax < 2.5) {
     let term = x, sum = x;

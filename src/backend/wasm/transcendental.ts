@@ -1,4 +1,4 @@
-// exp, tanh, sigmoid and log as SIMD instruction sequences for the unary kernels. Each float32 lane
+// exp, tanh, sigmoid, log and erf as SIMD instruction sequences for the unary kernels. Each float32 lane
 // is widened to float64 and computed there to 1e-10 relative error or better, so the float32
 // result is the correctly rounded value except within 1e-10 of a rounding boundary: it matches the js
 // backend (Math.exp and friends, rounded to float32) to within one unit in the last place.
@@ -25,11 +25,19 @@ const TANH_SMALL = 2 ** -10;
 const MANTISSA_BITS = new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0];
 /** 2/13, 2/11, ..., 2/3, 2: log m = s (2 + 2/3 s^2 + ...); s^15 / 15 < 3e-13 is left out. */
 const LOG_SERIES = [13, 11, 9, 7, 5, 3, 1].map((d) => 2 / d);
+/** erf(4) = 1 - 1.5e-8 rounds to 1 in float32, as erf does beyond it. */
+const ERF_LIMIT = 4;
+/** 1 / (2n+1)!! for n < 52, the coefficients of erf's series in 2x^2. */
+const ERF_SERIES = Array.from({ length: 52 }, (_, n) => 1 / oddFactorial(2 * n + 1));
 /** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
 const TANH_LIMIT = 20;
 
 function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
+}
+/** k!! for odd k: 1 * 3 * 5 * ... * k. */
+function oddFactorial(k: number): number {
+  return k <= 1 ? 1 : k * oddFactorial(k - 2);
 }
 
 /**
@@ -164,10 +172,43 @@ function log64(f: Code): void {
   k(Infinity).f64x2Lt().v128And().v128Bitselect();
 }
 
+/**
+ * erf of the float64x2 on the stack, from erf x = 2/sqrt(pi) x e^-x^2 sum over n of
+ * (2x^2)^n / (2n+1)!!: every term is positive, so nothing cancels. Past |x| = 4 the float32 result
+ * is 1 anyway, and 52 terms reach 1e-12 there; even and odd terms run as two chains.
+ */
+function erf64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), a = f.local(v128), sq = f.local(v128), w = f.local(v128), v = f.local(v128);
+  f.tee(x).f64x2Abs();
+  k(ERF_LIMIT).f64x2Min().set(a);
+  f.get(a).get(a).f64x2Mul().tee(sq);
+  k(2).f64x2Mul().tee(w).get(w).f64x2Mul().set(v);
+  const chain = (coefficients: number[]): void => { // sum of coefficients[j] v^j
+    const rest = coefficients.slice().reverse();
+    k(rest[0]);
+    for (const c of rest.slice(1)) {
+      f.get(v).f64x2Mul();
+      k(c).f64x2Add();
+    }
+  };
+  chain(ERF_SERIES.filter((_, n) => n % 2 === 0));
+  chain(ERF_SERIES.filter((_, n) => n % 2 === 1));
+  f.get(w).f64x2Mul().f64x2Add();
+  f.get(sq).f64x2Neg();
+  exp64(f);
+  f.f64x2Mul().get(a).f64x2Mul();
+  k(2 / Math.sqrt(Math.PI)).f64x2Mul();
+  // the sign bit of x back on (NaN stays NaN)
+  f.get(x);
+  k(-0).v128And().v128Or();
+}
+
 /** Every constant the sequences above push, set up once per kernel. */
 const CONSTANTS = [
   -EXP_LIMIT, EXP_LIMIT, Math.LOG2E, ROUNDER, LN2_HI, LN2_LO, ...EXP_TAYLOR, 2, TANH_LIMIT, 1 / 3, TANH_SMALL, -0,
   MANTISSA_BITS, 1023, Math.SQRT2, 0.5, ...LOG_SERIES, -Infinity, NaN, 0, Infinity,
+  ERF_LIMIT, ...ERF_SERIES, 2 / Math.sqrt(Math.PI),
 ];
 
 function prologue(f: Code): void {
@@ -206,4 +247,5 @@ export const TRANSCENDENTAL_OPS = {
   tanh: widened(tanh64),
   sigmoid: widened(sigmoid64),
   log: widened(log64),
+  erf: widened(erf64),
 } satisfies Record<string, ElementOp>;
