@@ -1,11 +1,16 @@
 /** Preloaded by `npm test` (NODE_OPTIONS=--import) to run the whole suite on one backend. */
 import { getBackend, setBackend } from "../../src/index.js";
 import { wasmSettings } from "../../src/backend/wasm/settings.js";
+import { wasmRelaxedSimdAvailable } from "../../src/backend/wasm/gemm.js";
 import { allocSettings } from "../../src/core/dtype.js";
 
 const name = process.env.TFUNC_BACKEND;
 if (name) setBackend(name);
 if (name && getBackend() !== name) throw new Error(`test setup: backend ${name} was not selected`);
+// the pass that should test the gemm's fused multiply-add must really have it
+if (process.env.TFUNC_EXPECT_RELAXED_SIMD === "1" && !wasmRelaxedSimdAvailable()) {
+  throw new Error("test setup: relaxed SIMD was asked for but the engine does not validate it");
+}
 // On the wasm backend every float32 op a SIMD kernel covers runs there, however small: the size
 // threshold is a performance heuristic that must not change results.
 if (name === "wasm") wasmSettings.minKernelElements = 0;
