@@ -1,7 +1,7 @@
 // Packing for the gemm: a block of a strided matrix X (an A block, or B^T) into the panels of P
 // rows that the kernel reads, in wasm memory. X[p*P + r, k] goes to heap[dst + (p*kc + k)*P + r],
 // and rows past n are zero. When X has a unit stride along k (rows) or along r (columns), the
-// block is staged into wasm memory a few KB at a time with memcpy and rearranged by the SIMD
+// block is staged into wasm memory 64 KB or so at a time with memcpy and rearranged by the SIMD
 // kernels of pack_kernels.ts; other strides take the element loop.
 
 import { heapKernels } from "./heap.js";
