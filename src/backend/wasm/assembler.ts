@@ -188,6 +188,8 @@ export class Code {
   i64x2Add(): this { return this.simd(0xce); }
   i64x2Sub(): this { return this.simd(0xd1); }
   v128Or(): this { return this.simd(0x50); }
+  /** 1 if any bit is set, else 0 (an i32). */
+  v128AnyTrue(): this { return this.simd(0x53); }
   /** Pops a, b, mask: bits of a where the mask is set, of b elsewhere. */
   v128Bitselect(): this { return this.simd(0x52); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
