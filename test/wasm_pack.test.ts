@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { heapI32, markScratch, popScratch, pushScratch } from "../src/backend/wasm/heap.js";
-import { packPanels } from "../src/backend/wasm/pack.js";
+import { packPanels, stageFloatsFor } from "../src/backend/wasm/pack.js";
 
 /** Random int32 bits, so every float pattern (NaN payloads, denormals, -0) is moved. */
 function randomBits(n: number, seed: number): Int32Array {
@@ -25,7 +25,7 @@ function check({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number): void {
   const reach = off + Math.max(0, n - 1) * Math.abs(rs) + Math.max(0, kc - 1) * Math.abs(ks) + 1;
   const x = randomBits(reach + 5, seed);
   const panels = Math.ceil(n / P) * P * kc;
-  const stageFloats = stage ?? Math.max(16384, 8 * kc, Math.ceil(n / 8) * 8);
+  const stageFloats = stage ?? stageFloatsFor(n, kc);
   const mark = markScratch();
   try {
     const at = pushScratch((panels + 2) * 4) / 4;

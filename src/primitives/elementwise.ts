@@ -141,12 +141,12 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
   });
 }
 export const maximumP = selectBinary("maximum");
+export const minimumP = selectBinary("minimum");
 /** reluBackward(a, b) = a where b > 0, else 0: linear in a, and flat in b (a step). */
 export const reluBackwardP = binary("reluBackward", {
   jvp: (_a, b, ta) => ta && lax.reluBackward(ta, b),
   vjp: (g, _a, b, _y, needA) => [needA ? lax.reluBackward(g, b) : null, null],
 });
-export const minimumP = selectBinary("minimum");
 
 const comparison = { jvp: "nonDifferentiable", vjp: "nonDifferentiable" } as const;
 export const eqP = binary("eq", comparison);

@@ -1,11 +1,12 @@
-// exp, tanh, sigmoid, log and erf as SIMD instruction sequences for the unary kernels. Each float32 lane
-// is widened to float64 and computed there to 1e-10 relative error or better, so the float32
-// result is the correctly rounded value except within 1e-10 of a rounding boundary: it matches the js
-// backend (Math.exp and friends, rounded to float32) to within one unit in the last place.
+// exp, tanh, sigmoid, log and erf as SIMD instruction sequences for the unary kernels. Each
+// float32 lane is widened to float64 and computed there to 1e-10 relative error or better, so the
+// float32 result is the correctly rounded value except within 1e-10 of a rounding boundary: it
+// matches the js backend (Math.exp and friends, rounded to float32) to within one unit in the last
+// place.
 // Widening also removes the float32 edge cases: no overflow inside the formulas, and results
 // that underflow to subnormal float32 round correctly.
 
-import { type Code, ValType } from "./assembler.js";
+import { Code, ValType } from "./assembler.js";
 import type { ElementOp } from "./kernels.js";
 
 const { v128 } = ValType;
@@ -21,6 +22,8 @@ const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
 /** Below this |x|, tanh(x) = x - x^3/3 to 1e-13 (1 - 2/(e^2x + 1) would cancel). */
 const TANH_SMALL = 2 ** -10;
+/** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
+const TANH_LIMIT = 20;
 /** The float64 whose bits are the 52 mantissa bits (a subnormal), as a mask. */
 const MANTISSA_BITS = new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0];
 /** 2/13, 2/11, ..., 2/3, 2: log m = s (2 + 2/3 s^2 + ...); s^15 / 15 < 3e-13 is left out. */
@@ -32,8 +35,6 @@ const ERF_SHORT = 2;
 const ERF_SHORT_TERMS = 25;
 /** 1 / (2n+1)!! for n < 52, the coefficients of erf's series in 2x^2. */
 const ERF_SERIES = Array.from({ length: 52 }, (_, n) => 1 / oddFactorial(2 * n + 1));
-/** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
-const TANH_LIMIT = 20;
 
 function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
@@ -48,10 +49,34 @@ function oddFactorial(k: number): number {
  * the loop would be rebuilt from immediates at every iteration), else inline.
  */
 function constant(f: Code, value: number): Code {
+  if (recording && !recording.some((v) => Object.is(v, value))) recording.push(value);
   const local = hoisted.get(f)?.find(([v]) => Object.is(v, value))?.[1];
   return local === undefined ? f.f64x2Const(value) : f.get(local);
 }
 const hoisted = new WeakMap<Code, [number, number][]>();
+/** Where `constant` notes the values it pushes while constantsOf runs. */
+let recording: number[] | undefined;
+
+/** The constants a sequence pushes, found by generating it once into a throwaway function. */
+function constantsOf(body: (f: Code) => void): number[] {
+  recording = [];
+  try {
+    body(new Code(1));
+    return recording;
+  } finally {
+    recording = undefined;
+  }
+}
+
+/** Sets up `constants` in locals of f, once, before its loops. */
+function hoist(f: Code, constants: readonly number[]): void {
+  if (hoisted.has(f)) return;
+  hoisted.set(f, constants.map((v) => {
+    const local = f.local(v128);
+    f.f64x2Const(v).set(local);
+    return [v, local];
+  }));
+}
 
 /**
  * e^x of the float64x2 on the stack: x = n ln2 + r with n an integer, e^r by its Taylor
@@ -218,24 +243,9 @@ function erf64(f: Code): void {
   k(-0).v128And().v128Or();
 }
 
-/** Every constant the sequences above push, set up once per kernel. */
-const CONSTANTS = [
-  -EXP_LIMIT, EXP_LIMIT, Math.LOG2E, ROUNDER, LN2_HI, LN2_LO, ...EXP_TAYLOR, 2, TANH_LIMIT, 1 / 3, TANH_SMALL, -0,
-  MANTISSA_BITS, 1023, Math.SQRT2, 0.5, ...LOG_SERIES, -Infinity, NaN, 0, Infinity,
-  ERF_LIMIT, ...ERF_SERIES, 2 / Math.sqrt(Math.PI),
-];
-
-function prologue(f: Code): void {
-  if (hoisted.has(f)) return;
-  hoisted.set(f, CONSTANTS.map((v) => {
-    const local = f.local(v128);
-    f.f64x2Const(v).set(local);
-    return [v, local];
-  }));
-}
-
 /** Lifts a float64x2 sequence to the f32x4 on the stack: each half widened, computed, narrowed. */
 function widened(body: (f: Code) => void): ElementOp {
+  const constants = constantsOf(body);
   const vec = (f: Code): void => {
     const x = f.local(v128), lo = f.local(v128);
     f.tee(x).f64x2PromoteLowF32x4();
@@ -253,7 +263,7 @@ function widened(body: (f: Code) => void): ElementOp {
     vec(f);
     f.f32x4ExtractLane(0);
   };
-  return { vec, scalar, prologue };
+  return { vec, scalar, prologue: (f) => hoist(f, constants) };
 }
 
 export const TRANSCENDENTAL_OPS = {
