@@ -73,7 +73,10 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
     return lax.reluBackward(a.expand(shape), b.expand(shape));
   },
 };
-const UNARY: Record<string, (x: Tensor) => Tensor> = { neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square() };
+const UNARY: Record<string, (x: Tensor) => Tensor> = {
+  neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square(),
+  sign: (x) => x.sign(), floor: (x) => lax.floor(x),
+};
 
 /** Operand pairs [label, a, b]: the first also serves as the unary input. */
 function layouts(): [string, Tensor, Tensor][] {
@@ -125,17 +128,26 @@ function withinUlp(got: number, want: number): boolean {
   return Math.abs(bits[0] - bits[1]) <= 1;
 }
 
-test("exp, tanh, sigmoid, log and erf (computed in float64 lanes) match the js backend to one ulp", () => {
+const TRANSCENDENTAL: Record<string, (x: Tensor) => Tensor> = {
+  exp: (x) => x.exp(), tanh: (x) => x.tanh(), sigmoid: (x) => x.sigmoid(), log: (x) => x.log(), log1p: (x) => x.log1p(),
+  erf: (x) => x.erf(), sin: (x) => x.sin(), cos: (x) => x.cos(),
+};
+
+test("exp, tanh, sigmoid, log, log1p, erf, sin and cos (computed in float64 lanes) match the js backend to one ulp", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   // overflow and underflow edges of float32 exp, subnormal results, tanh's switch to its
-  // small-argument form (2^-10), its clamp (20), log's halving point (sqrt 2), signed zeros,
-  // infinities, NaN
+  // small-argument form (2^-10), its clamp (20), log's halving point (sqrt 2), log1p at and
+  // below -1 and where 1 + x rounds to 1, sin and cos next to multiples of pi/2 and at the limit
+  // of their own argument reduction (2^20; beyond it the host's Math.sin and Math.cos run),
+  // signed zeros, infinities, NaN
   const specials = [NaN, Infinity, -Infinity, 0, -0, 88.72, 88.73, -87.3, -103.9, -104, -150, 200, -200, 1e-30, -1e-30,
     2 ** -10, -(2 ** -10), 2 ** -10 * (1 + 2 ** -20), 2 ** -10 * (1 - 2 ** -20), 20, -20, 9.5, -9.5, 1e-8,
-    Math.SQRT2, 1, 1 + 2 ** -23, 1 - 2 ** -24, 1e-45, 1e-39, 3.4e38, 3.92, 4, -4, 2.5, -2.5, 6];
-  const ops = { exp: (x: Tensor) => x.exp(), tanh: (x: Tensor) => x.tanh(), sigmoid: (x: Tensor) => x.sigmoid(), log: (x: Tensor) => x.log(), erf: (x: Tensor) => x.erf() };
-  // ranges for each op's interesting region, tiny and huge positives (subnormal floats) for log
-  for (const [lo, hi] of [[-2, 2], [-110, 90], [-0.01, 0.01], [0, 1e-37], [0, 3e38], [0.5, 2], [-5, 5]]) {
+    Math.SQRT2, 1, 1 + 2 ** -23, 1 - 2 ** -24, 1e-45, 1e-39, 3.4e38, 3.92, 4, -4, 2.5, -2.5, 6,
+    -1, -1 + 2 ** -24, -2, 2 ** -60, -(2 ** -60), Math.PI / 2, Math.PI, -Math.PI, 2 ** 20, -(2 ** 20), 2 ** 20 + 0.125, 1e7, -3e9];
+  const ops = TRANSCENDENTAL;
+  // ranges for each op's interesting region, tiny and huge positives (subnormal floats) for log,
+  // arguments of sin and cos up to and past 2^20
+  for (const [lo, hi] of [[-2, 2], [-110, 90], [-0.01, 0.01], [0, 1e-37], [0, 3e38], [0.5, 2], [-5, 5], [-1e6, 1e6], [-4e6, 4e6]]) {
     for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
       const x = data([n], 300 + n, lo, hi, specials, 3);
       for (const [op, f] of Object.entries(ops)) {
@@ -164,8 +176,10 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
       const [ws, js] = both(() => BINARY[op](data([], 7, 0, 1, [NaN], 1), a), op, `${op} NaN scalar [${n}]`);
       assertSame(ws, js, `${op} NaN scalar [${n}]`);
     }
-    const [w, j] = both(() => a.relu(), "relu", `relu [${n}]`);
-    assertSame(w, j, `relu [${n}]`);
+    for (const op of ["relu", "sign", "floor"]) {
+      const [w, j] = both(() => UNARY[op](a), op, `${op} [${n}]`);
+      assertSame(w, j, `${op} [${n}]`);
+    }
     const [wb, jb] = both(() => lax.reluBackward(a, b), "reluBackward", `reluBackward [${n}]`);
     assertSame(wb, jb, `reluBackward [${n}]`);
   }
@@ -187,6 +201,58 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
     }
   }
 });
+
+test("sin and cos next to multiples of pi/2 match the js backend to one ulp", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // the float32 values nearest to m pi/2 and their neighbours, where the reduced argument is
+  // smallest and a loose reduction would lose every bit of it; m up to the reduction's limit
+  const ms = [...Array.from({ length: 2001 }, (_, i) => i - 1000), 12345, 99999, 400001, 667000, -667000, 667543,
+    // past the limit, where the host functions take over
+    667546, 2e6, -6e6, 1e8, 2 ** 40];
+  const vals: number[] = [];
+  const f32 = new Float32Array(1), bits = new Int32Array(f32.buffer);
+  for (const m of ms) {
+    f32[0] = (m * Math.PI) / 2;
+    for (let d = -2; d <= 2; d++) {
+      bits[0] += d;
+      vals.push(f32[0]);
+      bits[0] -= d;
+    }
+  }
+  const x = fromArray(vals, [vals.length], "float32");
+  for (const op of ["sin", "cos"]) {
+    const [w, j] = both(() => TRANSCENDENTAL[op](x), op, `${op} next to m pi/2`);
+    assertSame(w, j, `${op} next to m pi/2`, withinUlp);
+  }
+});
+
+test("the three parts of pi/2 behind sin and cos add up to pi/2 within 2^-100", async () => {
+  const { PIO2_1, PIO2_2, PIO2_3 } = await import("../src/backend/wasm/transcendental.js");
+  // each float64 as an exact integer multiple of 2^-200, and pi/2 to 60 digits in the same unit
+  const SCALE = 200n;
+  const exact = (v: number): bigint => {
+    const [m, e] = frexpInt(v);
+    return e + Number(SCALE) >= 0 ? m << BigInt(e + Number(SCALE)) : m >> BigInt(-(e + Number(SCALE)));
+  };
+  const digits = "157079632679489661923132169163975144209858469968755291048747"; // pi/2 = 1.5707...
+  const halfPi = (BigInt(digits) << SCALE) / 10n ** BigInt(digits.length - 1);
+  const sum = exact(PIO2_1) + exact(PIO2_2) + exact(PIO2_3);
+  const diff = sum > halfPi ? sum - halfPi : halfPi - sum;
+  assert.ok(diff < 1n << (SCALE - 100n), `pi/2 - (PIO2_1 + PIO2_2 + PIO2_3) is ${Number(diff) / 2 ** 200}`);
+  // the first two parts have at most 33 significant bits, so n times them is exact for n < 2^20
+  for (const p of [PIO2_1, PIO2_2]) {
+    const [m] = frexpInt(p);
+    assert.ok(m < 1n << 33n, `${p} has more than 33 significant bits`);
+  }
+});
+
+/** A positive float64 as [m, e] with v = m 2^e exactly and m odd. */
+function frexpInt(v: number): [bigint, number] {
+  const b = new BigUint64Array(new Float64Array([v]).buffer)[0];
+  let m = (b & 0xfffffffffffffn) | 0x10000000000000n, e = Number(b >> 52n) - 1075;
+  while ((m & 1n) === 0n) { m >>= 1n; e++; }
+  return [m, e];
+}
 
 /** float64 sum, max or min of x's (logical) values over dims, in the output's row-major order. */
 function reference(x: Tensor, dims: number[], op: "sum" | "max" | "min"): { out: number[]; scale: number[] } {

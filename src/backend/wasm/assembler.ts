@@ -42,7 +42,8 @@ export class Code {
   private readonly bytes: number[] = [];
   private readonly localTypes: ValType[] = [];
 
-  constructor(private readonly numParams: number) {}
+  /** `imports` is the module's table of imported functions (a throwaway one for loose code). */
+  constructor(private readonly numParams: number, private readonly imports = new Imports()) {}
 
   /** Declares a local and returns its index (parameters come first). */
   local(type: ValType): number {
@@ -75,6 +76,12 @@ export class Code {
   end(): this { return this.op(0x0b); }
   br(depth: number): this { this.op(0x0c); uleb(this.bytes, depth); return this; }
   brIf(depth: number): this { this.op(0x0d); uleb(this.bytes, depth); return this; }
+  /** Calls the host function env.`name` (imported on first use) with float64 params and result. */
+  callHost(name: string, arity: number): this {
+    this.op(0x10);
+    uleb(this.bytes, this.imports.index(name, arity));
+    return this;
+  }
 
   /** `while (counter-- > 0) body()`, with the counter local preloaded. */
   countdown(counter: number, body: () => void): this {
@@ -122,6 +129,7 @@ export class Code {
   }
   f32Abs(): this { return this.op(0x8b); }
   f32Neg(): this { return this.op(0x8c); }
+  f32Floor(): this { return this.op(0x8e); }
   f32Sqrt(): this { return this.op(0x91); }
   f32Add(): this { return this.op(0x92); }
   f32Sub(): this { return this.op(0x93); }
@@ -129,6 +137,7 @@ export class Code {
   f32Div(): this { return this.op(0x95); }
   f32Min(): this { return this.op(0x96); }
   f32Max(): this { return this.op(0x97); }
+  f32Lt(): this { return this.op(0x5d); }
   f32Gt(): this { return this.op(0x5e); }
   /** Pops a condition and two values; keeps the first if the condition is nonzero, else the second. */
   select(): this { return this.op(0x1b); }
@@ -151,6 +160,8 @@ export class Code {
   f32x4Splat(): this { return this.simd(0x13); }
   f32x4ExtractLane(lane: number): this { this.simd(0x1f); this.bytes.push(lane); return this; }
   f64x2ExtractLane(lane: number): this { this.simd(0x21); this.bytes.push(lane); return this; }
+  f64x2ReplaceLane(lane: number): this { this.simd(0x22); this.bytes.push(lane); return this; }
+  f64x2Splat(): this { return this.simd(0x14); }
   f32x4Abs(): this { return this.simd(0xe0); }
   f32x4Neg(): this { return this.simd(0xe1); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
@@ -159,7 +170,9 @@ export class Code {
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
   /** Lanewise a > b as all ones or all zeros. */
+  f32x4Lt(): this { return this.simd(0x43); }
   f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Floor(): this { return this.simd(0x68); }
   v128And(): this { return this.simd(0x4e); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Sub(): this { return this.simd(0xf1); }
@@ -180,14 +193,22 @@ export class Code {
     this.bytes.push(...new Uint8Array(new Float64Array([value, value]).buffer));
     return this;
   }
+  /** All four lanes set to `value`. */
+  f32x4Const(value: number): this {
+    this.simd(0x0c);
+    this.bytes.push(...new Uint8Array(new Float32Array([value, value, value, value]).buffer));
+    return this;
+  }
   /** The two float64 lanes rounded to float32 in lanes 0 and 1; lanes 2 and 3 are zero. */
   f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
   /** Shifts each int64 lane left by an i32 count. */
   i64x2Shl(): this { return this.simd(0xcb); }
+  i64x2ShrS(): this { return this.simd(0xcc); }
   i64x2ShrU(): this { return this.simd(0xcd); }
   i64x2Add(): this { return this.simd(0xce); }
   i64x2Sub(): this { return this.simd(0xd1); }
   v128Or(): this { return this.simd(0x50); }
+  v128Xor(): this { return this.simd(0x51); }
   /** 1 if any bit is set, else 0 (an i32). */
   v128AnyTrue(): this { return this.simd(0x53); }
   /** Pops a, b, mask: bits of a where the mask is set, of b elsewhere. */
@@ -218,6 +239,24 @@ export class Code {
   }
 }
 
+/** The host functions a module imports, in import order: all take and return float64s. */
+class Imports {
+  readonly names: string[] = [];
+  readonly arities: number[] = [];
+
+  /** The function index of env.`name`: imports come first in a module's function index space. */
+  index(name: string, arity: number): number {
+    let i = this.names.indexOf(name);
+    if (i < 0) {
+      i = this.names.push(name) - 1;
+      this.arities.push(arity);
+    } else if (this.arities[i] !== arity) {
+      throw new Error(`assembler: host function ${name} imported with ${this.arities[i]} and ${arity} params`);
+    }
+    return i;
+  }
+}
+
 interface FuncDef {
   exportName: string;
   params: ValType[];
@@ -225,15 +264,16 @@ interface FuncDef {
 }
 
 /**
- * A module importing one memory ("env"."memory", at least 1 page) and
- * exporting functions that return nothing.
+ * A module importing one memory ("env"."memory", at least 1 page) and the host functions its
+ * code calls (env.name, float64s in and out), and exporting functions that return nothing.
  */
 export class ModuleBuilder {
   private readonly funcs: FuncDef[] = [];
+  private readonly imports = new Imports();
 
   /** Adds an exported function; fill the returned Code with its body. */
   func(exportName: string, params: ValType[]): Code {
-    const code = new Code(params.length);
+    const code = new Code(params.length, this.imports);
     this.funcs.push({ exportName, params, code });
     return code;
   }
@@ -252,23 +292,32 @@ export class ModuleBuilder {
       return body;
     };
 
-    // One type per function keeps the builder trivial; duplicates are legal.
-    section(1, vec(this.funcs, (b, f) => {
+    // One type per function (imports first) keeps the builder trivial; duplicates are legal.
+    const { names, arities } = this.imports;
+    const hostTypes = arities.map((n) => ({ params: new Array<ValType>(n).fill(ValType.f64), results: [ValType.f64] }));
+    const types = [...hostTypes, ...this.funcs.map((f) => ({ params: f.params, results: [] }))];
+    section(1, vec(types, (b, t) => {
       b.push(0x60);
-      uleb(b, f.params.length);
-      b.push(...f.params);
-      b.push(0); // no results
+      uleb(b, t.params.length);
+      b.push(...t.params);
+      uleb(b, t.results.length);
+      b.push(...t.results);
     }));
-    section(2, vec(["memory"], (b, field) => {
+    section(2, vec([...names, "memory"], (b, field, i) => {
       name(b, "env");
       name(b, field);
-      b.push(0x02, 0x00, 1); // memory; limits: min only, 1 page
+      if (i < names.length) {
+        b.push(0x00); // a function of type i
+        uleb(b, i);
+      } else {
+        b.push(0x02, 0x00, 1); // memory; limits: min only, 1 page
+      }
     }));
-    section(3, vec(this.funcs, (b, _f, i) => uleb(b, i)));
+    section(3, vec(this.funcs, (b, _f, i) => uleb(b, names.length + i)));
     section(7, vec(this.funcs, (b, f, i) => {
       name(b, f.exportName);
       b.push(0x00);
-      uleb(b, i);
+      uleb(b, names.length + i);
     }));
     section(10, vec(this.funcs, (b, f) => {
       const body = f.code.encode();

@@ -8,7 +8,7 @@
 // be reused after a full GC and a finalizer task, which long synchronous loops never give; and
 // fresh wasm pages cost about 3 ns per float to fault in here, more than the copies.)
 
-import { buildKernels, type Kernels, kernelsFrom } from "./kernels.js";
+import { buildKernels, kernelImports, type Kernels, kernelsFrom } from "./kernels.js";
 
 const PAGE = 65536;
 
@@ -23,7 +23,7 @@ let i32View = new Int32Array(0);
 export function heapKernels(): Kernels {
   if (!kernels) {
     memory = new WebAssembly.Memory({ initial: 16 });
-    kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), { env: { memory } }));
+    kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), kernelImports(memory)));
   }
   return kernels;
 }

@@ -5,7 +5,7 @@
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
-import { TRANSCENDENTAL_OPS } from "./transcendental.js";
+import { HOST_FUNCTIONS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 
 const { i32, f64, v128 } = ValType;
 
@@ -41,6 +41,20 @@ export const UNARY_OPS = {
   // x * x: the operand goes through a local to be used twice
   square: { vec: (f) => { const t = f.local(v128); f.tee(t).get(t).f32x4Mul(); }, scalar: (f) => { const t = f.local(ValType.f32); f.tee(t).get(t).f32Mul(); } },
   relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
+  floor: { vec: (f) => f.f32x4Floor(), scalar: (f) => f.f32Floor() },
+  // 1 where x > 0, -1 where x < 0, else x itself (±0, NaN)
+  sign: {
+    vec: (f) => {
+      const x = f.local(v128);
+      f.set(x).f32x4Const(1).f32x4Const(-1).get(x).get(x).v128ConstZero().f32x4Lt().v128Bitselect();
+      f.get(x).v128ConstZero().f32x4Gt().v128Bitselect();
+    },
+    scalar: (f) => {
+      const x = f.local(ValType.f32);
+      f.set(x).f32Const(1).f32Const(-1).get(x).get(x).f32Const(0).f32Lt().select();
+      f.get(x).f32Const(0).f32Gt().select();
+    },
+  },
   ...TRANSCENDENTAL_OPS,
 } satisfies Record<string, ElementOp>;
 
@@ -93,6 +107,11 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32]));
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
+}
+
+/** The imports of the kernel module: the scratch memory and the host functions its code calls. */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, ...HOST_FUNCTIONS } };
 }
 
 export function kernelsFrom(instance: WebAssembly.Instance): Kernels {

@@ -1,10 +1,11 @@
-// exp, tanh, sigmoid, log and erf as SIMD instruction sequences for the unary kernels. Each
+// exp, tanh, sigmoid, log, log1p, erf, sin and cos as SIMD instruction sequences for the unary kernels. Each
 // float32 lane is widened to float64 and computed there to 1e-10 relative error or better, so the
 // float32 result is the correctly rounded value except within 1e-10 of a rounding boundary: it
 // matches the js backend (Math.exp and friends, rounded to float32) to within one unit in the last
 // place.
 // Widening also removes the float32 edge cases: no overflow inside the formulas, and results
-// that underflow to subnormal float32 round correctly.
+// that underflow to subnormal float32 round correctly. sin and cos of huge arguments call the
+// host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
 
 import { Code, ValType } from "./assembler.js";
 import type { ElementOp } from "./kernels.js";
@@ -35,6 +36,22 @@ const ERF_SHORT = 2;
 const ERF_SHORT_TERMS = 25;
 /** 1 / (2n+1)!! for n < 52, the coefficients of erf's series in 2x^2. */
 const ERF_SERIES = Array.from({ length: 52 }, (_, n) => 1 / oddFactorial(2 * n + 1));
+
+/**
+ * Below this |x|, n = round(x / (pi/2)) is under 2^20, so n times PIO2_1 and PIO2_2 (33 significant
+ * bits each) is exact and x - n pi/2 keeps 1e-10 relative accuracy even next to a multiple of pi/2.
+ */
+const TRIG_LIMIT = 2 ** 20;
+/** pi/2 as the sum of its leading 33 bits, the next 33 and the next 53 (as in fdlibm). */
+export const PIO2_1 = 1.5707963267341256;
+export const PIO2_2 = 6.077100506303966e-11;
+export const PIO2_3 = 2.0222662487959506e-21;
+/** (-1)^j / (2j+1)! and (-1)^j / (2j)! for j <= 6: sin r / r and cos r in z = r^2, |r| <= pi/4, to 3e-13. */
+const SIN_TAYLOR = Array.from({ length: 7 }, (_, j) => (-1) ** j / factorial(2 * j + 1));
+const COS_TAYLOR = Array.from({ length: 7 }, (_, j) => (-1) ** j / factorial(2 * j));
+
+/** What the kernel module imports from the host: float64 functions (`Code.callHost`). */
+export const HOST_FUNCTIONS = { sin: Math.sin, cos: Math.cos };
 
 function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
@@ -201,6 +218,72 @@ function log64(f: Code): void {
 }
 
 /**
+ * log(1 + x) of the float64x2 on the stack as log(u) x / (u - 1) with u = 1 + x rounded: the
+ * quotient makes up for the rounding of u (u - 1 is exact), so small x keep full precision.
+ */
+function log1p64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), u = f.local(v128), l = f.local(v128);
+  f.set(x);
+  k(1).get(x).f64x2Add().tee(u);
+  log64(f);
+  f.get(x).f64x2Mul().get(u);
+  k(1).f64x2Sub().f64x2Div().set(l);
+  // x itself where u rounded to 1 (0/0 above) and at +inf (inf/inf)
+  f.get(x).get(l).get(u);
+  k(1).f64x2Eq().get(x);
+  k(Infinity).f64x2Eq().v128Or().v128Bitselect();
+}
+
+/**
+ * sin x (quarter 0) or cos x = sin(x + pi/2) (quarter 1) of the float64x2 on the stack: x = n pi/2
+ * + r with |r| <= pi/4, both sin r and cos r by their Taylor polynomials, and the quadrant
+ * n + quarter mod 4 picks one and its sign. Lanes beyond TRIG_LIMIT call the host's function.
+ */
+function trig64(f: Code, quarter: 0 | 1): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), t = f.local(v128), n = f.local(v128), r = f.local(v128), z = f.local(v128);
+  const sinR = f.local(v128), result = f.local(v128);
+  f.set(x);
+  f.get(x);
+  k(2 / Math.PI).f64x2Mul();
+  k(ROUNDER).f64x2Add().tee(t);
+  k(ROUNDER).f64x2Sub().set(n);
+  // r = x - n pi/2: the first product is exact and its difference too (Sterbenz)
+  f.get(x).get(n);
+  k(PIO2_1).f64x2Mul().f64x2Sub().get(n);
+  k(PIO2_2).f64x2Mul().f64x2Sub().get(n);
+  k(PIO2_3).f64x2Mul().f64x2Sub().tee(r).get(r).f64x2Mul().set(z);
+  const polynomial = (c: number[]): void => { // sum of c[j] z^j by Horner's rule
+    k(c[c.length - 1]);
+    for (const cj of c.slice(0, -1).reverse()) {
+      f.get(z).f64x2Mul();
+      k(cj).f64x2Add();
+    }
+  };
+  // r times the series rather than r plus r z (...), so sin(-0) stays -0
+  polynomial(SIN_TAYLOR);
+  f.get(r).f64x2Mul().set(sinR);
+  // the quadrant sits in the low bits of t's integer form (t + 1 is exact: t's ulp is 1)
+  f.get(t);
+  if (quarter) k(1).f64x2Add();
+  f.set(t);
+  // an odd quadrant takes cos r: bit 0 of the quadrant spread over the lane
+  polynomial(COS_TAYLOR);
+  f.get(sinR).get(t).i32Const(63).i64x2Shl().i32Const(63).i64x2ShrS().v128Bitselect();
+  // quadrants 2 and 3 flip the sign: bit 1 of the quadrant moved to the sign bit
+  f.get(t).i32Const(62).i64x2Shl();
+  k(-0).v128And().v128Xor().set(result);
+  const host = quarter ? "cos" : "sin";
+  f.get(x).f64x2Abs();
+  k(TRIG_LIMIT).f64x2Gt().v128AnyTrue().if();
+  f.get(x).f64x2ExtractLane(0).callHost(host, 1).f64x2Splat();
+  f.get(x).f64x2ExtractLane(1).callHost(host, 1).f64x2ReplaceLane(1).set(result);
+  f.end();
+  f.get(result);
+}
+
+/**
  * erf of the float64x2 on the stack, from erf x = 2/sqrt(pi) x e^-x^2 sum over n of
  * (2x^2)^n / (2n+1)!!: every term is positive, so nothing cancels. Past |x| = 4 the float32 result
  * is 1 anyway, and 52 terms reach 1e-12 there; even and odd terms run as two chains.
@@ -271,5 +354,8 @@ export const TRANSCENDENTAL_OPS = {
   tanh: widened(tanh64),
   sigmoid: widened(sigmoid64),
   log: widened(log64),
+  log1p: widened(log1p64),
   erf: widened(erf64),
+  sin: widened((f) => trig64(f, 0)),
+  cos: widened((f) => trig64(f, 1)),
 } satisfies Record<string, ElementOp>;
