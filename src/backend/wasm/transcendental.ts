@@ -1,8 +1,8 @@
-// exp, tanh, sigmoid, log, log1p, erf, sin and cos as SIMD instruction sequences for the unary kernels. Each
-// float32 lane is widened to float64 and computed there to 1e-10 relative error or better, so the
-// float32 result is the correctly rounded value except within 1e-10 of a rounding boundary: it
-// matches the js backend (Math.exp and friends, rounded to float32) to within one unit in the last
-// place.
+// exp, tanh, sigmoid, log, log1p, erf, sin and cos as SIMD instruction sequences for the unary
+// kernels. Each float32 lane is widened to float64 and computed there to 1e-10 relative error or
+// better, so the float32 result is the correctly rounded value except within 1e-10 of a rounding
+// boundary: it matches the js backend (Math.exp and friends, rounded to float32) to within one unit
+// in the last place.
 // Widening also removes the float32 edge cases: no overflow inside the formulas, and results
 // that underflow to subnormal float32 round correctly. sin and cos of huge arguments call the
 // host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
@@ -46,7 +46,7 @@ const TRIG_LIMIT = 2 ** 20;
 export const PIO2_1 = 1.5707963267341256;
 export const PIO2_2 = 6.077100506303966e-11;
 export const PIO2_3 = 2.0222662487959506e-21;
-/** (-1)^j / (2j+1)! and (-1)^j / (2j)! for j <= 6: sin r / r and cos r in z = r^2, |r| <= pi/4, to 3e-13. */
+/** (-1)^j / (2j+1)! and (-1)^j / (2j)! for j <= 6: sin r / r and cos r in z = r^2, |r| <= pi/4, to 6e-13. */
 const SIN_TAYLOR = Array.from({ length: 7 }, (_, j) => (-1) ** j / factorial(2 * j + 1));
 const COS_TAYLOR = Array.from({ length: 7 }, (_, j) => (-1) ** j / factorial(2 * j));
 
