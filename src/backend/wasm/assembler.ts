@@ -169,7 +169,7 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
-  /** Lanewise a > b as all ones or all zeros. */
+  /** Lanewise a < b (a > b) as all ones or all zeros. */
   f32x4Lt(): this { return this.simd(0x43); }
   f32x4Gt(): this { return this.simd(0x44); }
   f32x4Floor(): this { return this.simd(0x68); }
