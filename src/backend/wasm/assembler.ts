@@ -62,6 +62,12 @@ export class Code {
     return this;
   }
 
+  /** A constant's bytes: typed arrays keep the platform's byte order, little-endian as wasm wants on every engine tfunc runs on. */
+  private immediate(value: Float32Array | Float64Array): this {
+    this.bytes.push(...new Uint8Array(value.buffer));
+    return this;
+  }
+
   private memarg(alignLog2: number, offset: number): this {
     uleb(this.bytes, alignLog2);
     uleb(this.bytes, offset);
@@ -117,16 +123,8 @@ export class Code {
   // Scalar float memory and arithmetic.
   f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
   f32Store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
-  f32Const(value: number): this {
-    this.op(0x43);
-    this.bytes.push(...new Uint8Array(new Float32Array([value]).buffer));
-    return this;
-  }
-  f64Const(value: number): this {
-    this.op(0x44);
-    this.bytes.push(...new Uint8Array(new Float64Array([value]).buffer));
-    return this;
-  }
+  f32Const(value: number): this { return this.op(0x43).immediate(new Float32Array([value])); }
+  f64Const(value: number): this { return this.op(0x44).immediate(new Float64Array([value])); }
   f32Abs(): this { return this.op(0x8b); }
   f32Neg(): this { return this.op(0x8c); }
   f32Floor(): this { return this.op(0x8e); }
@@ -188,17 +186,9 @@ export class Code {
   f64x2Gt(): this { return this.simd(0x4a); }
   f64x2Eq(): this { return this.simd(0x47); }
   /** Both lanes set to `value`. */
-  f64x2Const(value: number): this {
-    this.simd(0x0c);
-    this.bytes.push(...new Uint8Array(new Float64Array([value, value]).buffer));
-    return this;
-  }
+  f64x2Const(value: number): this { return this.simd(0x0c).immediate(new Float64Array(2).fill(value)); }
   /** All four lanes set to `value`. */
-  f32x4Const(value: number): this {
-    this.simd(0x0c);
-    this.bytes.push(...new Uint8Array(new Float32Array([value, value, value, value]).buffer));
-    return this;
-  }
+  f32x4Const(value: number): this { return this.simd(0x0c).immediate(new Float32Array(4).fill(value)); }
   /** The two float64 lanes rounded to float32 in lanes 0 and 1; lanes 2 and 3 are zero. */
   f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
   /** Shifts each int64 lane left by an i32 count. */
@@ -214,7 +204,7 @@ export class Code {
   /** Pops a, b, mask: bits of a where the mask is set, of b elsewhere. */
   v128Bitselect(): this { return this.simd(0x52); }
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
-  v128ConstZero(): this { this.simd(0x0c); this.bytes.push(...new Array<number>(16).fill(0)); return this; }
+  v128ConstZero(): this { return this.simd(0x0c).immediate(new Float32Array(4)); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** a * b + c, possibly fused (relaxed SIMD). */
