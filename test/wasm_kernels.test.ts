@@ -6,7 +6,7 @@
 // 32768-element staging chunk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul } from "../src/index.js";
+import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { CHUNK } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
@@ -27,7 +27,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  for (const name of ["dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im"]) spy(k, name);
+  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im"]) spy(k, name);
 }
 
 /** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
@@ -44,7 +44,7 @@ function both(f: () => Tensor, kernel: string | null, what: string): [number[], 
   const w = on("wasm", f), j = on("js", f);
   if (kernel && j.numel > 0) assert.ok((calls.get(kernel) ?? 0) > before, `${what}: the ${kernel} kernel did not run`);
   assert.deepEqual(w.shape, j.shape, `${what}: shape`);
-  assert.equal(w.dtype, "float32", `${what}: dtype`);
+  assert.equal(w.dtype, j.dtype, `${what}: dtype`);
   return [values(w), values(j)];
 }
 
@@ -72,6 +72,8 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
     const shape = broadcastShapes(a.shape, b.shape)!;
     return lax.reluBackward(a.expand(shape), b.expand(shape));
   },
+  // comparisons (bool results) on floored operands, so that many pairs are equal
+  ...Object.fromEntries((["eq", "ne", "lt", "le", "gt", "ge"] as const).map((op) => [op, (a: Tensor, b: Tensor) => lax.floor(a)[op](lax.floor(b))])),
 };
 const UNARY: Record<string, (x: Tensor) => Tensor> = {
   neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square(),
@@ -199,6 +201,69 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
         assertSame(wc, jc, `${op} over columns of [${rows},${m}]${label}`);
       }
     }
+  }
+});
+
+test("where picks a or b bit for bit as on js, for every layout of the condition and the operands", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  let s = 500;
+  const withSpecials = data([70001], s++, -2, 2, [NaN, Infinity, -Infinity, 0, -0], 3);
+  const cases: [string, Tensor, Tensor][] = [...layouts(), ["specials with their negations", withSpecials, withSpecials.neg()]];
+  for (const [label, a, b] of cases) {
+    const shape = broadcastShapes(a.shape, b.shape)!;
+    // contiguous, and for matrices transposed, a row, a column and a scalar broadcast over the plane
+    const conds: [string, Tensor][] = [["contiguous", data(shape, s++).gt(0)]];
+    if (shape.length === 2) {
+      const [M, N] = shape;
+      conds.push(["transposed", data([N, M], s++).gt(0).T], ["row", data([1, N], s++).gt(0)], ["column", data([M, 1], s++).gt(0)],
+        ["scalar", data([], s++).gt(0)]);
+    }
+    for (const [kind, c] of conds) {
+      const [w, j] = both(() => where(c, a, b), "where", `where: ${kind} condition, ${label}`);
+      assertSame(w, j, `where: ${kind} condition, ${label}`);
+    }
+  }
+});
+
+test("comparisons write bool bytes as on js: NaN, infinities, signed zeros and subnormals, past the SIMD tails", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e-45, -1e-45, 3.4e38];
+  const xs = specials.flatMap((x) => specials.map(() => x)), ys = specials.flatMap(() => specials);
+  for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
+    const idx = Array.from({ length: n }, (_, i) => (i * 7) % xs.length);
+    const a = fromArray(idx.map((i) => xs[i]), [n], "float32"), b = fromArray(idx.map((i) => ys[i]), [n], "float32");
+    for (const op of ["eq", "ne", "lt", "le", "gt", "ge"] as const) {
+      const [w, j] = both(() => a[op](b), op, `${op} of specials [${n}]`);
+      assertSame(w, j, `${op} of specials [${n}]`);
+      const [ws, js] = both(() => a[op](0), op, `${op} of specials [${n}] with 0`);
+      assertSame(ws, js, `${op} of specials [${n}] with 0`);
+    }
+  }
+});
+
+test("pow (e^(y log|x|) in float64 lanes, with Math.pow's edge cases) matches the js backend to one ulp", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // every pair of: signed zeros, infinities, NaN, ±1 (1^inf and (-1)^inf are NaN in JS), odd and
+  // even integers (2^24 + 2 and -2^25 are even float32 integers), non-integers (NaN for a
+  // negative finite base, not for -0 or -inf), subnormals, results that overflow and underflow
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2, -2, 3, -3, 0.5, -0.5, 1.5, -1.5, 7, -7, 100, -100,
+    1e-45, -1e-45, 1e-30, 3.4e38, -3.4e38, 0.999, 1.001, 2 ** 24 + 2, -(2 ** 25), 1e10];
+  const xs = specials.flatMap((x) => specials.map(() => x)), ys = specials.flatMap(() => specials);
+  const grid: [string, Tensor, Tensor][] = [["every pair of specials", fromArray(xs, [xs.length], "float32"), fromArray(ys, [ys.length], "float32")]];
+  // random bases of both signs over 8 decades against integer and fractional exponents
+  const u = uniformStream(77);
+  const n = 70001;
+  const bases = Array.from({ length: n }, () => (u() - 0.3) * 10 ** (8 * u() - 4));
+  const exps = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Math.round(40 * u() - 20) : 60 * u() - 30));
+  const x = fromArray(bases, [n], "float32");
+  grid.push(["random bases and exponents", x, fromArray(exps, [n], "float32")]);
+  // a scalar exponent (x ** 3, gelu's tanh form), a scalar base, and a transposed (scalar loop) view
+  for (const e of [3, 0.5, -2, 2.5]) grid.push([`x ** ${e}`, x, fromArray([e], [], "float32")]);
+  grid.push(["2 ** y", fromArray([2], [], "float32"), data([n], 78, -150, 130)]);
+  grid.push(["transposed [300,7] ** [7]", data([7, 300], 79, -3, 3).T, data([7], 80, -4, 4)]);
+  for (const [label, a, b] of grid) {
+    const [w, j] = both(() => a.pow(b), "pow", `pow: ${label}`);
+    assertSame(w, j, `pow: ${label}`, withinUlp);
   }
 });
 

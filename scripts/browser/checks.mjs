@@ -4,11 +4,21 @@
 import * as tf from "/dist/index.js";
 import { heapKernels } from "/dist/backend/wasm/heap.js";
 
-// counts calls of the SIMD unary kernels, so a silent fallback to the js code cannot pass
-const unaryCalls = new Map();
-const unary = heapKernels().unary;
-for (const [op, kernel] of Object.entries(unary)) {
-  unary[op] = (...args) => { unaryCalls.set(op, (unaryCalls.get(op) ?? 0) + 1); return kernel(...args); };
+// counts calls of the SIMD elementwise kernels, so a silent fallback to the js code cannot pass
+const kernelCalls = new Map();
+const kernels = heapKernels();
+const spy = (table, op) => {
+  const kernel = table[op];
+  table[op] = (...args) => { kernelCalls.set(op, (kernelCalls.get(op) ?? 0) + 1); return kernel(...args); };
+};
+for (const table of [kernels.unary, kernels.binary]) for (const op of Object.keys(table)) spy(table, op);
+spy(kernels, "where");
+
+/** f's result on both backends, or why not: the SIMD kernel `op` must have run on wasm. */
+function onBoth(op, f) {
+  const before = kernelCalls.get(op) ?? 0;
+  const w = f().contiguousData(), j = onBackend("js", () => f().contiguousData());
+  return (kernelCalls.get(op) ?? 0) === before ? `${op}: the SIMD kernel did not run` : [w, j];
 }
 
 /** Elementwise within `ulps` float32 units in the last place (NaN matching NaN). */
@@ -41,19 +51,19 @@ const checks = {
   "elementwise SIMD kernels agree with the js backend to one ulp": () => {
     tf.manualSeed(1);
     const x = tf.randn([100003]).mul(4);
-    for (const op of ["exp", "tanh", "sigmoid", "sin", "cos", "erf", "relu", "neg"]) {
-      const before = unaryCalls.get(op) ?? 0;
-      const w = x[op]().contiguousData(), j = onBackend("js", () => x[op]().contiguousData());
-      if ((unaryCalls.get(op) ?? 0) === before) return `${op}: the SIMD kernel did not run`;
-      const bad = withinUlps(w, j, 1);
-      if (bad) return `${op}: ${bad}`;
-    }
-    const pos = x.abs();
-    for (const op of ["log", "log1p", "sqrt"]) {
-      const before = unaryCalls.get(op) ?? 0;
-      const w = pos[op]().contiguousData();
-      if ((unaryCalls.get(op) ?? 0) === before) return `${op}: the SIMD kernel did not run`;
-      const bad = withinUlps(w, onBackend("js", () => pos[op]().contiguousData()), 1);
+    const pos = x.abs(), y = tf.randn([100003]).mul(3);
+    const small = (k) => tf.tensor(Float32Array.from({ length: 100003 }, (_, i) => (i * k) % 5)); // many equal pairs
+    const cases = [
+      ...["exp", "tanh", "sigmoid", "sin", "cos", "erf", "relu", "neg"].map((op) => [op, () => x[op]()]),
+      ...["log", "log1p", "sqrt"].map((op) => [op, () => pos[op]()]),
+      ["pow", () => pos.pow(y)], ["pow", () => x.pow(3)],
+      // comparisons write bool bytes, where reads them
+      ["lt", () => x.lt(y)], ["eq", () => small(7).eq(small(3))], ["where", () => tf.where(x.gt(0), x, y)],
+    ];
+    for (const [op, f] of cases) {
+      const both = onBoth(op, f);
+      if (typeof both === "string") return both;
+      const bad = withinUlps(...both, 1);
       if (bad) return `${op}: ${bad}`;
     }
     return "";

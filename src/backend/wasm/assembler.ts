@@ -123,6 +123,10 @@ export class Code {
   // Scalar float memory and arithmetic.
   f32Load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
   f32Store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
+  /** An unsigned byte as an i32. */
+  i32Load8U(offset = 0): this { return this.op(0x2d).memarg(0, offset); }
+  /** Stores the low byte of an i32. */
+  i32Store8(offset = 0): this { return this.op(0x3a).memarg(0, offset); }
   f32Const(value: number): this { return this.op(0x43).immediate(new Float32Array([value])); }
   f64Const(value: number): this { return this.op(0x44).immediate(new Float64Array([value])); }
   f32Abs(): this { return this.op(0x8b); }
@@ -135,8 +139,12 @@ export class Code {
   f32Div(): this { return this.op(0x95); }
   f32Min(): this { return this.op(0x96); }
   f32Max(): this { return this.op(0x97); }
+  f32Eq(): this { return this.op(0x5b); }
+  f32Ne(): this { return this.op(0x5c); }
   f32Lt(): this { return this.op(0x5d); }
   f32Gt(): this { return this.op(0x5e); }
+  f32Le(): this { return this.op(0x5f); }
+  f32Ge(): this { return this.op(0x60); }
   /** Pops a condition and two values; keeps the first if the condition is nonzero, else the second. */
   select(): this { return this.op(0x1b); }
   f64Add(): this { return this.op(0xa0); }
@@ -147,6 +155,10 @@ export class Code {
   v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }
   v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(2, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
+  /** Stores 32-bit lane `lane` of the vector. */
+  v128Store32Lane(lane: number, offset = 0): this { this.simd(0x5a).memarg(2, offset); this.bytes.push(lane); return this; }
+  /** Four bytes into the low lane, zeros above. */
+  v128Load32Zero(offset = 0): this { return this.simd(0x5c).memarg(2, offset); }
   /** Two floats into the low half, zeros above. */
   v128Load64Zero(offset = 0): this { return this.simd(0x5d).memarg(3, offset); }
   /** Picks four 32-bit lanes of the two operands: lanes 0-3 are the first's, 4-7 the second's. */
@@ -167,11 +179,26 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
-  /** Lanewise a < b (a > b) as all ones or all zeros. */
+  /** Lanewise a == b (a != b, a < b, ...) as all ones or all zeros. */
+  f32x4Eq(): this { return this.simd(0x41); }
+  f32x4Ne(): this { return this.simd(0x42); }
   f32x4Lt(): this { return this.simd(0x43); }
   f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Le(): this { return this.simd(0x45); }
+  f32x4Ge(): this { return this.simd(0x46); }
+  i32x4Neg(): this { return this.simd(0xa1); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Ne(): this { return this.simd(0x38); }
+  /** Zero-extends the low 8 bytes to 16-bit lanes (the low 4 uint16 lanes to 32-bit ones). */
+  i16x8ExtendLowI8x16U(): this { return this.simd(0x89); }
+  i32x4ExtendLowI16x8U(): this { return this.simd(0xa9); }
+  /** Narrows the int32 lanes of two vectors to uint16 (int16 to uint8), saturating: a's lanes first. */
+  i16x8NarrowI32x4U(): this { return this.simd(0x86); }
+  i8x16NarrowI16x8U(): this { return this.simd(0x66); }
   f32x4Floor(): this { return this.simd(0x68); }
   v128And(): this { return this.simd(0x4e); }
+  /** a & ~b */
+  v128AndNot(): this { return this.simd(0x4f); }
   f64x2Add(): this { return this.simd(0xf0); }
   f64x2Sub(): this { return this.simd(0xf1); }
   f64x2Mul(): this { return this.simd(0xf2); }
@@ -185,6 +212,8 @@ export class Code {
   f64x2Lt(): this { return this.simd(0x49); }
   f64x2Gt(): this { return this.simd(0x4a); }
   f64x2Eq(): this { return this.simd(0x47); }
+  f64x2Ne(): this { return this.simd(0x48); }
+  f64x2Floor(): this { return this.simd(0x75); }
   /** Both lanes set to `value`. */
   f64x2Const(value: number): this { return this.simd(0x0c).immediate(new Float64Array(2).fill(value)); }
   /** All four lanes set to `value`. */

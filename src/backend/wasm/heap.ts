@@ -18,6 +18,7 @@ let kernels: Kernels | undefined;
 let top = 16;
 let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
+let u8View = new Uint8Array(0);
 
 /** The SIMD kernels, instantiated over the memory on first use. */
 export function heapKernels(): Kernels {
@@ -69,6 +70,18 @@ export function heapF32(): Float32Array {
   const buffer = memory!.buffer;
   if (f32View.buffer !== buffer) f32View = new Float32Array(buffer);
   return f32View;
+}
+
+/** The memory as bytes, for bool operands and results. */
+export function heapU8(): Uint8Array {
+  const buffer = memory!.buffer;
+  if (u8View.buffer !== buffer) u8View = new Uint8Array(buffer);
+  return u8View;
+}
+
+/** The memory as the element type of `like` (float32 or bool bytes). */
+export function heapLike<T extends Float32Array | Uint8Array>(like: T): T {
+  return (like instanceof Uint8Array ? heapU8() : heapF32()) as T;
 }
 
 /** The memory as int32, for the tables some kernels read. */

@@ -9,7 +9,7 @@ import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmF32Batched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
-import { binaryF32, matmulF32, reduceF32, unaryF32 } from "./simd.js";
+import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
@@ -23,6 +23,7 @@ export const wasmBackend: Backend = {
   name: "wasm",
   unary: (op, x, out) => unaryF32(op, x, out) || jsBackend.unary(op, x, out),
   binary: (op, a, b, out) => binaryF32(op, a, b, out) || jsBackend.binary(op, a, b, out),
+  where: (c, a, b, out) => whereF32(c, a, b, out) || jsBackend.where(c, a, b, out),
   reduce: (op, x, nReduced, out) => reduceF32(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
   col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),

@@ -5,19 +5,24 @@
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
-import { HOST_FUNCTIONS, TRANSCENDENTAL_OPS } from "./transcendental.js";
+import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 
 const { i32, f64, v128 } = ValType;
 
 /**
  * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack, and
- * what the kernel runs once before its loops (`prologue`, to set up constants).
+ * what the kernel runs once before its loops (`prologue`, to set up constants). A `bool` op (a
+ * comparison) leaves lane masks (an i32 0 or 1 for the scalar) and its kernel writes a byte each.
  */
 export interface ElementOp {
   vec(f: Code): void;
   scalar(f: Code): void;
   prologue?(f: Code): void;
+  bool?: true;
 }
+
+/** A comparison: its f32x4 and f32 instructions. */
+const compare = (vec: (f: Code) => Code, scalar: (f: Code) => Code): ElementOp => ({ vec, scalar, bool: true });
 
 export const BINARY_OPS = {
   add: { vec: (f) => f.f32x4Add(), scalar: (f) => f.f32Add() },
@@ -32,6 +37,14 @@ export const BINARY_OPS = {
     vec: (f) => f.v128ConstZero().f32x4Gt().v128And(),
     scalar: (f) => { const b = f.local(ValType.f32); f.set(b).f32Const(0).get(b).f32Const(0).f32Gt().select(); },
   },
+  ...TRANSCENDENTAL_BINARY_OPS,
+  // false wherever an operand is NaN, except ne
+  eq: compare((f) => f.f32x4Eq(), (f) => f.f32Eq()),
+  ne: compare((f) => f.f32x4Ne(), (f) => f.f32Ne()),
+  lt: compare((f) => f.f32x4Lt(), (f) => f.f32Lt()),
+  le: compare((f) => f.f32x4Le(), (f) => f.f32Le()),
+  gt: compare((f) => f.f32x4Gt(), (f) => f.f32Gt()),
+  ge: compare((f) => f.f32x4Ge(), (f) => f.f32Ge()),
 } satisfies Record<string, ElementOp>;
 
 export const UNARY_OPS = {
@@ -62,10 +75,12 @@ export type WasmBinaryOp = keyof typeof BINARY_OPS;
 export type WasmUnaryOp = keyof typeof UNARY_OPS;
 
 export interface Kernels {
-  /** o[r * n + i] = op(a[r * ars + i * as], b[r * brs + i * bs]) for r < rows, i < n */
+  /** o[r * n + i] = op(a[r * ars + i * as], b[r * brs + i * bs]) for r < rows, i < n (bytes for a comparison) */
   binary: Record<WasmBinaryOp, (a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number) => void>;
   /** o[r * n + i] = op(x[r * xrs + i * xs]) for r < rows, i < n */
   unary: Record<WasmUnaryOp, (x: number, xs: number, xrs: number, o: number, n: number, rows: number) => void>;
+  /** o[r * n + i] = c[r * crs + i * cs] ? a[...] : b[...] (strided as binary's) with c bytes, for r < rows, i < n */
+  where(c: number, cs: number, crs: number, a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number): void;
   /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
   dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
   /** o[t] = sum over i < n of x[t * step + i], accumulated in float64, for t < count */
@@ -95,6 +110,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
   for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32, i32, i32, i32]), op);
   for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
+  whereKernel(mod.func("where", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   dotsKernel(mod.func("dots", [i32, i32, i32, i32, i32, i32, i32]));
   sumRowsKernel(mod.func("sumRows", [i32, i32, i32, i32, i32]));
   sumColsKernel(mod.func("sumCols", [i32, i32, i32, i32, i32]));
@@ -121,7 +137,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   return {
     binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
-    dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
+    where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols,
   };
@@ -129,13 +145,23 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
 
 /**
  * o[r * n + j] = op(a[r * ars + j * as], b[r * brs + j * bs]) for r < rows, j < n: a plane per
- * call, so short rows (an outer product's, a broadcast bias's) do not pay a call each.
+ * call, so short rows (an outer product's, a broadcast bias's) do not pay a call each. o holds
+ * floats, or bytes for a bool op.
  */
 function binaryKernel(f: Code, op: ElementOp): void {
   const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128);
+  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128), mask = f.local(v128);
   const asBytes = f.local(i32), bsBytes = f.local(i32);
   op.prologue?.(f);
+  // four lane masks (all ones) to four bytes of 1: negated to 1, narrowed twice, lane 0 stored
+  const storeVec = (): void => {
+    if (!op.bool) f.v128Store().addTo(o, 16);
+    else f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0).addTo(o, 4);
+  };
+  const storeScalar = (): void => {
+    if (!op.bool) f.f32Store().addTo(o, 4);
+    else f.i32Store8().addTo(o, 1);
+  };
   const vectorLoop = (loadA: () => void, loadB: () => void, aStep: number, bStep: number): void => {
     f.get(n).i32Const(2).i32ShrU().set(i);
     f.countdown(i, () => {
@@ -143,10 +169,9 @@ function binaryKernel(f: Code, op: ElementOp): void {
       loadA();
       loadB();
       op.vec(f);
-      f.v128Store();
+      storeVec();
       if (aStep) f.addTo(pa, aStep);
       if (bStep) f.addTo(pb, bStep);
-      f.addTo(o, 16);
     });
     f.get(n).i32Const(3).i32And().set(i);
   };
@@ -171,11 +196,74 @@ function binaryKernel(f: Code, op: ElementOp): void {
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load();
       op.scalar(f);
-      f.f32Store();
+      storeScalar();
       f.get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
-      f.addTo(o, 4);
     });
     f.get(a).get(ars).i32Add().set(a).get(b).get(brs).i32Add().set(b);
+  });
+}
+
+/** An operand of whereKernel's vector loop: unit stride (loads) or stride 0 (a splat made per row). */
+interface WhereLane {
+  /** A vector of the next four elements, or a cond's lane mask, onto the stack. */
+  load(): void;
+  /** Bytes to advance per vector; 0 for a splat. */
+  step: number;
+}
+
+/**
+ * o[r * n + j] = c[r * crs + j * cs] ? a[r * ars + j * as] : b[r * brs + j * bs] for r < rows,
+ * j < n, with c bytes. Each operand's inner stride picks, per row, between a vector load (stride
+ * 1), a splat (0) and, for any other, the scalar loop: 8 vector loops for the combinations.
+ */
+function whereKernel(f: Code): void {
+  const [c, cs, crs, a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const pc = f.local(i32), pa = f.local(i32), pb = f.local(i32), i = f.local(i32);
+  const asBytes = f.local(i32), bsBytes = f.local(i32), zero = f.local(v128);
+  const splats = [f.local(v128), f.local(v128), f.local(v128)];
+  f.v128ConstZero().set(zero);
+  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
+  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
+  // per operand: its stride, pointer, four elements by a load, and one element splat
+  const operands = [
+    { stride: cs, p: pc, step: 4, vec: () => f.get(pc).v128Load32Zero().i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
+      splat: () => f.get(pc).i32Load8U().i32x4Splat().get(zero).i32x4Ne() },
+    { stride: as, p: pa, step: 16, vec: () => f.get(pa).v128Load(), splat: () => f.get(pa).f32Load().f32x4Splat() },
+    { stride: bs, p: pb, step: 16, vec: () => f.get(pb).v128Load(), splat: () => f.get(pb).f32Load().f32x4Splat() },
+  ];
+  const vectorLoop = (lanes: WhereLane[]): void => {
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
+      f.get(o);
+      lanes[1].load();
+      lanes[2].load();
+      lanes[0].load();
+      f.v128Bitselect().v128Store().addTo(o, 16);
+      for (let k = 0; k < 3; k++) if (lanes[k].step) f.addTo(operands[k].p, lanes[k].step);
+    });
+    f.get(n).i32Const(3).i32And().set(i);
+  };
+  const choose = (lanes: WhereLane[]): void => {
+    const k = lanes.length;
+    if (k === 3) return vectorLoop(lanes);
+    const x = operands[k];
+    f.get(x.stride).i32Const(1).i32Eq().if();
+    choose([...lanes, { load: x.vec, step: x.step }]);
+    f.else().get(x.stride).i32Eqz().if();
+    x.splat();
+    f.set(splats[k]);
+    choose([...lanes, { load: () => f.get(splats[k]), step: 0 }]);
+    f.end().end();
+  };
+  f.countdown(rows, () => {
+    f.get(c).set(pc).get(a).set(pa).get(b).set(pb).get(n).set(i);
+    // the vector loop leaves i holding the n & 3 tail; other strides leave it all to the scalar loop
+    choose([]);
+    f.countdown(i, () => {
+      f.get(o).get(pa).f32Load().get(pb).f32Load().get(pc).i32Load8U().select().f32Store().addTo(o, 4);
+      f.get(pc).get(cs).i32Add().set(pc).get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
+    });
+    f.get(c).get(crs).i32Add().set(c).get(a).get(ars).i32Add().set(a).get(b).get(brs).i32Add().set(b);
   });
 }
 

@@ -6,30 +6,35 @@ import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, numelOf } from "../../core/shape.js";
 import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
 import { coalesce, forEachRow } from "../js/iterate.js";
-import { heapF32, heapKernels as instance, markScratch, popScratch, pushScratch } from "./heap.js";
+import { heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
 import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
 import { wasmSettings } from "./settings.js";
+
+/** A kernel's operand or result: floats, or bools (a comparison's result, where's condition). */
+type Output = Float32Array | Uint8Array;
 
 /**
  * Runs `body` with the scratch addresses of the operands' elements: for each input, the byte
  * address that element 0 of its array would have (only the elements its view reads are copied),
  * and the output's address, copied out afterwards. Returns false if the memory is full.
  */
-function staged(inputs: StridedArray[], out: Float32Array, body: (bases: number[], o: number) => void): boolean {
+function staged(inputs: StridedArray[], out: Output, body: (bases: number[], o: number) => void): boolean {
   const mark = markScratch();
   try {
     const bases: number[] = [];
     for (const x of inputs) {
       const [lo, hi] = extent(x);
-      const addr = pushScratch((hi - lo) * 4);
+      const data = x.data as Output, size = data.BYTES_PER_ELEMENT;
+      const addr = pushScratch((hi - lo) * size);
       if (addr < 0) return false;
-      heapF32().set((x.data as Float32Array).subarray(lo, hi), addr / 4);
-      bases.push(addr - lo * 4);
+      heapLike(data).set(data.subarray(lo, hi), addr / size);
+      bases.push(addr - lo * size);
     }
-    const o = pushScratch(out.length * 4);
+    const size = out.BYTES_PER_ELEMENT;
+    const o = pushScratch(out.length * size);
     if (o < 0) return false;
     body(bases, o);
-    out.set(heapF32().subarray(o / 4, o / 4 + out.length));
+    out.set(heapLike(out).subarray(o / size, o / size + out.length));
     return true;
   } finally {
     popScratch(mark);
@@ -57,11 +62,23 @@ export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean
   return chunked(x.shape, [x], out, ([xb], ob, offs, rows, rs, n, inner) => kernel(xb + offs[0] * 4, inner[0], rs[0], ob + offs[1] * 4, n, rows));
 }
 
+/** Float32 operands, and a float32 result or, for a comparison, a bool one. */
 export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
-  if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
+  if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !worthIt(out.length)) return false;
+  const bool = "bool" in BINARY_OPS[op as keyof typeof BINARY_OPS];
+  if (!(bool ? out instanceof Uint8Array : isF32(out))) return false;
   const kernel = instance().binary[op as keyof typeof BINARY_OPS];
-  return chunked(a.shape, [a, b], out, ([ab, bb], ob, offs, rows, rs, n, inner) =>
-    kernel(ab + offs[0] * 4, inner[0], rs[0], bb + offs[1] * 4, inner[1], rs[1], ob + offs[2] * 4, n, rows));
+  const size = out.BYTES_PER_ELEMENT;
+  return chunked(a.shape, [a, b], out as Output, ([ab, bb], ob, offs, rows, rs, n, inner) =>
+    kernel(ab + offs[0] * 4, inner[0], rs[0], bb + offs[1] * 4, inner[1], rs[1], ob + offs[2] * size, n, rows));
+}
+
+/** where(c, a, b) with a bool c and float32 a and b. */
+export function whereF32(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  if (!(c.data instanceof Uint8Array) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
+  const kernel = instance().where;
+  return chunked(c.shape, [c, a, b], out, ([cb, ab, bb], ob, offs, rows, rs, n, inner) =>
+    kernel(cb + offs[0], inner[0], rs[0], ab + offs[1] * 4, inner[1], rs[1], bb + offs[2] * 4, inner[2], rs[2], ob + offs[3] * 4, n, rows));
 }
 
 /**
@@ -150,7 +167,7 @@ type Plane = (bases: number[], o: number, offs: readonly number[], rows: number,
  * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
  * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
  */
-function chunked(lead: readonly number[], operands: Operand[], out: Float32Array, plane: Plane): boolean {
+function chunked(lead: readonly number[], operands: Operand[], out: Output, plane: Plane): boolean {
   if (out.length === 0) return true;
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);

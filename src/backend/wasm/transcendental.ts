@@ -1,8 +1,8 @@
 // exp, tanh, sigmoid, log, log1p, erf, sin and cos as SIMD instruction sequences for the unary
-// kernels. Each float32 lane is widened to float64 and computed there to 1e-10 relative error or
-// better, so the float32 result is the correctly rounded value except within 1e-10 of a rounding
-// boundary: it matches the js backend (Math.exp and friends, rounded to float32) to within one unit
-// in the last place.
+// kernels, and pow for the binary ones. Each float32 lane is widened to float64 and computed there
+// to 1e-10 relative error or better, so the float32 result is the correctly rounded value except
+// within 1e-10 of a rounding boundary: it matches the js backend (Math.exp and friends, rounded to
+// float32) to within one unit in the last place.
 // Widening also removes the float32 edge cases: no overflow inside the formulas, and results
 // that underflow to subnormal float32 round correctly. sin and cos of huge arguments call the
 // host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
@@ -326,23 +326,66 @@ function erf64(f: Code): void {
   k(-0).v128And().v128Or();
 }
 
-/** Lifts a float64x2 sequence to the f32x4 on the stack: each half widened, computed, narrowed. */
-function widened(body: (f: Code) => void): ElementOp {
+/**
+ * x^y of the float64x2s x and y on the stack (y on top), as Math.pow defines it: e^(y log|x|),
+ * negated where x's sign bit is set and y is an odd integer, NaN where x is finite and negative and
+ * y no integer, and 1 wherever y is ±0 (even for a NaN x). The other edge cases fall out of the
+ * formula: 0^-1 = inf, inf^-1 = 0, 1^inf = NaN (0 * inf), and infinities count as even integers,
+ * so (-2)^inf = inf and (-inf)^0.5 = inf. Float32 operands keep y log|x| within float64's range,
+ * and its error (below 1e-11 absolute for any result inside float32) stays below float32's ulp.
+ */
+function pow64(f: Code): void {
+  const k = (v: number) => constant(f, v);
+  const x = f.local(v128), y = f.local(v128), r = f.local(v128), isInt = f.local(v128), half = f.local(v128);
+  f.set(y).set(x);
+  f.get(x).f64x2Abs();
+  log64(f);
+  f.get(y).f64x2Mul();
+  exp64(f);
+  f.set(r);
+  f.get(y).f64x2Floor().get(y).f64x2Eq().set(isInt);
+  // NaN where x is finite and negative and y no integer
+  k(NaN).get(r).get(x);
+  k(0).f64x2Lt().get(x);
+  k(-Infinity).f64x2Gt().v128And().get(isInt).v128AndNot().v128Bitselect();
+  // x's sign bit where y is an odd integer (y / 2 is exact and no integer)
+  f.get(x);
+  k(-0).v128And().get(y);
+  k(0.5).f64x2Mul().tee(half).f64x2Floor().get(half).f64x2Ne().v128And().get(isInt).v128And().v128Xor().set(r);
+  k(1).get(r).get(y);
+  k(0).f64x2Eq().v128Bitselect();
+}
+
+/**
+ * Lifts a float64x2 sequence of `arity` operands to the f32x4s on the stack: each half of every
+ * operand widened, computed, narrowed.
+ */
+function widened(body: (f: Code) => void, arity: 1 | 2 = 1): ElementOp {
   const constants = constantsOf(body);
   const vec = (f: Code): void => {
-    const x = f.local(v128), lo = f.local(v128);
-    f.tee(x).f64x2PromoteLowF32x4();
-    body(f);
-    f.f32x4DemoteF64x2Zero().set(lo);
-    f.get(x).get(x).i32x4Shuffle([2, 3, 2, 3]).f64x2PromoteLowF32x4();
-    body(f);
-    f.f32x4DemoteF64x2Zero();
+    const args = Array.from({ length: arity }, () => f.local(v128));
+    for (const a of [...args].reverse()) f.set(a);
+    const half = (high: boolean): void => {
+      for (const a of args) {
+        f.get(a);
+        if (high) f.get(a).i32x4Shuffle([2, 3, 2, 3]);
+        f.f64x2PromoteLowF32x4();
+      }
+      body(f);
+      f.f32x4DemoteF64x2Zero();
+    };
+    const lo = f.local(v128);
+    half(false);
+    f.set(lo);
+    half(true);
     const hi = f.local(v128);
     f.set(hi).get(lo).get(hi).i32x4Shuffle([0, 1, 4, 5]);
   };
-  // a lone float (a tail, a strided element) goes through lane 0 of the same code
+  // lone floats (a tail, a strided element) go through lane 0 of the same code
   const scalar = (f: Code): void => {
-    f.f32x4Splat();
+    const args = Array.from({ length: arity }, () => f.local(ValType.f32));
+    for (const a of [...args].reverse()) f.set(a);
+    for (const a of args) f.get(a).f32x4Splat();
     vec(f);
     f.f32x4ExtractLane(0);
   };
@@ -358,4 +401,8 @@ export const TRANSCENDENTAL_OPS = {
   erf: widened(erf64),
   sin: widened((f) => trig64(f, 0)),
   cos: widened((f) => trig64(f, 1)),
+} satisfies Record<string, ElementOp>;
+
+export const TRANSCENDENTAL_BINARY_OPS = {
+  pow: widened(pow64, 2),
 } satisfies Record<string, ElementOp>;
