@@ -1,4 +1,5 @@
-// Kernel throughput of tfunc alone: matmul 512 and the tutorial CNN's second convolution, in GFLOP/s.
+// Kernel throughput of tfunc alone: matmul 512 and the tutorial CNN's second convolution, in GFLOP/s,
+// and ns per element of elementwise ops that once ran as js loops, against the js backend's loops.
 import * as tf from "../build/src/index.js";
 
 function median(f, reps = 7) {
@@ -22,4 +23,20 @@ const x = tf.randn([64, 32, 26, 26]), w = tf.randn([64, 32, 3, 3]), bias = tf.ra
 const conv = median(() => tf.F.conv2d(x, w, bias).contiguousData());
 const flops = 2 * 64 * 64 * 24 * 24 * 32 * 9;
 lines.push(`conv2d [64,32,26,26] * [64,32,3,3] (CNN):  ${conv.toFixed(2)} ms, ${(flops / conv / 1e6).toFixed(1)} GFLOP/s`);
+// 1M elements: the active backend against the js backend
+const n = 1 << 20;
+const u = tf.randn([n]), v = tf.randn([n]), cond = u.gt(0), absU = u.abs();
+const elementwise = {
+  "pow(|x|, y)": () => absU.pow(v), "lt(x, y)": () => u.lt(v), "gt(x, 0)": () => u.gt(0),
+  "where(c, x, y)": () => tf.where(cond, u, v), "gelu (tanh form)": () => tf.F.gelu(u, { approximate: "tanh" }),
+};
+const nsPerElement = (f) => (median(() => f().contiguousData(), 21) * 1e6) / n;
+const active = tf.getBackend();
+for (const [name, f] of Object.entries(elementwise)) {
+  const here = nsPerElement(f);
+  tf.setBackend("js");
+  const js = nsPerElement(f);
+  tf.setBackend(active);
+  lines.push(`${(name + ":").padEnd(44)}${here.toFixed(2)} ns per element (js backend ${js.toFixed(2)})`);
+}
 console.log(lines.join("\n"));
