@@ -1,7 +1,8 @@
-// Float32 SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops,
-// reductions and batched dot products. Every pointer is a byte address in the
-// memory and every stride counts elements. Unit strides (and stride 0, a broadcast scalar) take
-// the SIMD path; any other stride takes a scalar loop, as do the last n % 4 elements.
+// Float32 SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops
+// (comparisons write bool bytes, where reads them), reductions and batched dot products. Every
+// pointer is a byte address in the memory and every stride counts elements. Unit strides (and
+// stride 0, a broadcast scalar) take the SIMD path; any other stride takes a scalar loop, as do the
+// last n % 4 elements.
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
@@ -150,10 +151,11 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
  */
 function binaryKernel(f: Code, op: ElementOp): void {
   const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128), mask = f.local(v128);
+  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128);
   const asBytes = f.local(i32), bsBytes = f.local(i32);
   op.prologue?.(f);
   // four lane masks (all ones) to four bytes of 1: negated to 1, narrowed twice, lane 0 stored
+  const mask = op.bool ? f.local(v128) : -1;
   const storeVec = (): void => {
     if (!op.bool) f.v128Store().addTo(o, 16);
     else f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0).addTo(o, 4);

@@ -11,20 +11,20 @@ import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
 import { wasmSettings } from "./settings.js";
 
 /** A kernel's operand or result: floats, or bools (a comparison's result, where's condition). */
-type Output = Float32Array | Uint8Array;
+type KernelArray = Float32Array | Uint8Array;
 
 /**
  * Runs `body` with the scratch addresses of the operands' elements: for each input, the byte
  * address that element 0 of its array would have (only the elements its view reads are copied),
  * and the output's address, copied out afterwards. Returns false if the memory is full.
  */
-function staged(inputs: StridedArray[], out: Output, body: (bases: number[], o: number) => void): boolean {
+function staged(inputs: StridedArray[], out: KernelArray, body: (bases: number[], o: number) => void): boolean {
   const mark = markScratch();
   try {
     const bases: number[] = [];
     for (const x of inputs) {
       const [lo, hi] = extent(x);
-      const data = x.data as Output, size = data.BYTES_PER_ELEMENT;
+      const data = x.data as KernelArray, size = data.BYTES_PER_ELEMENT;
       const addr = pushScratch((hi - lo) * size);
       if (addr < 0) return false;
       heapLike(data).set(data.subarray(lo, hi), addr / size);
@@ -69,7 +69,7 @@ export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: T
   if (!(bool ? out instanceof Uint8Array : isF32(out))) return false;
   const kernel = instance().binary[op as keyof typeof BINARY_OPS];
   const size = out.BYTES_PER_ELEMENT;
-  return chunked(a.shape, [a, b], out as Output, ([ab, bb], ob, offs, rows, rs, n, inner) =>
+  return chunked(a.shape, [a, b], out as KernelArray, ([ab, bb], ob, offs, rows, rs, n, inner) =>
     kernel(ab + offs[0] * 4, inner[0], rs[0], bb + offs[1] * 4, inner[1], rs[1], ob + offs[2] * size, n, rows));
 }
 
@@ -167,7 +167,7 @@ type Plane = (bases: number[], o: number, offs: readonly number[], rows: number,
  * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
  * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
  */
-function chunked(lead: readonly number[], operands: Operand[], out: Output, plane: Plane): boolean {
+function chunked(lead: readonly number[], operands: Operand[], out: KernelArray, plane: Plane): boolean {
   if (out.length === 0) return true;
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
