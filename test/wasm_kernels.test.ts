@@ -204,6 +204,11 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
   }
 });
 
+/** Every ordered pair (x, y) of `values`, as the list of xs and the list of ys. */
+function everyPair(values: number[]): [number[], number[]] {
+  return [values.flatMap((x) => values.map(() => x)), values.flatMap(() => values)];
+}
+
 test("where picks a or b bit for bit as on js, for every layout of the condition and the operands", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   let s = 500;
@@ -228,7 +233,7 @@ test("where picks a or b bit for bit as on js, for every layout of the condition
 test("comparisons write bool bytes as on js: NaN, infinities, signed zeros and subnormals, past the SIMD tails", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e-45, -1e-45, 3.4e38];
-  const xs = specials.flatMap((x) => specials.map(() => x)), ys = specials.flatMap(() => specials);
+  const [xs, ys] = everyPair(specials);
   for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
     const idx = Array.from({ length: n }, (_, i) => (i * 7) % xs.length);
     const a = fromArray(idx.map((i) => xs[i]), [n], "float32"), b = fromArray(idx.map((i) => ys[i]), [n], "float32");
@@ -248,7 +253,7 @@ test("pow (e^(y log|x|) in float64 lanes, with Math.pow's edge cases) matches th
   // negative finite base, not for -0 or -inf), subnormals, results that overflow and underflow
   const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2, -2, 3, -3, 0.5, -0.5, 1.5, -1.5, 7, -7, 100, -100,
     1e-45, -1e-45, 1e-30, 3.4e38, -3.4e38, 0.999, 1.001, 2 ** 24 + 2, -(2 ** 25), 1e10];
-  const xs = specials.flatMap((x) => specials.map(() => x)), ys = specials.flatMap(() => specials);
+  const [xs, ys] = everyPair(specials);
   const grid: [string, Tensor, Tensor][] = [["every pair of specials", fromArray(xs, [xs.length], "float32"), fromArray(ys, [ys.length], "float32")]];
   // random bases of both signs over 8 decades against integer and fractional exponents
   const u = uniformStream(77);
