@@ -34,7 +34,9 @@ function check(M: number, N: number, K: number, A: View, B: View, cOff = 0): voi
         scale += Math.abs(p);
       }
       const got = c[cOff + i * N + j];
-      if (Math.abs(got - sum) > 1e-5 * scale + 1e-30) {
+      // written so that NaN anywhere fails unless both are NaN
+      const close = Number.isFinite(sum) ? Math.abs(got - sum) <= 1e-5 * scale + 1e-30 : Object.is(got, sum);
+      if (!close) {
         assert.fail(`${M}x${N}x${K}: C[${i},${j}] = ${got}, expected ${sum}`);
       }
     }
@@ -166,4 +168,101 @@ test("NaN and infinity propagate", () => {
   gemmF32(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0);
   for (let j = 0; j < n; j++) assert.ok(Number.isNaN(c[3 * n + j]));
   for (let i = 0; i < n; i++) if (i !== 3) assert.ok(!Number.isFinite(c[i * n + 2]));
+});
+
+/**
+ * A row-major M x K matrix that is zero except where `keep(i, k)`; zeros alternate in sign. With
+ * `powersOfTwo` the kept values are ±2^-3 ... ±2^3, floats whose low bits are all zero.
+ */
+function sparse(M: number, K: number, seed: number, keep: (i: number, k: number) => boolean, powersOfTwo = false): View {
+  const data = random(M * K, seed);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) {
+      if (!keep(i, k)) data[i * K + k] = (i + k) % 2 ? -0 : 0;
+      else if (powersOfTwo) data[i * K + k] = 2 ** ((i % 7) - 3) * (i % 2 ? -1 : 1);
+    }
+  }
+  return { data, off: 0, rs: K, cs: 1 };
+}
+
+test("A with runs of zero steps (diagonal, triangular, one-hot, banded, zero rows) matches the float64 reference", () => {
+  // The kernel skips the k steps where a panel of A rows is all zeros; K > KC makes whole cache
+  // blocks of K zero for some rows (nothing to add, or zeros to store in the first block).
+  const hot = (k: number) => (i: number) => (i * 7919) % k;
+  const patterns: [string, (i: number, k: number, K: number) => boolean][] = [
+    ["diagonal", (i, k) => i === k],
+    ["lower triangular", (i, k) => k <= i],
+    ["upper triangular", (i, k) => k >= i],
+    ["one-hot", (i, k, K) => k === hot(K)(i)],
+    ["banded", (i, k) => Math.abs(i - k) <= 5],
+    ["zero rows", (i, k) => i % 9 < 3],
+    ["all zero", () => false],
+  ];
+  const run = () => {
+    for (const [M, N, K] of [[130, 70, 130], [300, 70, 300], [37, 200, 300], [9, 20, 33]]) {
+      for (const [name, keep] of patterns) {
+        const A = sparse(M, K, M + K, (i, k) => keep(i, k, K), name === "one-hot");
+        // B as rows (unit column stride, N >= 64) and as packed panels (column-major)
+        for (const B of [rowMajor(K, N, N), colMajor(K, N, N + 1)]) {
+          try {
+            check(M, N, K, A, B);
+          } catch (e) {
+            assert.fail(`${name} A, [${M},${N},${K}], B ${B.rs === 1 ? "column" : "row"}-major: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+  };
+  run();
+  withBlockedA(run);
+});
+
+test("a diagonal A gives each product exactly, with zeros of the right sign", () => {
+  const [M, N] = [257, 80];
+  const A = sparse(M, M, 31, (i, k) => i === k), B = rowMajor(M, N, 32);
+  const c = new Float32Array(M * N);
+  gemmF32(M, N, M, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      // the only nonzero term is a float32 product, rounded once; a zero result is +0, as the
+      // dense sum of +0 accumulator and signed zero products gives
+      const want = Math.fround(A.data[i * M + i] * B.data[i * N + j]) + 0;
+      assert.ok(Object.is(c[i * N + j], want), `C[${i},${j}] = ${c[i * N + j]}, expected ${want}`);
+    }
+  }
+});
+
+test("zeros of A still meet B's infinities and NaN: 0 * inf is NaN", () => {
+  const [M, N] = [64, 72];
+  // one special at a time, in B's first and later panels, so each must be found on its own
+  for (const [k, j, special] of [[5, 7, Infinity], [40, 9, NaN], [63, 71, -Infinity]]) {
+    for (const B of [rowMajor(M, N, 41), colMajor(M, N, 42)]) {
+      const A = sparse(M, M, 43, (i, kk) => i === kk);
+      B.data[B.off + k * B.rs + j * B.cs] = special;
+      const c = new Float32Array(M * N);
+      gemmF32(M, N, M, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
+      for (let i = 0; i < M; i++) {
+        const got = c[i * N + j];
+        assert.ok(i === k && !Number.isNaN(special) ? Math.abs(got) === Infinity : Number.isNaN(got), `${special} at B[${k},${j}]: C[${i},${j}] = ${got}`);
+        assert.ok(Number.isFinite(c[i * N + (j + 1) % N]), `C[${i},${(j + 1) % N}] = ${c[i * N + (j + 1) % N]}`);
+      }
+      check(M, N, M, A, B);
+    }
+  }
+});
+
+test("a batch sharing a diagonal A gives each product exactly", () => {
+  // the shared packed A is scanned for zero steps afresh for every product of the batch
+  const [batch, M, N] = [3, 70, 90];
+  const A = sparse(M, M, 51, (i, k) => i === k), b = random(batch * M * N, 52);
+  const c = new Float32Array(batch * M * N);
+  gemmF32Batched(batch, M, N, M, A.data, 0, 0, M, 1, b, 0, M * N, N, 1, c, 0);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        const want = Math.fround(A.data[i * M + i] * b[t * M * N + i * N + j]);
+        assert.equal(c[t * M * N + i * N + j], want, `batch ${t}: C[${i},${j}]`);
+      }
+    }
+  }
 });

@@ -404,6 +404,17 @@ test("batched dot products and outer products match the js backend", () => {
     check(() => vmap(dot, { inDims: [0, null] })(a, b), null, `vmap(dot) sliced with shared K=${K}`);
     check(() => vmap(dot)(data([K, 9], K + 502).T, data([9, K], K + 503)), null, `vmap(dot) transposed K=${K}`);
   }
+  // matrix-vector and vector-matrix products with the matrix contiguous along K: a dot per output
+  for (const [M, K] of [[2, 3], [7, 9], [130, 100], [33, 1030]]) {
+    const mat = data([M, K + 2], M + K).narrow(1, 1, K), vec = data([K], M + K + 1);
+    check(() => mat.matmul(vec.unsqueeze(1)), "dots", `[${M},${K}] @ [${K},1]`);
+    check(() => vec.unsqueeze(0).matmul(mat.T), "dots", `[1,${K}] @ [${M},${K}]^T`);
+    check(() => vmap((v: Tensor) => mat.matmul(v))(data([5, K], M + K + 2)), null, `vmap of [${M},${K}] @ v`);
+    check(() => data([3, M, K], M + K + 3).matmul(data([3, K, 1], M + K + 4)), "dots", `[3,${M},${K}] @ [3,${K},1]`);
+    check(() => data([3, M, K], M + K + 5).matmul(vec.unsqueeze(1)), "dots", `[3,${M},${K}] @ shared [${K},1]`);
+    // a matrix strided along K is left to the gemm
+    check(() => data([K, M], M + K + 6).T.matmul(vec.unsqueeze(1)), null, `[${K},${M}]^T @ [${K},1]`);
+  }
   for (const [B, M, N] of [[1, 1, 1], [3, 5, 7], [4, 9, 33], [40, 30, 70]]) {
     const a = data([B, M, 1], B + M), b = data([B, 1, N], B + N + 1);
     check(() => matmul(a, b), "mul", `outer [${B},${M},1]@[${B},1,${N}]`);

@@ -116,6 +116,7 @@ export class Code {
   i32Shl(): this { return this.op(0x74); }
   i32ShrU(): this { return this.op(0x76); }
   i32Eq(): this { return this.op(0x46); }
+  i32LtS(): this { return this.op(0x48); }
 
   i32Load(offset = 0): this { return this.op(0x28).memarg(2, offset); }
   i32Store(offset = 0): this { return this.op(0x36).memarg(2, offset); }
@@ -188,6 +189,7 @@ export class Code {
   f32x4Ge(): this { return this.simd(0x46); }
   i32x4Neg(): this { return this.simd(0xa1); }
   i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Eq(): this { return this.simd(0x37); }
   i32x4Ne(): this { return this.simd(0x38); }
   /** Zero-extends the low 8 bytes to 16-bit lanes (the low 4 uint16 lanes to 32-bit ones). */
   i16x8ExtendLowI8x16U(): this { return this.simd(0x89); }
@@ -279,6 +281,7 @@ class Imports {
 interface FuncDef {
   exportName: string;
   params: ValType[];
+  results: ValType[];
   code: Code;
 }
 
@@ -290,10 +293,10 @@ export class ModuleBuilder {
   private readonly funcs: FuncDef[] = [];
   private readonly imports = new Imports();
 
-  /** Adds an exported function; fill the returned Code with its body. */
-  func(exportName: string, params: ValType[]): Code {
+  /** Adds an exported function; fill the returned Code with its body, which leaves the results on the stack. */
+  func(exportName: string, params: ValType[], results: ValType[] = []): Code {
     const code = new Code(params.length, this.imports);
-    this.funcs.push({ exportName, params, code });
+    this.funcs.push({ exportName, params, results, code });
     return code;
   }
 
@@ -314,7 +317,7 @@ export class ModuleBuilder {
     // One type per function (imports first) keeps the builder trivial; duplicates are legal.
     const { names, arities } = this.imports;
     const hostTypes = arities.map((n) => ({ params: new Array<ValType>(n).fill(ValType.f64), results: [ValType.f64] }));
-    const types = [...hostTypes, ...this.funcs.map((f) => ({ params: f.params, results: [] }))];
+    const types = [...hostTypes, ...this.funcs.map((f) => ({ params: f.params, results: f.results }))];
     section(1, vec(types, (b, t) => {
       b.push(0x60);
       uleb(b, t.params.length);

@@ -10,7 +10,8 @@
 //         pack B[kc, nc] into NR-wide column panels,
 //           or just copy its rows if they are contiguous   (pack.ts, memcpy)
 //         for each block of MC rows
-//           wasm kernel: every MR x NR tile of C += panelA @ panelB
+//           wasm kernel: every MR x NR tile of C += panelA @ panelB, over the k
+//           steps where panelA is not all zeros (zeroSpans, found once per packing)
 //       copy the finished C block out of wasm memory
 // Panels are padded to whole MR x NR tiles, so the kernel has no edge cases:
 // the padding only feeds rows and columns of the C block that are never
@@ -18,7 +19,7 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
-import { heapI32, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
+import { heapI32, heapKernels, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
 import { wasmSettings } from "./settings.js";
 
@@ -207,7 +208,8 @@ export function gemmF32(
 
 /**
  * Heap layout of a product (in floats from `base`): [A block (mb rows and all of K when
- * `aWhole`, else MC x KC) | B block (fits either layout) | C block | staging for packing], each
+ * `aWhole`, else MC x KC) | B block (fits either layout) | C block | staging for packing |
+ * zeroSpans's spans of the A panels], each
  * 16-byte aligned. Its size is bounded by MB, NC, KC, K and wasmSettings.gemmWholeA.
  */
 function layout(M: number, N: number, K: number, base: number) {
@@ -219,7 +221,9 @@ function layout(M: number, N: number, K: number, base: number) {
   const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
   const stage = cBuf + mbMax * ncMax;
   const stageFloats = stageFloatsFor(Math.max(mbMax, ncMax), K);
-  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, end: stage + stageFloats };
+  // the zero spans of every A panel: of the whole block per KC block of K, or of one A block
+  const scan = stage + stageFloats, scanPanels = aWhole ? mbMax / MR : MC / MR;
+  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, scan, scanPanels, end: scan + 2 * scanPanels * Math.ceil(K / KC) };
 }
 
 /** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
@@ -255,7 +259,7 @@ function packedGemm(
   c: Float32Array, cOff: number, base: number, aPacked: boolean,
 ): void {
   const run = (kernel ??= init());
-  const { aWhole, aPack, bPack, cBuf, stage, stageFloats } = layout(M, N, K, base);
+  const { aWhole, aPack, bPack, cBuf, stage, stageFloats, scan, scanPanels } = layout(M, N, K, base);
   const heap = heapI32();
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
   const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
@@ -264,7 +268,12 @@ function packedGemm(
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
-    if (aWhole && !aPacked) pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+    if (aWhole && !aPacked) {
+      pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+      for (let p0 = 0; p0 < K; p0 += KC) {
+        zeroSpans(aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), scan + (p0 / KC) * 2 * scanPanels);
+      }
+    }
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR);
@@ -280,20 +289,86 @@ function packedGemm(
           pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
           [bRowBytes, bPanelBytes] = [NR * 4, kc * NR * 4];
         }
+        // whether B's block is free of infinities and NaN, asked only when A has zeros to skip
+        let bFinite: boolean | undefined;
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
           // A panel i1 / MR of the whole block from column p0, or the block packed just now
-          if (!aWhole) pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+          const panels = Math.ceil(mc / MR);
+          if (!aWhole) {
+            pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+            zeroSpans(aPack, kc * MR, panels, kc, scan);
+          }
           const [aAt, aPanelFloats] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
-          run(
-            aAt * 4, bPack * 4, (cBuf + i1 * ldc) * 4, Math.ceil(mc / MR), ldc / NR, kc, ldc * 4,
-            bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, aPanelFloats * 4,
-          );
+          const spansAt = aWhole ? scan + ((p0 / KC) * scanPanels + i1 / MR) * 2 : scan;
+          let runs = zeroStepRuns(heap, spansAt, panels);
+          if (runs > 1 || spans[1] > 0 || spans[2] < kc) {
+            bFinite ??= bAsRows ? allFinite(bPack, kc, ldc, ldb) : allFinite(bPack, 1, ldc * kc, 0);
+            // 0 * inf is NaN: skipping A's zeros is exact only against a finite B
+            if (!bFinite) runs = oneRun(panels, kc);
+          }
+          for (let r = 0, first = 0; r < runs; first += spans[3 * r], r++) {
+            const [count, lo, hi] = [spans[3 * r], spans[3 * r + 1], spans[3 * r + 2]];
+            if (lo === hi && p0 > 0) continue; // adds nothing to what is there
+            run(
+              (aAt + first * aPanelFloats + lo * MR) * 4, bPack * 4 + lo * bRowBytes, (cBuf + (i1 + first * MR) * ldc) * 4,
+              count, ldc / NR, hi - lo, ldc * 4, bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, aPanelFloats * 4,
+            );
+          }
         }
       }
       copyOut(heap, cBuf, ldc, cBits, cOff + i0 * N + j0, N, mb, nc);
     }
   }
+}
+
+/** (count, lo, hi) per run of zeroStepRuns; MC / MR runs at most. */
+const spans = new Int32Array(3 * Math.ceil(MC / MR));
+
+/** Makes `spans` the single run of `panels` panels over all kc steps. */
+function oneRun(panels: number, kc: number): number {
+  spans[0] = panels;
+  spans[1] = 0;
+  spans[2] = kc;
+  return 1;
+}
+
+/**
+ * Finds, for `panels` packed A panels (at heap float `at`, `panelFloats` apart, kc steps each),
+ * the span [lo, hi) of steps outside which the panel is all zeros, as 2 int32 per panel at heap
+ * index `out`. The kernel skips the steps outside: most of the work when A is an identity,
+ * diagonal, triangular or one-hot matrix (the basis that jacrev and jacfwd push through a
+ * function keeps that shape until it meets a matmul).
+ */
+function zeroSpans(at: number, panelFloats: number, panels: number, kc: number, out: number): void {
+  heapKernels().zeroSpans(at * 4, panelFloats * 4, panels, kc, out * 4);
+}
+
+/**
+ * Groups the spans of zeroSpans at heap index `at` into runs of neighbouring panels with the
+ * same span, written to `spans`; returns the number of runs. A dense A is one run.
+ */
+function zeroStepRuns(h: Int32Array, at: number, panels: number): number {
+  let runs = 0;
+  for (let i = 0; i < panels; i++) {
+    const lo = h[at + 2 * i], hi = h[at + 2 * i + 1];
+    if (runs > 0 && spans[3 * runs - 2] === lo && spans[3 * runs - 1] === hi) spans[3 * runs - 3]++;
+    else {
+      spans[3 * runs] = 1;
+      spans[3 * runs + 1] = lo;
+      spans[3 * runs + 2] = hi;
+      runs++;
+    }
+  }
+  return runs;
+}
+
+/**
+ * Whether the rows x cols floats at heap float `at` (rows `stride` apart) are all finite; cols is
+ * a multiple of 4 (B's rows are zero-padded to NR).
+ */
+function allFinite(at: number, rows: number, cols: number, stride: number): boolean {
+  return heapKernels().nonFinite(at * 4, rows, cols / 4, stride * 4) === 0;
 }
 
 /**

@@ -5,7 +5,7 @@
 // last n % 4 elements.
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
-import { packColsKernel, packRowsKernel } from "./pack_kernels.js";
+import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
 import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 
 const { i32, f64, v128 } = ValType;
@@ -104,6 +104,8 @@ export interface Kernels {
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number): void;
   packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
+  zeroSpans(at: number, panelBytes: number, panels: number, kc: number, out: number): void;
+  nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
 }
 
 /** The whole kernel module. */
@@ -123,6 +125,8 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32]));
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
+  zeroSpansKernel(mod.func("zeroSpans", [i32, i32, i32, i32, i32]));
+  nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));
   return mod.encode();
 }
 
@@ -140,7 +144,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols,
-    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols,
+    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans: e.zeroSpans, nonFinite: e.nonFinite,
   };
 }
 

@@ -85,3 +85,66 @@ export function packColsKernel(f: Code): void {
     f.get(dst).get(step).i32Add().set(dst);
   });
 }
+
+/**
+ * zeroSpans(at, panelBytes, panels, kc, out): for each of `panels` packed A panels of the gemm
+ * (kc steps of 4 floats, panelBytes apart), stores as two int32 at out the span [lo, hi) of steps
+ * outside which the panel is all zeros (either sign). The scans from each end look at 4 steps at
+ * a time, then single steps; a dense panel stops both at once.
+ */
+export function zeroSpansKernel(f: Code): void {
+  const [at, panelBytes, panels, kc, out] = [0, 1, 2, 3, 4];
+  const lo = f.local(i32), hi = f.local(i32), magnitude = f.local(v128);
+  /** Moves `end` (lo up, or hi down) past the zero steps next to it, without crossing the other. */
+  const skipZeros = (end: number, direction: 1 | -1): void => {
+    for (const n of [4, 1]) {
+      f.block().loop();
+      f.get(hi).get(lo).i32Sub().i32Const(n).i32LtS().brIf(1);
+      // the n steps next to end: from lo going up, up to hi going down
+      f.get(at);
+      if (direction > 0) f.get(lo);
+      else f.get(hi).i32Const(n).i32Sub();
+      f.i32Const(4).i32Shl().i32Add();
+      const p = f.local(i32);
+      f.set(p);
+      for (let s = 0; s < n; s++) {
+        f.get(p).v128Load(16 * s);
+        if (s > 0) f.v128Or();
+      }
+      f.get(magnitude).v128And().v128AnyTrue().brIf(1);
+      f.addTo(end, direction * n).br(0);
+      f.end().end();
+    }
+  };
+  f.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
+  f.countdown(panels, () => {
+    f.i32Const(0).set(lo).get(kc).set(hi);
+    skipZeros(lo, 1);
+    skipZeros(hi, -1);
+    f.get(out).get(lo).i32Store(0);
+    f.get(out).get(hi).i32Store(4);
+    f.addTo(out, 8);
+    f.get(at).get(panelBytes).i32Add().set(at);
+  });
+}
+
+/**
+ * nonFinite(at, rows, vectors, strideBytes) -> i32: whether any of `rows` rows of vectors * 4
+ * floats (strideBytes apart) is infinite or NaN, that is has every exponent bit set. Branch-free:
+ * the lanes' verdicts are or-ed together and tested once.
+ */
+export function nonFiniteKernel(f: Code): void {
+  const [at, rows, vectors, stride] = [0, 1, 2, 3];
+  const p = f.local(i32), i = f.local(i32), exponent = f.local(v128), found = f.local(v128);
+  f.i32Const(0x7f800000).i32x4Splat().set(exponent);
+  f.v128ConstZero().set(found);
+  f.countdown(rows, () => {
+    f.get(at).set(p).get(vectors).set(i);
+    f.countdown(i, () => {
+      f.get(found).get(p).v128Load().get(exponent).v128And().get(exponent).i32x4Eq().v128Or().set(found);
+      f.addTo(p, 16);
+    });
+    f.get(at).get(stride).i32Add().set(at);
+  });
+  f.get(found).v128AnyTrue();
+}

@@ -114,7 +114,8 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
 /**
  * The matmul shapes the packed gemm handles badly. K = 1 is an outer product (per-sample weight
  * gradients): the elementwise product of A broadcast along columns with B broadcast along rows.
- * M = N = 1 is a dot product per batch element (vmap of dot).
+ * N = 1 or M = 1 with both operands contiguous along K is one dot product per output element
+ * (a matrix-vector product, vmap of dot): the gemm would pack the matrix for a single pass.
  */
 export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): boolean {
   if (!isF32(a.data) || !isF32(b.data) || !isF32(out)) return false;
@@ -126,13 +127,17 @@ export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): bo
       { data: a.data, shape, strides: [...a.strides.slice(0, r - 1), 0], offset: a.offset },
       { data: b.data, shape, strides: [...b.strides.slice(0, r - 2), 0, b.strides[r - 1]], offset: b.offset }, out);
   }
-  if (M !== 1 || N !== 1 || a.strides[r - 1] !== 1 || b.strides[r - 2] !== 1 || !worthIt(out.length * K)) return false;
-  const batch = r > 2 ? a.shape.slice(0, r - 2) : [1];
-  const operand = (x: StridedArray) => ({ data: x.data, offset: x.offset, strides: r > 2 ? x.strides.slice(0, r - 2) : [0], trail: { shape: [K], strides: [1] } });
+  if ((M !== 1 && N !== 1) || a.strides[r - 1] !== 1 || b.strides[r - 2] !== 1 || !worthIt(out.length * K)) return false;
+  // the output's dims: the batch, then whichever of M and N is not 1 (a's rows or b's columns)
+  const rowsOfA = N === 1;
+  const lead = [...a.shape.slice(0, r - 2), rowsOfA ? M : N];
+  const operand = (x: StridedArray, alongLead: number) =>
+    ({ data: x.data, offset: x.offset, strides: [...x.strides.slice(0, r - 2), alongLead], trail: { shape: [K], strides: [1] } });
   const dots = instance().dots;
-  return chunked(batch, [operand(a), operand(b)], out, ([ab, bb], ob, offs, rows, rs, n, inner) => {
-    for (let r = 0; r < rows; r++) dots(ab + (offs[0] + r * rs[0]) * 4, inner[0], bb + (offs[1] + r * rs[1]) * 4, inner[1], K, n, ob + (offs[2] + r * n) * 4);
-  });
+  return chunked(lead, [operand(a, rowsOfA ? a.strides[r - 2] : 0), operand(b, rowsOfA ? 0 : b.strides[r - 1])], out,
+    ([ab, bb], ob, offs, rows, rs, n, inner) => {
+      for (let i = 0; i < rows; i++) dots(ab + (offs[0] + i * rs[0]) * 4, inner[0], bb + (offs[1] + i * rs[1]) * 4, inner[1], K, n, ob + (offs[2] + i * n) * 4);
+    });
 }
 
 /**
