@@ -99,6 +99,7 @@ function layouts(): [string, Tensor, Tensor][] {
       [`flipped both dims with contiguous`, data([M, N], s++).flip([0, 1]), big],
       [`expanded row (stride 0) with sliced`, data([1, N], s++).expand([M, N]), data([M, N + 2], s++).narrow(1, 1, N)],
       [`expanded column with transposed`, data([M, 1], s++).expand([M, N]), data([N, M], s++).T],
+      [`expanded column with expanded column`, data([M, 1], s++).expand([M, N]), data([M, 1], s++).expand([M, N])],
     );
   }
   out.push(

@@ -148,6 +148,58 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   };
 }
 
+/** An operand of an elementwise kernel's rows, as vectorLoops reads it. */
+interface RowOperand {
+  /** The local holding its stride along a row, in elements. */
+  stride: number;
+  /** The local holding its pointer, advanced by `step` bytes per vector. */
+  p: number;
+  step: number;
+  /** The next four elements (or a condition's lane masks) onto the stack. */
+  vec(): void;
+  /** The element at p broadcast to four lanes, for stride 0; without it, stride 0 takes the scalar loop. */
+  splat?(): void;
+}
+
+/**
+ * The vector part of a row of n elements: one loop per combination of the operands' strides, each
+ * operand read by vector loads (stride 1) or as a splat made once per row (stride 0); any other
+ * stride leaves the whole row to the scalar loop. `body` gets one loader per operand and stores
+ * one vector of output. Sets i to the elements left for the scalar loop.
+ */
+function vectorLoops(f: Code, n: number, i: number, operands: RowOperand[], body: (loads: (() => void)[]) => void): void {
+  const splats = operands.map((x) => (x.splat ? f.local(v128) : -1));
+  f.get(n).set(i);
+  const loop = (loads: (() => void)[], steps: number[]): void => {
+    f.get(n).i32Const(2).i32ShrU().set(i);
+    f.countdown(i, () => {
+      body(loads);
+      operands.forEach((x, k) => { if (steps[k]) f.addTo(x.p, steps[k]); });
+    });
+    f.get(n).i32Const(3).i32And().set(i);
+  };
+  const choose = (loads: (() => void)[], steps: number[]): void => {
+    const k = loads.length;
+    if (k === operands.length) return loop(loads, steps);
+    const x = operands[k];
+    f.get(x.stride).i32Const(1).i32Eq().if();
+    choose([...loads, x.vec], [...steps, x.step]);
+    if (x.splat) {
+      f.else().get(x.stride).i32Eqz().if();
+      x.splat();
+      f.set(splats[k]);
+      choose([...loads, () => f.get(splats[k])], [...steps, 0]);
+      f.end();
+    }
+    f.end();
+  };
+  choose([], []);
+}
+
+/** A float operand: vector loads, or a splat of one float. */
+const floatOperand = (f: Code, stride: number, p: number): RowOperand =>
+  ({ stride, p, step: 16, vec: () => f.get(p).v128Load(), splat: () => f.get(p).f32Load().f32x4Splat() });
+
 /**
  * o[r * n + j] = op(a[r * ars + j * as], b[r * brs + j * bs]) for r < rows, j < n: a plane per
  * call, so short rows (an outer product's, a broadcast bias's) do not pay a call each. o holds
@@ -155,7 +207,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
  */
 function binaryKernel(f: Code, op: ElementOp): void {
   const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), splat = f.local(v128);
+  const pa = f.local(i32), pb = f.local(i32), i = f.local(i32);
   const asBytes = f.local(i32), bsBytes = f.local(i32);
   op.prologue?.(f);
   // four lane masks (all ones) to four bytes of 1: negated to 1, narrowed twice, lane 0 stored
@@ -168,37 +220,17 @@ function binaryKernel(f: Code, op: ElementOp): void {
     if (!op.bool) f.f32Store().addTo(o, 4);
     else f.i32Store8().addTo(o, 1);
   };
-  const vectorLoop = (loadA: () => void, loadB: () => void, aStep: number, bStep: number): void => {
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => {
+  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
+  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
+  f.countdown(rows, () => {
+    f.get(a).set(pa).get(b).set(pb);
+    vectorLoops(f, n, i, [floatOperand(f, as, pa), floatOperand(f, bs, pb)], ([loadA, loadB]) => {
       f.get(o);
       loadA();
       loadB();
       op.vec(f);
       storeVec();
-      if (aStep) f.addTo(pa, aStep);
-      if (bStep) f.addTo(pb, bStep);
     });
-    f.get(n).i32Const(3).i32And().set(i);
-  };
-  const isUnit = (s: number) => f.get(s).i32Const(1).i32Eq();
-  const isZero = (s: number) => f.get(s).i32Eqz();
-  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
-  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
-  f.countdown(rows, () => {
-    f.get(a).set(pa).get(b).set(pb).get(n).set(i);
-    // the vector loop leaves i holding the n & 3 tail; general strides leave it all to the scalar loop
-    isUnit(as); isUnit(bs); f.i32And().if();
-    vectorLoop(() => f.get(pa).v128Load(), () => f.get(pb).v128Load(), 16, 16);
-    f.else();
-    isZero(as); isUnit(bs); f.i32And().if();
-    f.get(pa).f32Load().f32x4Splat().set(splat);
-    vectorLoop(() => f.get(splat), () => f.get(pb).v128Load(), 0, 16);
-    f.else();
-    isUnit(as); isZero(bs); f.i32And().if();
-    f.get(pb).f32Load().f32x4Splat().set(splat);
-    vectorLoop(() => f.get(pa).v128Load(), () => f.get(splat), 16, 0);
-    f.end().end().end();
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load();
       op.scalar(f);
@@ -209,62 +241,31 @@ function binaryKernel(f: Code, op: ElementOp): void {
   });
 }
 
-/** An operand of whereKernel's vector loop: unit stride (loads) or stride 0 (a splat made per row). */
-interface WhereLane {
-  /** A vector of the next four elements, or a cond's lane mask, onto the stack. */
-  load(): void;
-  /** Bytes to advance per vector; 0 for a splat. */
-  step: number;
-}
-
 /**
  * o[r * n + j] = c[r * crs + j * cs] ? a[r * ars + j * as] : b[r * brs + j * bs] for r < rows,
- * j < n, with c bytes. Each operand's inner stride picks, per row, between a vector load (stride
- * 1), a splat (0) and, for any other, the scalar loop: 8 vector loops for the combinations.
+ * j < n, with c bytes (widened to lane masks).
  */
 function whereKernel(f: Code): void {
   const [c, cs, crs, a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const pc = f.local(i32), pa = f.local(i32), pb = f.local(i32), i = f.local(i32);
   const asBytes = f.local(i32), bsBytes = f.local(i32), zero = f.local(v128);
-  const splats = [f.local(v128), f.local(v128), f.local(v128)];
   f.v128ConstZero().set(zero);
   f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
   f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
-  // per operand: its stride, pointer, four elements by a load, and one element splat
-  const operands = [
-    { stride: cs, p: pc, step: 4, vec: () => f.get(pc).v128Load32Zero().i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
-      splat: () => f.get(pc).i32Load8U().i32x4Splat().get(zero).i32x4Ne() },
-    { stride: as, p: pa, step: 16, vec: () => f.get(pa).v128Load(), splat: () => f.get(pa).f32Load().f32x4Splat() },
-    { stride: bs, p: pb, step: 16, vec: () => f.get(pb).v128Load(), splat: () => f.get(pb).f32Load().f32x4Splat() },
-  ];
-  const vectorLoop = (lanes: WhereLane[]): void => {
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => {
-      f.get(o);
-      lanes[1].load();
-      lanes[2].load();
-      lanes[0].load();
-      f.v128Bitselect().v128Store().addTo(o, 16);
-      for (let k = 0; k < 3; k++) if (lanes[k].step) f.addTo(operands[k].p, lanes[k].step);
-    });
-    f.get(n).i32Const(3).i32And().set(i);
-  };
-  const choose = (lanes: WhereLane[]): void => {
-    const k = lanes.length;
-    if (k === 3) return vectorLoop(lanes);
-    const x = operands[k];
-    f.get(x.stride).i32Const(1).i32Eq().if();
-    choose([...lanes, { load: x.vec, step: x.step }]);
-    f.else().get(x.stride).i32Eqz().if();
-    x.splat();
-    f.set(splats[k]);
-    choose([...lanes, { load: () => f.get(splats[k]), step: 0 }]);
-    f.end().end();
+  const cond: RowOperand = {
+    stride: cs, p: pc, step: 4,
+    vec: () => f.get(pc).v128Load32Zero().i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
+    splat: () => f.get(pc).i32Load8U().i32x4Splat().get(zero).i32x4Ne(),
   };
   f.countdown(rows, () => {
-    f.get(c).set(pc).get(a).set(pa).get(b).set(pb).get(n).set(i);
-    // the vector loop leaves i holding the n & 3 tail; other strides leave it all to the scalar loop
-    choose([]);
+    f.get(c).set(pc).get(a).set(pa).get(b).set(pb);
+    vectorLoops(f, n, i, [cond, floatOperand(f, as, pa), floatOperand(f, bs, pb)], ([loadC, loadA, loadB]) => {
+      f.get(o);
+      loadA();
+      loadB();
+      loadC();
+      f.v128Bitselect().v128Store().addTo(o, 16);
+    });
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load().get(pc).i32Load8U().select().f32Store().addTo(o, 4);
       f.get(pc).get(cs).i32Add().set(pc).get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
@@ -279,17 +280,16 @@ function unaryKernel(f: Code, op: ElementOp): void {
   const px = f.local(i32), i = f.local(i32), xsBytes = f.local(i32);
   op.prologue?.(f);
   f.get(xrs).i32Const(2).i32Shl().set(xrs).get(xs).i32Const(2).i32Shl().set(xsBytes);
+  // a stride-0 row (one value broadcast) is rare for a unary op: no splat loop, so one copy of a long op
+  const operand: RowOperand = { stride: xs, p: px, step: 16, vec: () => f.get(px).v128Load() };
   f.countdown(rows, () => {
-    f.get(x).set(px).get(n).set(i);
-    f.get(xs).i32Const(1).i32Eq().if();
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => {
-      f.get(o).get(px).v128Load();
+    f.get(x).set(px);
+    vectorLoops(f, n, i, [operand], ([load]) => {
+      f.get(o);
+      load();
       op.vec(f);
-      f.v128Store().addTo(px, 16).addTo(o, 16);
+      f.v128Store().addTo(o, 16);
     });
-    f.get(n).i32Const(3).i32And().set(i);
-    f.end();
     f.countdown(i, () => {
       f.get(o).get(px).f32Load();
       op.scalar(f);
