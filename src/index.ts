@@ -8,7 +8,7 @@ export { tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, 
 export type { CreateOptions } from "./ops/creation.js";
 export {
   add, sub, mul, div, pow, neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, relu, gelu, sign, square, erf,
-  maximum, minimum, clamp, where, eq, ne, lt, le, gt, ge, to,
+  floor, ceil, round, trunc, maximum, minimum, clamp, where, eq, ne, lt, le, gt, ge, to,
 } from "./ops/elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, logsumexp, variance, variance as var, std, norm } from "./ops/reduce.js";
 export { matmul, dot, mv, mm, bmm, outer } from "./ops/linalg.js";

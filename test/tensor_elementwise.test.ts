@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   Tensor, tensor, add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, neg, abs, exp, log, log1p, sqrt,
   rsqrt, sin, cos, tan, tanh, sigmoid, relu, gelu, sign, square, erf, clamp, where, arange,
+  floor, ceil, round, trunc, grad, vmap, jvp,
 } from "../src/index.js";
 import { numel, uniformStream as rng } from "./helpers/check.js";
 
@@ -245,6 +246,48 @@ test("unary special values: NaN, infinities, signed zero", () => {
   chk(sqrt(tensor([-1], { dtype: "float64" })), [NaN], "sqrt(-1)");
   // sigmoid stays accurate far in the tails
   assertCloseList(sigmoid(tensor([-700, 700], { dtype: "float64" })).tolist() as number[], [Math.exp(-700), 1], 1e-12, 0, "sigmoid tails");
+});
+
+/** Round half to even, from floor and the fraction (keeping the sign of a zero result). */
+function roundHalfEven(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  const f = Math.floor(v), d = v - f;
+  const r = d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+  return r === 0 && (v < 0 || Object.is(v, -0)) ? -0 : r;
+}
+
+test("floor, ceil, round (halves to even) and trunc: halves, signed zeros, specials, large values", () => {
+  const special = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.5, -3.5, 0.49999997, -0.49999997, 1.4999999, 0, -0, NaN, Infinity, -Infinity,
+    2 ** 23 + 1, -(2 ** 23) - 1, 2 ** 52 + 1, 1e30, 2.7, -2.7, 0.2, -0.2, 7, -7];
+  const r = rng(9);
+  // 200 values, so the wasm backend's SIMD kernels run as well as their scalar tails
+  const v = [...special, ...randomValues(r, 174, -10, 10)];
+  const ops: [string, (x: Tensor) => Tensor, (v: number) => number][] = [
+    ["floor", floor, Math.floor], ["ceil", ceil, Math.ceil], ["round", round, roundHalfEven], ["trunc", trunc, Math.trunc],
+  ];
+  for (const [name, op, ref] of ops) {
+    for (const dtype of ["float32", "float64"] as const) {
+      const input = dtype === "float32" ? v.map(Math.fround) : v;
+      const got = op(tensor(input, { dtype }));
+      assert.equal(got.dtype, dtype, `${name} ${dtype}`);
+      (got.tolist() as number[]).forEach((g, i) => {
+        const want = ref(input[i]);
+        assert.ok(Object.is(g, want) || (Number.isNaN(g) && Number.isNaN(want)), `${name}(${input[i]}) in ${dtype} is ${g}, expected ${want}`);
+      });
+      // the method and a transposed view agree
+      const m = tensor(nest(input.slice(0, 20), [4, 5]), { dtype }).T;
+      assert.deepEqual((m as unknown as Record<string, () => Tensor>)[name]().tolist(), (m.tolist() as number[][]).map((row) => row.map(ref)), `${name} method on a view`);
+    }
+    // integers are already integral
+    assert.deepEqual(op(tensor([-3, 0, 5], { dtype: "int32" })).tolist(), [-3, 0, 5], `${name} int32`);
+    assert.equal(op(tensor([-3, 0, 5], { dtype: "int32" })).dtype, "int32", `${name} int32 dtype`);
+    // piecewise constant: zero gradient and tangent, as PyTorch's; vmap is the loop
+    const x = tensor([0.3, 1.7, -2.2]);
+    assert.deepEqual(grad((t: Tensor) => op(t).mul(t).sum())(x).tolist(), (op(x).tolist() as number[]), `${name}: d(op(x) x) = op(x)`);
+    assert.deepEqual(jvp(op, [x], [tensor([1, 1, 1])])[1].tolist(), [0, 0, 0], `${name} jvp`);
+    const rows = tensor([[0.5, 1.5], [-2.5, 2.7]]);
+    assert.deepEqual(vmap(op)(rows).tolist(), (rows.tolist() as number[][]).map((row) => row.map((a) => ref(Math.fround(a)))), `${name} vmap`);
+  }
 });
 
 // erf values from tables (Abramowitz & Stegun; high-precision references)

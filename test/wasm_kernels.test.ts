@@ -77,7 +77,7 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
 };
 const UNARY: Record<string, (x: Tensor) => Tensor> = {
   neg: (x) => x.neg(), abs: (x) => x.abs(), sqrt: (x) => x.sqrt(), relu: (x) => x.relu(), square: (x) => x.square(),
-  sign: (x) => x.sign(), floor: (x) => lax.floor(x),
+  sign: (x) => x.sign(), floor: (x) => x.floor(), ceil: (x) => x.ceil(), round: (x) => x.round(), trunc: (x) => x.trunc(),
 };
 
 /** Operand pairs [label, a, b]: the first also serves as the unary input. */
@@ -182,6 +182,13 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
     for (const op of ["relu", "sign", "floor"]) {
       const [w, j] = both(() => UNARY[op](a), op, `${op} [${n}]`);
       assertSame(w, j, `${op} [${n}]`);
+    }
+    // halves (to even for round), values just off them, and floats too large to have a fraction
+    const halves = [...specials, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 2 ** 23 + 1, -(2 ** 23) - 1, 1e30];
+    const h = data([n], 400 + n, -4, 4, halves, 2);
+    for (const op of ["floor", "ceil", "round", "trunc"]) {
+      const [w, j] = both(() => UNARY[op](h), op, `${op} of halves [${n}]`);
+      assertSame(w, j, `${op} of halves [${n}]`);
     }
     const [wb, jb] = both(() => lax.reluBackward(a, b), "reluBackward", `reluBackward [${n}]`);
     assertSame(wb, jb, `reluBackward [${n}]`);

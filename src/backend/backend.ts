@@ -18,7 +18,7 @@ export interface StridedArray {
 }
 
 export type UnaryOp =
-  | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor";
+  | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor" | "ceil" | "round" | "trunc";
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */

@@ -61,6 +61,13 @@ export const sign = keepUnary("sign", lax.sign);
 export const relu = keepUnary("relu", lax.relu);
 /** x * x as one op, whose derivative 2x g takes one pass over g (mul(x, x) would take three). */
 export const square = keepUnary("square", lax.square);
+// to integral values in the same dtype; gradients are zero, as PyTorch's
+export const floor = keepUnary("floor", lax.floor);
+export const ceil = keepUnary("ceil", lax.ceil);
+/** To the nearest integer, halves to even (PyTorch's and NumPy's rule: round(2.5) is 2). */
+export const round = keepUnary("round", lax.round);
+/** Toward zero. */
+export const trunc = keepUnary("trunc", lax.trunc);
 
 /** gelu: exact x * Phi(x) by default, or the tanh approximation. */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {

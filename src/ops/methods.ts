@@ -22,6 +22,7 @@ declare module "../core/tensor.js" {
     pow(exponent: TensorLike): Tensor; maximum(other: TensorLike): Tensor; minimum(other: TensorLike): Tensor;
     neg(): Tensor; abs(): Tensor; exp(): Tensor; log(): Tensor; log1p(): Tensor; sqrt(): Tensor; rsqrt(): Tensor;
     sin(): Tensor; cos(): Tensor; tan(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; sign(): Tensor; square(): Tensor; erf(): Tensor;
+    floor(): Tensor; ceil(): Tensor; round(): Tensor; trunc(): Tensor;
     gelu(opts?: { approximate?: "none" | "tanh" }): Tensor;
     clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor;
     /** x.where(cond, y): x where cond holds, else y (torch.Tensor.where). */
@@ -63,6 +64,7 @@ const methods: Record<string, Fn> = {
   add: E.add, sub: E.sub, mul: E.mul, div: E.div, pow: E.pow, maximum: E.maximum, minimum: E.minimum,
   neg: E.neg, abs: E.abs, exp: E.exp, log: E.log, log1p: E.log1p, sqrt: E.sqrt, rsqrt: E.rsqrt,
   sin: E.sin, cos: E.cos, tan: E.tan, tanh: E.tanh, sigmoid: E.sigmoid, relu: E.relu, sign: E.sign, square: E.square, erf: E.erf,
+  floor: E.floor, ceil: E.ceil, round: E.round, trunc: E.trunc,
   gelu: E.gelu, clamp: E.clamp, where: (x, cond: Tensor, other: TensorLike) => E.where(cond, x, other),
   eq: E.eq, ne: E.ne, lt: E.lt, le: E.le, gt: E.gt, ge: E.ge,
   sum: R.sum, mean: R.mean, prod: R.prod, max: R.max, min: R.min, argmax: R.argmax, argmin: R.argmin,

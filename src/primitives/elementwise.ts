@@ -40,7 +40,11 @@ function unary(op: UnaryOp, tangent: ((t: Tensor, x: Tensor, y: Tensor) => Tenso
 export const negP = unary("neg", (t) => lax.neg(t));
 export const absP = unary("abs", (t, x) => lax.mul(t, lax.sign(x)));
 export const signP = unary("sign", "nonDifferentiable");
+// piecewise constant: zero derivative wherever one exists, as PyTorch's are zero everywhere
 export const floorP = unary("floor", "nonDifferentiable");
+export const ceilP = unary("ceil", "nonDifferentiable");
+export const roundP = unary("round", "nonDifferentiable");
+export const truncP = unary("trunc", "nonDifferentiable");
 export const expP = unary("exp", (t, _x, y) => lax.mul(t, y));
 export const logP = unary("log", (t, x) => lax.div(t, x), [0.2, 3]);
 export const log1pP = unary("log1p", (t, x) => lax.div(t, lax.add(x, constLike(x, 1))), [-0.5, 3]);

@@ -58,6 +58,15 @@ const unaryRows: Record<UnaryOp, Row1> = {
     }
   },
   floor: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.floor(x[xi]); },
+  ceil: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.ceil(x[xi]); },
+  trunc: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.trunc(x[xi]); },
+  // halves to even, as PyTorch (and wasm's nearest): Math.round takes them up, so an odd result one above is stepped back
+  round: (x, xi, xs, o, oi, n) => {
+    for (let i = 0; i < n; i++, xi += xs) {
+      const v = x[xi], r = Math.round(v);
+      o[oi + i] = r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    }
+  },
 };
 
 const binaryRows: Record<BinaryOp, Row2> = {

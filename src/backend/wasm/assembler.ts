@@ -132,7 +132,10 @@ export class Code {
   f64Const(value: number): this { return this.op(0x44).immediate(new Float64Array([value])); }
   f32Abs(): this { return this.op(0x8b); }
   f32Neg(): this { return this.op(0x8c); }
+  f32Ceil(): this { return this.op(0x8d); }
   f32Floor(): this { return this.op(0x8e); }
+  f32Trunc(): this { return this.op(0x8f); }
+  f32Nearest(): this { return this.op(0x90); }
   f32Sqrt(): this { return this.op(0x91); }
   f32Add(): this { return this.op(0x92); }
   f32Sub(): this { return this.op(0x93); }
@@ -197,7 +200,10 @@ export class Code {
   /** Narrows the int32 lanes of two vectors to uint16 (int16 to uint8), saturating: a's lanes first. */
   i16x8NarrowI32x4U(): this { return this.simd(0x86); }
   i8x16NarrowI16x8U(): this { return this.simd(0x66); }
+  f32x4Ceil(): this { return this.simd(0x67); }
   f32x4Floor(): this { return this.simd(0x68); }
+  f32x4Trunc(): this { return this.simd(0x69); }
+  f32x4Nearest(): this { return this.simd(0x6a); }
   v128And(): this { return this.simd(0x4e); }
   /** a & ~b */
   v128AndNot(): this { return this.simd(0x4f); }

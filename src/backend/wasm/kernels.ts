@@ -56,6 +56,10 @@ export const UNARY_OPS = {
   square: { vec: (f) => { const t = f.local(v128); f.tee(t).get(t).f32x4Mul(); }, scalar: (f) => { const t = f.local(ValType.f32); f.tee(t).get(t).f32Mul(); } },
   relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
   floor: { vec: (f) => f.f32x4Floor(), scalar: (f) => f.f32Floor() },
+  ceil: { vec: (f) => f.f32x4Ceil(), scalar: (f) => f.f32Ceil() },
+  trunc: { vec: (f) => f.f32x4Trunc(), scalar: (f) => f.f32Trunc() },
+  // nearest integer, halves to even
+  round: { vec: (f) => f.f32x4Nearest(), scalar: (f) => f.f32Nearest() },
   // 1 where x > 0, -1 where x < 0, else x itself (±0, NaN)
   sign: {
     vec: (f) => {
