@@ -185,9 +185,12 @@ function sparse(M: number, K: number, seed: number, keep: (i: number, k: number)
   return { data, off: 0, rs: K, cs: 1 };
 }
 
-test("A with runs of zero steps (diagonal, triangular, one-hot, banded, zero rows) matches the float64 reference", () => {
-  // The kernel skips the k steps where a panel of A rows is all zeros; K > KC makes whole cache
-  // blocks of K zero for some rows (nothing to add, or zeros to store in the first block).
+/** The same matrix read column-major: element (i, j) of the result is element (j, i) of v. */
+const transposed = (v: View): View => ({ data: v.data, off: v.off, rs: v.cs, cs: v.rs });
+
+test("A or B with runs of zero steps (diagonal, triangular, one-hot, banded, zero rows) matches the float64 reference", () => {
+  // The kernel skips the k steps where a panel of A rows, or of B columns, is all zeros; K > KC
+  // makes whole cache blocks of K zero for some panels (nothing to add, or zeros to store).
   const hot = (k: number) => (i: number) => (i * 7919) % k;
   const patterns: [string, (i: number, k: number, K: number) => boolean][] = [
     ["diagonal", (i, k) => i === k],
@@ -201,13 +204,20 @@ test("A with runs of zero steps (diagonal, triangular, one-hot, banded, zero row
   const run = () => {
     for (const [M, N, K] of [[130, 70, 130], [300, 70, 300], [37, 200, 300], [9, 20, 33]]) {
       for (const [name, keep] of patterns) {
-        const A = sparse(M, K, M + K, (i, k) => keep(i, k, K), name === "one-hot");
-        // B as rows (unit column stride, N >= 64) and as packed panels (column-major)
-        for (const B of [rowMajor(K, N, N), colMajor(K, N, N + 1)]) {
+        const powers = name === "one-hot";
+        const sparseA = sparse(M, K, M + K, (i, k) => keep(i, k, K), powers);
+        // the pattern over B's columns: B as rows (unit column stride, N >= 64) or as packed panels
+        const sparseB = [sparse(K, N, N + K, (k, j) => keep(j, k, K), powers), transposed(sparse(N, K, N + K + 1, (j, k) => keep(j, k, K), powers))];
+        const cases: [string, View, View][] = [
+          ["A", sparseA, rowMajor(K, N, N)], ["A", sparseA, colMajor(K, N, N + 1)],
+          ["B", rowMajor(M, K, M), sparseB[0]], ["B", colMajor(M, K, M + 1), sparseB[1]],
+          ["A and B", sparseA, sparseB[0]],
+        ];
+        for (const [which, A, B] of cases) {
           try {
             check(M, N, K, A, B);
           } catch (e) {
-            assert.fail(`${name} A, [${M},${N},${K}], B ${B.rs === 1 ? "column" : "row"}-major: ${(e as Error).message}`);
+            assert.fail(`${name} ${which}, [${M},${N},${K}], B ${B.rs === 1 ? "column" : "row"}-major: ${(e as Error).message}`);
           }
         }
       }
@@ -232,6 +242,42 @@ test("a diagonal A gives each product exactly, with zeros of the right sign", ()
   }
 });
 
+test("a diagonal B gives each product exactly", () => {
+  const [M, N] = [90, 257];
+  for (const B of [sparse(N, N, 33, (k, j) => k === j), transposed(sparse(N, N, 34, (j, k) => k === j))]) {
+    const A = rowMajor(M, N, 35);
+    const c = new Float32Array(M * N);
+    gemmF32(M, N, N, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        const want = Math.fround(A.data[i * N + j] * B.data[B.off + j * B.rs + j * B.cs]) + 0;
+        assert.ok(Object.is(c[i * N + j], want), `C[${i},${j}] = ${c[i * N + j]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test("zeros of B still meet A's infinities and NaN", () => {
+  const [M, N] = [72, 64];
+  // one special at a time in A, in its first and later panels and cache blocks
+  for (const [i, k, special] of [[2, 5, Infinity], [40, 9, NaN], [71, 63, -Infinity]]) {
+    for (const A of [rowMajor(M, N, 44), colMajor(M, N, 45)]) {
+      for (const B of [sparse(N, N, 46, (kk, j) => kk === j), transposed(sparse(N, N, 47, (j, kk) => kk === j))]) {
+        A.data.set(random(A.data.length, 48));
+        A.data[A.off + i * A.rs + k * A.cs] = special;
+        const c = new Float32Array(M * N);
+        gemmF32(M, N, N, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
+        for (let j = 0; j < N; j++) {
+          const got = c[i * N + j];
+          assert.ok(j === k && !Number.isNaN(special) ? Math.abs(got) === Infinity : Number.isNaN(got), `${special} at A[${i},${k}]: C[${i},${j}] = ${got}`);
+          assert.ok(Number.isFinite(c[((i + 1) % M) * N + j]), `C[${(i + 1) % M},${j}] = ${c[((i + 1) % M) * N + j]}`);
+        }
+        check(M, N, N, A, B);
+      }
+    }
+  }
+});
+
 test("zeros of A still meet B's infinities and NaN: 0 * inf is NaN", () => {
   const [M, N] = [64, 72];
   // one special at a time, in B's first and later panels, so each must be found on its own
@@ -247,6 +293,29 @@ test("zeros of A still meet B's infinities and NaN: 0 * inf is NaN", () => {
         assert.ok(Number.isFinite(c[i * N + (j + 1) % N]), `C[${i},${(j + 1) % N}] = ${c[i * N + (j + 1) % N]}`);
       }
       check(M, N, M, A, B);
+    }
+  }
+});
+
+test("a batch sharing A with one-hot Bs: exact, and NaN where A's infinity meets their zeros", () => {
+  // A's finiteness is found once for the batch: a finite A, then one with an infinity, at the same scratch
+  const [batch, M, K, N] = [4, 20, 40, 10];
+  const b = new Float32Array(batch * K * N);
+  for (let t = 0; t < batch; t++) for (let j = 0; j < N; j++) b[t * K * N + ((j * 7 + t) % K) * N + j] = 1 + t;
+  for (const bad of [false, true]) {
+    const a = random(M * K, 61);
+    if (bad) a[3 * K + 17] = Infinity;
+    const c = new Float32Array(batch * M * N);
+    gemmF32Batched(batch, M, N, K, a, 0, 0, K, 1, b, 0, K * N, N, 1, c, 0);
+    for (let t = 0; t < batch; t++) {
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          const k = (j * 7 + t) % K;
+          const want = bad && i === 3 && k !== 17 ? NaN : Math.fround(a[i * K + k] * (1 + t));
+          const got = c[t * M * N + i * N + j];
+          assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${bad ? "inf in A, " : ""}batch ${t}: C[${i},${j}] = ${got}, expected ${want}`);
+        }
+      }
     }
   }
 });

@@ -209,7 +209,7 @@ export function gemmF32(
 /**
  * Heap layout of a product (in floats from `base`): [A block (mb rows and all of K when
  * `aWhole`, else MC x KC) | B block (fits either layout) | C block | staging for packing |
- * zeroSpans's spans of the A panels], each
+ * zeroSpans's spans of the A and B panels], each
  * 16-byte aligned. Its size is bounded by MB, NC, KC, K and wasmSettings.gemmWholeA.
  */
 function layout(M: number, N: number, K: number, base: number) {
@@ -221,9 +221,10 @@ function layout(M: number, N: number, K: number, base: number) {
   const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
   const stage = cBuf + mbMax * ncMax;
   const stageFloats = stageFloatsFor(Math.max(mbMax, ncMax), K);
-  // the zero spans of every A panel: of the whole block per KC block of K, or of one A block
-  const scan = stage + stageFloats, scanPanels = aWhole ? mbMax / MR : MC / MR;
-  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, scan, scanPanels, end: scan + 2 * scanPanels * Math.ceil(K / KC) };
+  // the zero spans of every A panel (of the whole block per KC block of K, or of one A block), and of B's block
+  const aScan = stage + stageFloats, aScanPanels = aWhole ? mbMax / MR : MC / MR;
+  const bScan = aScan + 2 * aScanPanels * Math.ceil(K / KC);
+  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan, end: bScan + 2 * (NC / NR) };
 }
 
 /** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
@@ -259,7 +260,7 @@ function packedGemm(
   c: Float32Array, cOff: number, base: number, aPacked: boolean,
 ): void {
   const run = (kernel ??= init());
-  const { aWhole, aPack, bPack, cBuf, stage, stageFloats, scan, scanPanels } = layout(M, N, K, base);
+  const { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan } = layout(M, N, K, base);
   const heap = heapI32();
   const aBits = bits(a), bBits = bits(b), cBits = bits(c);
   const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
@@ -270,50 +271,61 @@ function packedGemm(
     const mb = Math.min(MB, M - i0);
     if (aWhole && !aPacked) {
       pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+      wholeAFinite = undefined;
       for (let p0 = 0; p0 < K; p0 += KC) {
-        zeroSpans(aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), scan + (p0 / KC) * 2 * scanPanels);
+        zeroSpans(MR, aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), MR, aScan + (p0 / KC) * 2 * aScanPanels);
       }
     }
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
-      const ldc = roundUp(nc, NR);
+      const ldc = roundUp(nc, NR), bPanels = ldc / NR;
       const ldb = ldbFor(nc);
       for (let p0 = 0; p0 < K; p0 += KC) {
         const kc = Math.min(KC, K - p0);
         const bAt = bOff + p0 * bRowStride + j0 * bColStride;
-        let bRowBytes: number, bPanelBytes: number;
+        // B panel p starts bPanelFloats after panel p - 1, and its row k bRowFloats after row k - 1
+        let bRowFloats: number, bPanelFloats: number;
         if (bAsRows) {
           copyRows(heap, bBits, bAt, bRowStride, kc, nc, ldb, bPack);
-          [bRowBytes, bPanelBytes] = [ldb * 4, NR * 4];
+          [bRowFloats, bPanelFloats] = [ldb, NR];
         } else {
           pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
-          [bRowBytes, bPanelBytes] = [NR * 4, kc * NR * 4];
+          [bRowFloats, bPanelFloats] = [NR, kc * NR];
         }
+        zeroSpans(NR, bPack, bPanelFloats, bPanels, kc, bRowFloats, bScan);
+        bRuns.group(heap, bScan, bPanels);
         // whether B's block is free of infinities and NaN, asked only when A has zeros to skip
         let bFinite: boolean | undefined;
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
-          // A panel i1 / MR of the whole block from column p0, or the block packed just now
-          const panels = Math.ceil(mc / MR);
+          const aPanels = Math.ceil(mc / MR);
           if (!aWhole) {
             pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
-            zeroSpans(aPack, kc * MR, panels, kc, scan);
+            zeroSpans(MR, aPack, kc * MR, aPanels, kc, MR, aScan);
           }
+          // A panel i1 / MR of the whole block from column p0, or the block packed just now
           const [aAt, aPanelFloats] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
-          const spansAt = aWhole ? scan + ((p0 / KC) * scanPanels + i1 / MR) * 2 : scan;
-          let runs = zeroStepRuns(heap, spansAt, panels);
-          if (runs > 1 || spans[1] > 0 || spans[2] < kc) {
-            bFinite ??= bAsRows ? allFinite(bPack, kc, ldc, ldb) : allFinite(bPack, 1, ldc * kc, 0);
-            // 0 * inf is NaN: skipping A's zeros is exact only against a finite B
-            if (!bFinite) runs = oneRun(panels, kc);
+          aRuns.group(heap, aWhole ? aScan + ((p0 / KC) * aScanPanels + i1 / MR) * 2 : aScan, aPanels);
+          // 0 * inf is NaN: one operand's zeros may be skipped only where the other is finite
+          if (aRuns.skips(kc) && !(bFinite ??= bAsRows ? allFinite(bPack, kc, ldc, ldb) : allFinite(bPack, 1, ldc * kc, 0))) {
+            aRuns.whole(aPanels, kc);
           }
-          for (let r = 0, first = 0; r < runs; first += spans[3 * r], r++) {
-            const [count, lo, hi] = [spans[3 * r], spans[3 * r + 1], spans[3 * r + 2]];
-            if (lo === hi && p0 > 0) continue; // adds nothing to what is there
-            run(
-              (aAt + first * aPanelFloats + lo * MR) * 4, bPack * 4 + lo * bRowBytes, (cBuf + (i1 + first * MR) * ldc) * 4,
-              count, ldc / NR, hi - lo, ldc * 4, bRowBytes, bPanelBytes, p0 > 0 ? 1 : 0, aPanelFloats * 4,
-            );
+          const aFinite = () => aWhole
+            ? (wholeAFinite ??= allFinite(aPack, 1, Math.ceil(mb / MR) * K * MR, 0)) // once for a batch sharing A
+            : allFinite(aPack, 1, aPanels * kc * MR, 0);
+          const bUsed = bRuns.skips(kc) && aFinite() ? bRuns : wholeB.whole(bPanels, kc);
+          for (let r = 0, aFirst = 0; r < aRuns.count; aFirst += aRuns.panels(r), r++) {
+            for (let q = 0, bFirst = 0; q < bUsed.count; bFirst += bUsed.panels(q), q++) {
+              // the steps where neither panel run is all zeros
+              const lo = Math.max(aRuns.lo(r), bUsed.lo(q)), steps = Math.max(0, Math.min(aRuns.hi(r), bUsed.hi(q)) - lo);
+              if (steps === 0 && p0 > 0) continue; // adds nothing to what is there
+              const k0 = steps > 0 ? lo : 0;
+              run(
+                (aAt + aFirst * aPanelFloats + k0 * MR) * 4, (bPack + bFirst * bPanelFloats + k0 * bRowFloats) * 4,
+                (cBuf + (i1 + aFirst * MR) * ldc + bFirst * NR) * 4, aRuns.panels(r), bUsed.panels(q), steps, ldc * 4,
+                bRowFloats * 4, bPanelFloats * 4, p0 > 0 ? 1 : 0, aPanelFloats * 4,
+              );
+            }
           }
         }
       }
@@ -322,45 +334,65 @@ function packedGemm(
   }
 }
 
-/** (count, lo, hi) per run of zeroStepRuns; MC / MR runs at most. */
-const spans = new Int32Array(3 * Math.ceil(MC / MR));
-
-/** Makes `spans` the single run of `panels` panels over all kc steps. */
-function oneRun(panels: number, kc: number): number {
-  spans[0] = panels;
-  spans[1] = 0;
-  spans[2] = kc;
-  return 1;
-}
-
 /**
- * Finds, for `panels` packed A panels (at heap float `at`, `panelFloats` apart, kc steps each),
- * the span [lo, hi) of steps outside which the panel is all zeros, as 2 int32 per panel at heap
- * index `out`. The kernel skips the steps outside: most of the work when A is an identity,
- * diagonal, triangular or one-hot matrix (the basis that jacrev and jacfwd push through a
- * function keeps that shape until it meets a matmul).
+ * The panels of a packed block grouped into runs of neighbours with the same span [lo, hi) of
+ * steps outside which they are all zeros (zeroSpans finds the spans): the kernel skips the
+ * steps outside. That is most of the work when an operand is an identity, diagonal,
+ * triangular or one-hot matrix: the basis that jacrev, jacfwd and hessian push through a
+ * function keeps that shape until it meets a matmul. A dense block is one run.
  */
-function zeroSpans(at: number, panelFloats: number, panels: number, kc: number, out: number): void {
-  heapKernels().zeroSpans(at * 4, panelFloats * 4, panels, kc, out * 4);
-}
+class PanelRuns {
+  /** (panels, lo, hi) per run */
+  private readonly runs: Int32Array;
+  count = 0;
+  constructor(maxPanels: number) { this.runs = new Int32Array(3 * maxPanels); }
+  panels(r: number): number { return this.runs[3 * r]; }
+  lo(r: number): number { return this.runs[3 * r + 1]; }
+  hi(r: number): number { return this.runs[3 * r + 2]; }
 
-/**
- * Groups the spans of zeroSpans at heap index `at` into runs of neighbouring panels with the
- * same span, written to `spans`; returns the number of runs. A dense A is one run.
- */
-function zeroStepRuns(h: Int32Array, at: number, panels: number): number {
-  let runs = 0;
-  for (let i = 0; i < panels; i++) {
-    const lo = h[at + 2 * i], hi = h[at + 2 * i + 1];
-    if (runs > 0 && spans[3 * runs - 2] === lo && spans[3 * runs - 1] === hi) spans[3 * runs - 3]++;
-    else {
-      spans[3 * runs] = 1;
-      spans[3 * runs + 1] = lo;
-      spans[3 * runs + 2] = hi;
-      runs++;
+  /** Groups the spans of `panels` panels, int32 (lo, hi) pairs at heap index `at`. */
+  group(h: Int32Array, at: number, panels: number): this {
+    this.count = 0;
+    for (let i = 0; i < panels; i++) {
+      const lo = h[at + 2 * i], hi = h[at + 2 * i + 1], last = 3 * (this.count - 1);
+      if (this.count > 0 && this.runs[last + 1] === lo && this.runs[last + 2] === hi) this.runs[last]++;
+      else this.push(1, lo, hi);
     }
+    return this;
   }
-  return runs;
+
+  /** One run of all `panels` over all kc steps: nothing skipped. */
+  whole(panels: number, kc: number): this {
+    this.count = 0;
+    this.push(panels, 0, kc);
+    return this;
+  }
+
+  /** Whether some panel has zero steps to skip. */
+  skips(kc: number): boolean {
+    return this.count > 1 || this.runs[1] > 0 || this.runs[2] < kc;
+  }
+
+  private push(panels: number, lo: number, hi: number): void {
+    const at = 3 * this.count++;
+    this.runs[at] = panels;
+    this.runs[at + 1] = lo;
+    this.runs[at + 2] = hi;
+  }
+}
+
+const aRuns = new PanelRuns(MC / MR), bRuns = new PanelRuns(NC / NR), wholeB = new PanelRuns(1);
+/** Whether A packed whole is all finite; kept for the next products of a batch sharing A. */
+let wholeAFinite: boolean | undefined;
+
+/**
+ * Writes the span of nonzero steps of `panels` packed panels `width` floats wide (MR or NR), at
+ * heap float `at` and panelFloats apart with steps stepFloats apart, as int32 (lo, hi) pairs at
+ * heap index `out`.
+ */
+function zeroSpans(width: number, at: number, panelFloats: number, panels: number, kc: number, stepFloats: number, out: number): void {
+  const k = heapKernels();
+  (width === MR ? k.zeroSpans4 : k.zeroSpans8)(at * 4, panelFloats * 4, panels, kc, stepFloats * 4, out * 4);
 }
 
 /**

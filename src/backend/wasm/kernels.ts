@@ -108,7 +108,9 @@ export interface Kernels {
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number): void;
   packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
-  zeroSpans(at: number, panelBytes: number, panels: number, kc: number, out: number): void;
+  /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
+  zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
+  zeroSpans8(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
   nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
 }
 
@@ -129,7 +131,8 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32]));
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
-  zeroSpansKernel(mod.func("zeroSpans", [i32, i32, i32, i32, i32]));
+  zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
+  zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
   nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));
   return mod.encode();
 }
@@ -148,7 +151,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols,
-    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans: e.zeroSpans, nonFinite: e.nonFinite,
+    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
   };
 }
 

@@ -87,14 +87,15 @@ export function packColsKernel(f: Code): void {
 }
 
 /**
- * zeroSpans(at, panelBytes, panels, kc, out): for each of `panels` packed A panels of the gemm
- * (kc steps of 4 floats, panelBytes apart), stores as two int32 at out the span [lo, hi) of steps
- * outside which the panel is all zeros (either sign). The scans from each end look at 4 steps at
- * a time, then single steps; a dense panel stops both at once.
+ * zeroSpans(at, panelBytes, panels, kc, stepBytes, out), for panels of `vectors` f32x4 per step
+ * (1 for the gemm's A panels of MR = 4 rows, 2 for its B panels of NR = 8 columns): for each of
+ * `panels` panels (panelBytes apart, kc steps stepBytes apart), stores as two int32 at out the
+ * span [lo, hi) of steps outside which the panel is all zeros (either sign). The scans from each
+ * end look at 4 steps at a time, then single steps; a dense panel stops both at once.
  */
-export function zeroSpansKernel(f: Code): void {
-  const [at, panelBytes, panels, kc, out] = [0, 1, 2, 3, 4];
-  const lo = f.local(i32), hi = f.local(i32), magnitude = f.local(v128);
+export function zeroSpansKernel(f: Code, vectors: number): void {
+  const [at, panelBytes, panels, kc, stepBytes, out] = [0, 1, 2, 3, 4, 5];
+  const lo = f.local(i32), hi = f.local(i32), p = f.local(i32), magnitude = f.local(v128);
   /** Moves `end` (lo up, or hi down) past the zero steps next to it, without crossing the other. */
   const skipZeros = (end: number, direction: 1 | -1): void => {
     for (const n of [4, 1]) {
@@ -104,12 +105,13 @@ export function zeroSpansKernel(f: Code): void {
       f.get(at);
       if (direction > 0) f.get(lo);
       else f.get(hi).i32Const(n).i32Sub();
-      f.i32Const(4).i32Shl().i32Add();
-      const p = f.local(i32);
-      f.set(p);
+      f.get(stepBytes).i32Mul().i32Add().set(p);
       for (let s = 0; s < n; s++) {
-        f.get(p).v128Load(16 * s);
-        if (s > 0) f.v128Or();
+        for (let v = 0; v < vectors; v++) {
+          f.get(p).v128Load(16 * v);
+          if (s > 0 || v > 0) f.v128Or();
+        }
+        if (s < n - 1) f.get(p).get(stepBytes).i32Add().set(p);
       }
       f.get(magnitude).v128And().v128AnyTrue().brIf(1);
       f.addTo(end, direction * n).br(0);
