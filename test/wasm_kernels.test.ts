@@ -6,7 +6,7 @@
 // 32768-element staging chunk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where } from "../src/index.js";
+import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { CHUNK } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
@@ -27,7 +27,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im"]) spy(k, name);
+  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows"]) spy(k, name);
 }
 
 /** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
@@ -450,6 +450,32 @@ test("planes split past a chunk: a tall outer product and a broadcast over a mid
   }
   const [wt, jt] = both(() => x.permute([0, 2, 1]).neg(), "neg", `neg of permuted [3,${r},201]`);
   assertSame(wt, jt, `neg of permuted [3,${r},201]`);
+});
+
+test("transposing copies (contiguous() of transposed, permuted, flipped and sliced views) match the js backend bit for bit", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  const check = (f: () => Tensor, what: string) => {
+    const [w, j] = both(f, "packRows", what);
+    assertSame(w, j, what);
+  };
+  const specials = [NaN, Infinity, -Infinity, -0, 1e-40];
+  // square, ragged (not multiples of 4 or of the 64-wide tiles), thin, and larger than one band (1M elements)
+  for (const [m, n] of [[16, 16], [17, 33], [1024, 20], [20, 1030], [300, 257], [1100, 1000]]) {
+    const x = data([m, n], m + n, -2, 2, specials, 7);
+    check(() => x.T.contiguous(), `[${m},${n}].T`);
+    check(() => x.flip(0).T.contiguous(), `[${m},${n}] flipped rows, transposed`);
+    check(() => data([m, n + 5], m * n).narrow(1, 2, n).T.contiguous(), `[${m},${n}] sliced from wider rows, transposed`);
+  }
+  const t = data([6, 40, 50], 11, -2, 2, specials, 5);
+  check(() => t.permute([2, 0, 1]).contiguous(), "[6,40,50] permuted to [50,6,40]");
+  check(() => t.permute([0, 2, 1]).contiguous(), "[6,40,50] with its last two dims swapped");
+  // into part of a larger output: the destination rows are longer than the plane's
+  const a = data([40, 30], 12), b = data([40, 30], 13);
+  check(() => cat([a.T, b.T], 1), "cat of transposed along columns");
+  check(() => stack([a.T, b.T], 1), "stack of transposed along a middle dim");
+  // int32 moves the same four bytes
+  const ints = fromArray(Array.from({ length: 40 * 30 }, (_, i) => (i * 7919) % 2001 - 1000), [40, 30], "int32");
+  check(() => ints.T.contiguous(), "int32 [40,30].T");
 });
 
 test("im2col and col2im (unfold and fold) match the js backend bit for bit", () => {

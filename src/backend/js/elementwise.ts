@@ -129,32 +129,51 @@ export function copy(src: StridedArray, dst: StridedArray): void {
 const TILE = 32;
 
 /**
- * A copy whose source is contiguous along another dim than the destination (a transpose) walks
- * 32 x 32 tiles, so both sides stay in cache. Returns false when the layout is not of that kind.
+ * The planes of a copy whose source is contiguous along another dim than the destination (a
+ * transpose): in each, element (i, j) (i < rows, j < cols) is read at sBase + i + j * sCol and
+ * written at dBase + i * dRow + j. Null when the layout is not of that kind, or a side of the
+ * plane is shorter than minSide.
  */
-function transposeCopy(src: StridedArray, dst: StridedArray): boolean {
+export interface TransposePlanes {
+  rows: number;
+  cols: number;
+  sCol: number;
+  dRow: number;
+  forEach(plane: (sBase: number, dBase: number) => void): void;
+}
+
+export function transposePlanes(src: StridedArray, dst: StridedArray, minSide: number): TransposePlanes | null {
   const c = coalesce(src.shape, [src.strides, dst.strides]);
   const r = c.shape.length;
   const [ss, ds] = c.strides;
   const p = ss.indexOf(1);
-  if (r < 2 || ds[r - 1] !== 1 || p < 0 || p === r - 1 || c.shape[p] < TILE || c.shape[r - 1] < TILE) return false;
-  // iterate every dim except p and the last; tile the (p, last) plane
-  const outerShape = c.shape.filter((_, i) => i !== p && i !== r - 1);
-  const outerStrides = [ss.filter((_, i) => i !== p && i !== r - 1), ds.filter((_, i) => i !== p && i !== r - 1)];
-  const rows = c.shape[p], cols = c.shape[r - 1];
-  const sCol = ss[r - 1], dRow = ds[p];
+  if (r < 2 || ds[r - 1] !== 1 || p < 0 || p === r - 1 || c.shape[p] < minSide || c.shape[r - 1] < minSide) return null;
+  // every dim except p and the last indexes a plane
+  const outer = (x: readonly number[]) => x.filter((_, i) => i !== p && i !== r - 1);
+  const outerShape = outer(c.shape);
+  return {
+    rows: c.shape[p], cols: c.shape[r - 1], sCol: ss[r - 1], dRow: ds[p],
+    forEach: (plane) => forEachRow(
+      outerShape.length ? outerShape : [1], outerShape.length ? [outer(ss), outer(ds)] : [[0], [0]], [src.offset, dst.offset],
+      (offs, n, inner) => { for (let o = 0; o < n; o++) plane(offs[0] + o * inner[0], offs[1] + o * inner[1]); },
+    ),
+  };
+}
+
+/** A transposing copy walks 32 x 32 tiles, so both sides stay in cache. False when the layout is not a transpose. */
+function transposeCopy(src: StridedArray, dst: StridedArray): boolean {
+  const planes = transposePlanes(src, dst, TILE);
+  if (!planes) return false;
+  const { rows, cols, sCol, dRow } = planes;
   const s = src.data, d = dst.data;
-  forEachRow(outerShape.length ? outerShape : [1], outerShape.length ? outerStrides : [[0], [0]], [src.offset, dst.offset], (offs, n, inner) => {
-    for (let o = 0; o < n; o++) {
-      const sBase = offs[0] + o * inner[0], dBase = offs[1] + o * inner[1];
-      for (let i0 = 0; i0 < rows; i0 += TILE) {
-        const i1 = Math.min(rows, i0 + TILE);
-        for (let j0 = 0; j0 < cols; j0 += TILE) {
-          const j1 = Math.min(cols, j0 + TILE);
-          for (let i = i0; i < i1; i++) {
-            let si = sBase + i + j0 * sCol, di = dBase + i * dRow + j0;
-            for (let j = j0; j < j1; j++, si += sCol, di++) d[di] = s[si];
-          }
+  planes.forEach((sBase, dBase) => {
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(rows, i0 + TILE);
+      for (let j0 = 0; j0 < cols; j0 += TILE) {
+        const j1 = Math.min(cols, j0 + TILE);
+        for (let i = i0; i < i1; i++) {
+          let si = sBase + i + j0 * sCol, di = dBase + i * dRow + j0;
+          for (let j = j0; j < j1; j++, si += sCol, di++) d[di] = s[si];
         }
       }
     }

@@ -1,7 +1,7 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
  * im2col + matmul) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
- * col2im by kernels.ts (outer products run as a broadcast multiply). Other dtypes and ops, and
+ * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Other dtypes and ops, and
  * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
  */
 import type { Backend } from "../backend.js";
@@ -10,6 +10,7 @@ import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.
 import { gemmF32Batched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
+import { transposeF32 } from "./transpose.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
@@ -21,6 +22,7 @@ const gemm: BatchedGemm = (count, M, N, K, ...rest) =>
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: "wasm",
+  copy: (src, dst) => transposeF32(src, dst) || jsBackend.copy(src, dst),
   unary: (op, x, out) => unaryF32(op, x, out) || jsBackend.unary(op, x, out),
   binary: (op, a, b, out) => binaryF32(op, a, b, out) || jsBackend.binary(op, a, b, out),
   where: (c, a, b, out) => whereF32(c, a, b, out) || jsBackend.where(c, a, b, out),

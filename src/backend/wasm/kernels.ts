@@ -106,7 +106,7 @@ export interface Kernels {
   /** Its transpose: adds each row of columns at cols into the images at o (zeroed by the caller). */
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts). */
-  packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number): void;
+  packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
   packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
   /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
   zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
@@ -129,7 +129,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   extremeColsKernel(mod.func("minCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
-  packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32]));
+  packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);

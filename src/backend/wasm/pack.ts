@@ -52,7 +52,7 @@ function packStagedRows(
     if (rs === kc) h.set(x.subarray(from, from + rows * kc), stage);
     else for (let r = 0; r < rows; r++) h.set(x.subarray(from + r * rs, from + r * rs + kc), stage + r * kc);
     h.fill(0, stage + rows * kc, stage + padded * kc);
-    heapKernels().packRows(stage * 4, kc * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3);
+    heapKernels().packRows(stage * 4, kc * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3, P * 4);
   }
 }
 

@@ -16,16 +16,17 @@ function groupSlot(f: Code, dst: number, q: number, shift: number, panelBytes: n
 }
 
 /**
- * packRows(src, ld, groups, kc, dst, panelBytes, shift): the staged rows are kc floats each, ld
- * bytes apart (groups * 4 of them); each 4 x 4 block is transposed with shuffles.
+ * packRows(src, ld, groups, kc, dst, panelBytes, shift, step): the staged rows are kc floats
+ * each, ld bytes apart (groups * 4 of them); each 4 x 4 block is transposed with shuffles. A
+ * row group's 4 floats for k + 1 land `step` bytes after those for k: P * 4 for the gemm's
+ * panels; the width of the output for a plain transpose (P = 4, panelBytes = 16).
  */
 export function packRowsKernel(f: Code): void {
-  const [src, ld, groups, kc, dst, panelBytes, shift] = [0, 1, 2, 3, 4, 5, 6];
-  const q = f.local(i32), k = f.local(i32), d = f.local(i32), step = f.local(i32);
+  const [src, ld, groups, kc, dst, panelBytes, shift, step] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const q = f.local(i32), k = f.local(i32), d = f.local(i32);
   const s = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
   const r = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
   const t = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
-  f.i32Const(16).get(shift).i32Shl().set(step);
   f.i32Const(0).set(q);
   f.block().get(groups).i32Eqz().brIf(0).loop();
   {
