@@ -129,10 +129,8 @@ export function copy(src: StridedArray, dst: StridedArray): void {
 const TILE = 32;
 
 /**
- * The planes of a copy whose source is contiguous along another dim than the destination (a
- * transpose): in each, element (i, j) (i < rows, j < cols) is read at sBase + i + j * sCol and
- * written at dBase + i * dRow + j. Null when the layout is not of that kind, or a side of the
- * plane is shorter than minSide.
+ * The planes of a transposing copy: in each, element (i, j) (i < rows, j < cols) is read at
+ * sBase + i + j * sCol and written at dBase + i * dRow + j.
  */
 export interface TransposePlanes {
   rows: number;
@@ -142,6 +140,10 @@ export interface TransposePlanes {
   forEach(plane: (sBase: number, dBase: number) => void): void;
 }
 
+/**
+ * The planes of a copy whose source is contiguous along another dim than the destination (a
+ * transpose); null when the layout is not of that kind, or a side of the plane is shorter than minSide.
+ */
 export function transposePlanes(src: StridedArray, dst: StridedArray, minSide: number): TransposePlanes | null {
   const c = coalesce(src.shape, [src.strides, dst.strides]);
   const r = c.shape.length;

@@ -105,12 +105,13 @@ export interface Kernels {
   im2col(x: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** Its transpose: adds each row of columns at cols into the images at o (zeroed by the caller). */
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
-  /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts). */
+  /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts; packRows also transposes for transpose.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
   packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
   /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
   zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
   zeroSpans8(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
+  /** 1 if a float of the rows is infinite or NaN, else 0 */
   nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
 }
 

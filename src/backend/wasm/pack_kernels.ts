@@ -1,9 +1,11 @@
 // The gemm's packing kernels (see pack.ts): they rearrange a staged block of a matrix into the
-// panels the gemm kernel reads. Floats move as int32 bits, so NaN payloads survive.
+// panels the gemm kernel reads (packRows also serves transpose.ts), and scan packed panels for
+// the zero steps and the infinities that decide what the kernel may skip. Floats move as int32
+// bits, so NaN payloads survive.
 //
 // A panel of P rows (P = 4 or 8) holds, for each k, the P values X[p*P .. p*P + P - 1, k]
-// side by side. Both kernels work on groups of 4 rows: group q lands in panel q >> shift at
-// float (q & shift) * 4 of each k's P values, where shift is 0 for P = 4 and 1 for P = 8.
+// side by side. Both packing kernels work on groups of 4 rows: group q lands in panel q >> shift
+// at float (q & shift) * 4 of each k's P values, where shift is 0 for P = 4 and 1 for P = 8.
 
 import { type Code, ValType } from "./assembler.js";
 
