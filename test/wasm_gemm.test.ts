@@ -257,42 +257,29 @@ test("a diagonal B gives each product exactly", () => {
   }
 });
 
-test("zeros of B still meet A's infinities and NaN", () => {
-  const [M, N] = [72, 64];
-  // one special at a time in A, in its first and later panels and cache blocks
-  for (const [i, k, special] of [[2, 5, Infinity], [40, 9, NaN], [71, 63, -Infinity]]) {
-    for (const A of [rowMajor(M, N, 44), colMajor(M, N, 45)]) {
-      for (const B of [sparse(N, N, 46, (kk, j) => kk === j), transposed(sparse(N, N, 47, (j, kk) => kk === j))]) {
-        A.data.set(random(A.data.length, 48));
-        A.data[A.off + i * A.rs + k * A.cs] = special;
-        const c = new Float32Array(M * N);
-        gemmF32(M, N, N, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
-        for (let j = 0; j < N; j++) {
-          const got = c[i * N + j];
-          assert.ok(j === k && !Number.isNaN(special) ? Math.abs(got) === Infinity : Number.isNaN(got), `${special} at A[${i},${k}]: C[${i},${j}] = ${got}`);
-          assert.ok(Number.isFinite(c[((i + 1) % M) * N + j]), `C[${(i + 1) % M},${j}] = ${c[((i + 1) % M) * N + j]}`);
+test("zeros of either operand still meet the other's infinities and NaN: 0 * inf is NaN", () => {
+  const n = 68;
+  // One special at a time in the dense operand, in its first and later panels, against a diagonal
+  // other operand. As B, the dense operand is read transposed: the product is (dense @ diag)^T.
+  for (const denseIsA of [true, false]) {
+    for (const [r, k, special] of [[2, 5, Infinity], [40, 9, NaN], [67, 63, -Infinity]]) {
+      for (const dense of [rowMajor(n, n, 44), colMajor(n, n, 45)]) {
+        for (const diag of [sparse(n, n, 46, (i, j) => i === j), transposed(sparse(n, n, 47, (i, j) => i === j))]) {
+          dense.data[dense.off + r * dense.rs + k * dense.cs] = special;
+          const [A, B] = denseIsA ? [dense, diag] : [transposed(diag), transposed(dense)];
+          const c = new Float32Array(n * n);
+          gemmF32(n, n, n, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, c, 0);
+          // element (row, j) of dense @ diag
+          const at = (row: number, j: number) => (denseIsA ? c[row * n + j] : c[j * n + row]);
+          const where = `${special} at dense[${r},${k}] as ${denseIsA ? "A" : "B"}`;
+          for (let j = 0; j < n; j++) {
+            const got = at(r, j);
+            assert.ok(j === k && !Number.isNaN(special) ? Math.abs(got) === Infinity : Number.isNaN(got), `${where}: (dense @ diag)[${r},${j}] = ${got}`);
+            assert.ok(Number.isFinite(at((r + 1) % n, j)), `${where}: (dense @ diag)[${(r + 1) % n},${j}] = ${at((r + 1) % n, j)}`);
+          }
+          check(n, n, n, A, B);
         }
-        check(M, N, N, A, B);
       }
-    }
-  }
-});
-
-test("zeros of A still meet B's infinities and NaN: 0 * inf is NaN", () => {
-  const [M, N] = [64, 72];
-  // one special at a time, in B's first and later panels, so each must be found on its own
-  for (const [k, j, special] of [[5, 7, Infinity], [40, 9, NaN], [63, 71, -Infinity]]) {
-    for (const B of [rowMajor(M, N, 41), colMajor(M, N, 42)]) {
-      const A = sparse(M, M, 43, (i, kk) => i === kk);
-      B.data[B.off + k * B.rs + j * B.cs] = special;
-      const c = new Float32Array(M * N);
-      gemmF32(M, N, M, A.data, 0, A.rs, A.cs, B.data, 0, B.rs, B.cs, c, 0);
-      for (let i = 0; i < M; i++) {
-        const got = c[i * N + j];
-        assert.ok(i === k && !Number.isNaN(special) ? Math.abs(got) === Infinity : Number.isNaN(got), `${special} at B[${k},${j}]: C[${i},${j}] = ${got}`);
-        assert.ok(Number.isFinite(c[i * N + (j + 1) % N]), `C[${i},${(j + 1) % N}] = ${c[i * N + (j + 1) % N]}`);
-      }
-      check(M, N, M, A, B);
     }
   }
 });
