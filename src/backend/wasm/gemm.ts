@@ -19,7 +19,7 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
-import { heapI32, heapKernels, heapMemory, markScratch, popScratch, pushScratch } from "./heap.js";
+import { heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
 import { wasmSettings } from "./settings.js";
 
@@ -164,9 +164,6 @@ function init(): Kernel {
   return instance.exports.kernel as Kernel;
 }
 
-/** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
-const bits = (x: Float32Array): Int32Array => new Int32Array(x.buffer, x.byteOffset, x.length);
-const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 /**
  * Row stride (floats) for B copied as rows: an odd number of 64-byte cache
  * lines, so the kc rows of a panel spread over all L1 sets instead of
@@ -262,7 +259,7 @@ function packedGemm(
   const run = (kernel ??= init());
   const { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan } = layout(M, N, K, base);
   const heap = heapI32();
-  const aBits = bits(a), bBits = bits(b), cBits = bits(c);
+  const aBits = int32Bits(a), bBits = int32Bits(b), cBits = int32Bits(c);
   const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
     packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats);
   const bAsRows = bColStride === 1 && N >= ROWS_MIN_N;

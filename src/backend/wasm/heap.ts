@@ -90,3 +90,9 @@ export function heapI32(): Int32Array {
   if (i32View.buffer !== buffer) i32View = new Int32Array(buffer);
   return i32View;
 }
+
+/** Int32 views move float bits without float conversions: faster, and NaN payloads survive. */
+export const int32Bits = (x: Float32Array): Int32Array => new Int32Array(x.buffer, x.byteOffset, x.length);
+
+/** x rounded up to a multiple of m: the heap's blocks, panels and bands are padded to whole vectors or tiles. */
+export const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;

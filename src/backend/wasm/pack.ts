@@ -4,7 +4,7 @@
 // block is staged into wasm memory 64 KB or so at a time with memcpy and rearranged by the SIMD
 // kernels of pack_kernels.ts; other strides take the element loop.
 
-import { heapKernels } from "./heap.js";
+import { heapKernels, roundUp } from "./heap.js";
 
 /** Below this many elements the element loop beats staging and a wasm call. */
 const SMALL_PACK = 512;
@@ -19,7 +19,6 @@ const STAGE = 16384;
  */
 export const stageFloatsFor = (nMax: number, kcMax: number): number => Math.max(STAGE, 8 * kcMax, roundUp(nMax, 8));
 
-const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
  * Packs X[r, k] = x[off + r*rs + k*ks] (r < n, k < kc) into panels of P rows (4 or 8) at heap

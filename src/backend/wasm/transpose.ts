@@ -5,7 +5,7 @@
 
 import type { StridedArray } from "../backend.js";
 import { transposePlanes } from "../js/elementwise.js";
-import { heapI32, heapKernels, markScratch, popScratch, pushScratch } from "./heap.js";
+import { heapI32, heapKernels, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import { worthIt } from "./simd.js";
 
 /**
@@ -18,12 +18,10 @@ const TILE = 64;
 /** Planes narrower than this take the js tiles. */
 const MIN_SIDE = 16;
 
-const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
-
 /** Four-byte elements of one type on both sides (float32 or int32): as int32, or null. */
 function bitsOf(x: StridedArray["data"]): Int32Array | null {
   if (x instanceof Int32Array) return x;
-  return x instanceof Float32Array ? new Int32Array(x.buffer, x.byteOffset, x.length) : null;
+  return x instanceof Float32Array ? int32Bits(x) : null;
 }
 
 /** Copies src into dst when the copy is a transpose of 4-byte elements; false (nothing written) otherwise. */
