@@ -79,9 +79,9 @@ export function heapU8(): Uint8Array {
   return u8View;
 }
 
-/** The memory as the element type of `like` (float32 or bool bytes). */
-export function heapLike<T extends Float32Array | Uint8Array>(like: T): T {
-  return (like instanceof Uint8Array ? heapU8() : heapF32()) as T;
+/** The memory as the element type of `like`: float32, int32 (indices) or bool bytes. */
+export function heapLike<T extends Float32Array | Int32Array | Uint8Array>(like: T): T {
+  return (like instanceof Uint8Array ? heapU8() : like instanceof Int32Array ? heapI32() : heapF32()) as T;
 }
 
 /** The memory as int32, for the tables some kernels read. */

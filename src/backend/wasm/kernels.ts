@@ -99,6 +99,15 @@ export interface Kernels {
   maxCols(x: number, step: number, rows: number, n: number, o: number): void;
   minCols(x: number, step: number, rows: number, n: number, o: number): void;
   /**
+   * o[t] = the index i < n (an int32) of the first max (min) of x[t * step + i], for t < count:
+   * a NaN counts as the extreme and the first NaN wins; -0 and +0 tie. n >= 1
+   */
+  argmaxRows(x: number, step: number, n: number, count: number, o: number): void;
+  argminRows(x: number, step: number, n: number, count: number, o: number): void;
+  /** o[j] = the row r < rows (an int32) of the first max (min) of x[r * step + j], as argmaxRows, for j < n; rows >= 1 */
+  argmaxCols(x: number, step: number, rows: number, n: number, o: number): void;
+  argminCols(x: number, step: number, rows: number, n: number, o: number): void;
+  /**
    * im2col of `images` images of imageSize floats at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
    */
@@ -128,6 +137,10 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   extremeRowsKernel(mod.func("minRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
   extremeColsKernel(mod.func("maxCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
   extremeColsKernel(mod.func("minCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
+  argRowsKernel(mod.func("argmaxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
+  argRowsKernel(mod.func("argminRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
+  argColsKernel(mod.func("argmaxCols", [i32, i32, i32, i32, i32]), ARG_MAX);
+  argColsKernel(mod.func("argminCols", [i32, i32, i32, i32, i32]), ARG_MIN);
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
@@ -151,7 +164,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
-    maxCols: e.maxCols, minCols: e.minCols,
+    maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
   };
 }
@@ -403,33 +416,41 @@ function sumColsKernel(f: Code): void {
   });
 }
 
+/**
+ * Into the f32 local s, the max (min) of the n >= 1 floats from the local p, which is left past
+ * them. Every lane starts from the first element, so no identity value is needed.
+ */
+function rowExtreme(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void, p: number, n: number, s: number): void {
+  const i = f.local(i32), acc = f.local(v128);
+  f.get(p).f32Load().f32x4Splat().set(acc);
+  f.get(n).i32Const(2).i32ShrU().set(i);
+  f.countdown(i, () => {
+    f.get(acc).get(p).v128Load();
+    vec(f);
+    f.set(acc).addTo(p, 16);
+  });
+  f.get(acc).f32x4ExtractLane(0).get(acc).f32x4ExtractLane(1);
+  scalar(f);
+  f.get(acc).f32x4ExtractLane(2);
+  scalar(f);
+  f.get(acc).f32x4ExtractLane(3);
+  scalar(f);
+  f.set(s);
+  f.get(n).i32Const(3).i32And().set(i);
+  f.countdown(i, () => {
+    f.get(s).get(p).f32Load();
+    scalar(f);
+    f.set(s).addTo(p, 4);
+  });
+}
+
 function extremeRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
   const [x, step, n, count, o] = [0, 1, 2, 3, 4];
-  const p = f.local(i32), i = f.local(i32), acc = f.local(v128), s = f.local(ValType.f32);
+  const p = f.local(i32), s = f.local(ValType.f32);
   f.get(step).i32Const(2).i32Shl().set(step);
   f.countdown(count, () => {
     f.get(x).set(p);
-    // start from the first element in every lane, so no identity value is needed
-    f.get(p).f32Load().f32x4Splat().set(acc);
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => {
-      f.get(acc).get(p).v128Load();
-      vec(f);
-      f.set(acc).addTo(p, 16);
-    });
-    f.get(acc).f32x4ExtractLane(0).get(acc).f32x4ExtractLane(1);
-    scalar(f);
-    f.get(acc).f32x4ExtractLane(2);
-    scalar(f);
-    f.get(acc).f32x4ExtractLane(3);
-    scalar(f);
-    f.set(s);
-    f.get(n).i32Const(3).i32And().set(i);
-    f.countdown(i, () => {
-      f.get(s).get(p).f32Load();
-      scalar(f);
-      f.set(s).addTo(p, 4);
-    });
+    rowExtreme(f, vec, scalar, p, n, s);
     f.get(o).get(s).f32Store().addTo(o, 4);
     f.get(x).get(step).i32Add().set(x);
   });
@@ -459,6 +480,117 @@ function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) =>
   };
   columns(() => f.get(n).i32Const(2).i32ShrU(), 16, () => f.v128Load(), () => f.v128Store(), vec, f.local(v128));
   columns(() => f.get(n).i32Const(3).i32And(), 4, () => f.f32Load(), () => f.f32Store(), scalar, f.local(ValType.f32));
+}
+
+/**
+ * argmaxRows and argminRows, in two passes over each row: the extreme m as maxRows finds it
+ * (NaN if any element is NaN), then the first element equal to m or NaN. == makes -0 and +0
+ * tie, and when m is NaN only the NaN test can match; m is one of the elements (or one is NaN),
+ * so the search always stops inside the row.
+ */
+function argRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), i = f.local(i32), m = f.local(ValType.f32), ms = f.local(v128);
+  const v = f.local(v128), s = f.local(ValType.f32);
+  f.get(step).i32Const(2).i32Shl().set(step);
+  f.countdown(count, () => {
+    f.get(x).set(p);
+    rowExtreme(f, vec, scalar, p, n, m);
+    // pass 2, on the row now in cache: skip the vectors without a match (the break leaves p at
+    // the first one that has one, or at the scalar tail), then step to the match element by element
+    f.get(m).f32x4Splat().set(ms);
+    f.get(x).set(p).get(n).i32Const(2).i32ShrU().set(i);
+    f.block();
+    f.countdown(i, () => {
+      f.get(p).v128Load().tee(v).get(ms).f32x4Eq().get(v).get(v).f32x4Ne().v128Or().v128AnyTrue().brIf(2);
+      f.addTo(p, 16);
+    });
+    f.end();
+    f.block().loop();
+    f.get(p).f32Load().tee(s).get(m).f32Eq().brIf(1);
+    f.get(s).get(s).f32Ne().brIf(1);
+    f.addTo(p, 4).br(0);
+    f.end().end();
+    f.get(o).get(p).get(x).i32Sub().i32Const(2).i32ShrU().i32Store().addTo(o, 4);
+    f.get(x).get(step).i32Add().set(x);
+  });
+}
+
+/** The instructions argColsKernel needs for one column (scalar) or four (vector). */
+interface ArgLanes {
+  value: ValType;
+  index: ValType;
+  /** Values from the address on the stack; the indices to the address and index on the stack. */
+  load(f: Code): void;
+  store(f: Code): void;
+  /** The mask (lanes of all ones, or 1) of where `v` replaces `best`: best is not NaN and not (v <= best) (>= for min). */
+  takes(f: Code, v: number, best: number): void;
+  /** Pops a, b, mask: a where the mask is set, else b. */
+  select(f: Code): void;
+  /** The index `row` (an i32 local), or 0, in every lane. */
+  row(f: Code, row: number): void;
+  zero(f: Code): void;
+}
+
+const argLanes = (notBetter: { vec: (f: Code) => Code; scalar: (f: Code) => Code }): [ArgLanes, ArgLanes] => [
+  {
+    value: v128, index: v128,
+    load: (f) => f.v128Load(), store: (f) => f.v128Store(),
+    takes: (f, v, best) => notBetter.vec(f.get(best).get(best).f32x4Eq().get(v).get(best)).v128AndNot(),
+    select: (f) => f.v128Bitselect(),
+    row: (f, row) => f.get(row).i32x4Splat(), zero: (f) => f.v128ConstZero(),
+  },
+  {
+    value: ValType.f32, index: i32,
+    load: (f) => f.f32Load(), store: (f) => f.i32Store(),
+    takes: (f, v, best) => notBetter.scalar(f.get(best).get(best).f32Eq().get(v).get(best)).i32Eqz().i32And(),
+    select: (f) => f.select(),
+    row: (f, row) => f.get(row), zero: (f) => f.i32Const(0),
+  },
+];
+// a NaN v is never <= (>=) best, so it replaces a number; a tie, -0 against +0 included, does not
+const ARG_MAX = argLanes({ vec: (f) => f.f32x4Le(), scalar: (f) => f.f32Le() });
+const ARG_MIN = argLanes({ vec: (f) => f.f32x4Ge(), scalar: (f) => f.f32Ge() });
+
+/**
+ * argmaxCols and argminCols: four columns at a time, then one, each keeping its best value and
+ * that value's row down the rows; a NaN best is never replaced, so the first NaN wins.
+ */
+function argColsKernel(f: Code, [vec, scalar]: [ArgLanes, ArgLanes]): void {
+  const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
+  const p = f.local(i32), r = f.local(i32), j = f.local(i32), row = f.local(i32);
+  f.get(step).i32Const(2).i32Shl().set(step);
+  const columns = (count: () => void, bytes: number, lanes: ArgLanes): void => {
+    const best = f.local(lanes.value), v = f.local(lanes.value), index = f.local(lanes.index), take = f.local(lanes.index);
+    count();
+    f.set(j).countdown(j, () => {
+      // start from the first row, so no identity value is needed
+      f.get(x);
+      lanes.load(f);
+      f.set(best);
+      lanes.zero(f);
+      f.set(index);
+      f.get(x).get(step).i32Add().set(p).i32Const(1).set(row).get(rows).i32Const(1).i32Sub().set(r);
+      f.countdown(r, () => {
+        f.get(p);
+        lanes.load(f);
+        f.set(v);
+        lanes.takes(f, v, best);
+        f.set(take).get(v).get(best).get(take);
+        lanes.select(f);
+        f.set(best);
+        lanes.row(f, row);
+        f.get(index).get(take);
+        lanes.select(f);
+        f.set(index).get(p).get(step).i32Add().set(p).addTo(row, 1);
+      });
+      f.get(o).get(index);
+      lanes.store(f);
+      f.addTo(o, bytes).addTo(x, bytes);
+    });
+  };
+  columns(() => f.get(n).i32Const(2).i32ShrU(), 16, vec);
+  columns(() => f.get(n).i32Const(3).i32And(), 4, scalar);
 }
 
 /**

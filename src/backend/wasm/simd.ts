@@ -10,8 +10,8 @@ import { heapKernels as instance, heapLike, markScratch, popScratch, pushScratch
 import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
 import { wasmSettings } from "./settings.js";
 
-/** A kernel's operand or result: floats, or bools (a comparison's result, where's condition). */
-type KernelArray = Float32Array | Uint8Array;
+/** A kernel's operand or result: floats, int32 indices (argmax's), or bools (a comparison's result, where's condition). */
+type KernelArray = Float32Array | Int32Array | Uint8Array;
 
 /**
  * Runs `body` with the scratch addresses of the operands' elements: for each input, the byte
@@ -82,11 +82,12 @@ export function whereF32(c: StridedArray, a: StridedArray, b: StridedArray, out:
 }
 
 /**
- * Sum, max or min over the trailing nReduced dims when they form one strided run: rows of
- * unit stride, or columns, where the kept dims are the contiguous ones.
+ * Sum, max, min, argmax or argmin over the trailing nReduced dims when they form one strided
+ * run: rows of unit stride, or columns, where the kept dims are the contiguous ones.
  */
 export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): boolean {
-  if (!(op === "sum" || op === "max" || op === "min") || !isF32(x.data) || !isF32(out)) return false;
+  const arg = op === "argmax" || op === "argmin";
+  if (op === "prod" || !isF32(x.data) || !(arg ? out instanceof Int32Array : isF32(out))) return false;
   const r = x.shape.length - nReduced;
   const run = coalesce(x.shape.slice(r), [x.strides.slice(r)]);
   const m = numelOf(x.shape.slice(r));
@@ -96,8 +97,8 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   const operand = { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [m], strides: [s] } };
   const k = instance();
   if (s === 1) {
-    const rows = op === "sum" ? k.sumRows : op === "max" ? k.maxRows : k.minRows;
-    return chunked(kept, [operand], out, ([xb], ob, offs, count, rs, n, inner) => {
+    const rows = { sum: k.sumRows, max: k.maxRows, min: k.minRows, argmax: k.argmaxRows, argmin: k.argminRows }[op];
+    return chunked(kept, [operand], out as KernelArray, ([xb], ob, offs, count, rs, n, inner) => {
       for (let r = 0; r < count; r++) rows(xb + (offs[0] + r * rs[0]) * 4, inner[0], m, n, ob + (offs[1] + r * n) * 4);
     });
   }
@@ -105,8 +106,8 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   let last = kept.length - 1;
   while (last >= 0 && kept[last] === 1) last--;
   if (last >= 0 && operand.strides[last] !== 1) return false;
-  const cols = op === "sum" ? k.sumCols : op === "max" ? k.maxCols : k.minCols;
-  return chunked(kept, [operand], out, ([xb], ob, offs, count, rs, n) => {
+  const cols = { sum: k.sumCols, max: k.maxCols, min: k.minCols, argmax: k.argmaxCols, argmin: k.argminCols }[op];
+  return chunked(kept, [operand], out as KernelArray, ([xb], ob, offs, count, rs, n) => {
     for (let r = 0; r < count; r++) cols(xb + (offs[0] + r * rs[0]) * 4, s, m, n, ob + (offs[1] + r * n) * 4);
   });
 }
