@@ -2,7 +2,7 @@
 // values, finite differences in float64. Never against the implementation itself.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { F, grad, tensor, vmap, type Tensor } from "../src/index.js";
+import { F, grad, jvp, tensor, vmap, type Tensor } from "../src/index.js";
 import { numel, uniformStream } from "./helpers/check.js";
 
 // ---------------------------------------------------------------- helpers
@@ -79,18 +79,26 @@ function poolOut(size: number, k: number, s: number, p: number, d: number, ceil:
 
 interface Pool { k: number[]; s: number[]; p: number[]; d: number[]; ceil: boolean }
 
-function naiveMaxPool(x: number[], [N, C, H, W]: number[], g: Pool): [number[], number[]] {
+/**
+ * PyTorch's max_pool2d loop: the maximum over the window's positions inside the input, and the
+ * flat input index of its first occurrence in row-major window order (strict >), which takes
+ * the gradient.
+ */
+function naiveMaxPool(x: number[], [N, C, H, W]: number[], g: Pool): [number[], number[], number[]] {
   const OH = poolOut(H, g.k[0], g.s[0], g.p[0], g.d[0], g.ceil), OW = poolOut(W, g.k[1], g.s[1], g.p[1], g.d[1], g.ceil);
-  const out: number[] = [];
+  const out: number[] = [], at: number[] = [];
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
-    let m = -Infinity;
+    let m = -Infinity, best = -1;
     for (let ki = 0; ki < g.k[0]; ki++) for (let kj = 0; kj < g.k[1]; kj++) {
       const y = i * g.s[0] - g.p[0] + ki * g.d[0], z = j * g.s[1] - g.p[1] + kj * g.d[1];
-      if (y >= 0 && y < H && z >= 0 && z < W) m = Math.max(m, x[((n * C + c) * H + y) * W + z]);
+      if (y < 0 || y >= H || z < 0 || z >= W) continue;
+      const pos = ((n * C + c) * H + y) * W + z;
+      if (best < 0 || x[pos] > m) { m = x[pos]; best = pos; }
     }
     out.push(m);
+    at.push(best);
   }
-  return [out, [N, C, OH, OW]];
+  return [out, [N, C, OH, OW], at];
 }
 
 /** PyTorch's avg_pool2d loop: the divisor counts padding (clipped at H + p) unless countIncludePad is false. */
@@ -324,6 +332,28 @@ test("pool errors", () => {
   assertThrows(() => F.avgPool2d(x, 5), /^avgPool2d: output size is too small/);
   assertThrows(() => F.avgPool2d(x, 0), /^avgPool2d: kernelSize must be a positive integer/);
   assertThrows(() => F.maxPool2d(x.to("int32"), 2), /^maxPool2d: expected input to be a floating point tensor, got dtype int32/);
+});
+
+test("maxPool2d's gradient and tangent go to the first maximum of each window, as PyTorch's", () => {
+  const xs = [2, 2, 7, 6];
+  // five levels, so most windows have tied maxima
+  const x = randomValues(numel(xs), 73).map((v) => Math.round(v * 2) / 2);
+  for (const k of [2, 3]) for (const s of [1, 2]) for (const p of [0, 1]) for (const d of [1, 2]) for (const ceil of [false, true]) {
+    const g: Pool = { k: [k, k], s: [s, s], p: [p, p], d: [d, d], ceil };
+    if (poolOut(7, k, s, p, d, ceil) < 1 || poolOut(6, k, s, p, d, ceil) < 1) continue;
+    const [, shape, at] = naiveMaxPool(x, xs, g);
+    const cot = randomValues(numel(shape), 74), tan = randomValues(numel(xs), 75);
+    const expectedGrad = new Array<number>(x.length).fill(0);
+    at.forEach((pos, o) => { expectedGrad[pos] += cot[o]; });
+    const pool = (t: Tensor): Tensor => F.maxPool2d(t, k, { stride: s, padding: p, dilation: d, ceilMode: ceil });
+    const gx = grad((t: Tensor) => pool(t).mul(make(cot, shape)).sum())(make(x, xs)) as Tensor;
+    assertClose(gx, expectedGrad, xs, 1e-12, `grad ${JSON.stringify(g)}`);
+    const [, tangentOut] = jvp(pool, [make(x, xs)], [make(tan, xs)]) as [Tensor, Tensor];
+    assertClose(tangentOut, at.map((pos) => tan[pos]), shape, 0, `jvp ${JSON.stringify(g)}`);
+  }
+  // all ties: the top-left element of every window
+  const zeros = grad((t: Tensor) => F.maxPool2d(t, 2).sum())(make(new Array(16).fill(0), [1, 1, 4, 4])) as Tensor;
+  assert.deepEqual(zeros.tolist(), [[[[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]]]);
 });
 
 test("grad of maxPool2d/avgPool2d routes the gradient to the window elements", () => {

@@ -3,13 +3,13 @@ import { backend } from "../backend/registry.js";
 import { definePrimitive, type Primitive } from "../core/primitive.js";
 import { bind } from "../core/trace.js";
 import { batchToFront } from "./batching.js";
-import { produce, strided } from "./kernel.js";
+import { produce, produceWritten, strided } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample, sampleIndex } from "./samples.js";
 
 export const gatherP: Primitive<{ dim: number }> = definePrimitive<{ dim: number }>({
   name: "gather",
-  impl: ([x, index], { dim }) => produce(index.shape, x.dtype, (out) => backend().gather(strided(x), dim, strided(index), out)),
+  impl: ([x, index], { dim }) => produceWritten(index.shape, x.dtype, (out) => backend().gather(strided(x), dim, strided(index), out)),
   jvp: ([, index], [t], { dim }) => (t ? lax.gather(t, dim, index) : null),
   vjp: (g, [x, index], { dim }) => [lax.scatterAdd(g, dim, index, [...x.shape]), null],
   batch: ([x, index], [dx, di], { dim }, ctx) => {

@@ -1,4 +1,4 @@
-/** maxPool2d and avgPool2d: pad + unfold + a reduction. */
+/** maxPool2d and avgPool2d: pad + unfold + a reduction (maxPool2d: gather at the argmax). */
 import type { DType } from "../../core/dtype.js";
 import { shapeStr } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
@@ -71,7 +71,10 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPoolOptions = {
   const [N, C, H, W] = x4.shape;
   const g = poolDims("maxPool2d", [H, W], kernelSize, opts);
   const windows = poolWindows(x4, g, -Infinity);
-  const out = lax.reshape(lax.max(windows, [1], false), [N, C, g[0].out, g[1].out]);
+  // the first maximum of a window (or its first NaN) takes the whole gradient, as in PyTorch and
+  // JAX; a max reduction would share it between tied elements
+  const first = lax.argmax(windows, 1, true);
+  const out = lax.reshape(lax.gather(windows, 1, first), [N, C, g[0].out, g[1].out]);
   return batched ? out : lax.reshape(out, out.shape.slice(1));
 }
 
