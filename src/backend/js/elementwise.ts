@@ -112,6 +112,9 @@ export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: Ty
     });
 }
 
+/** Rows at least this long are copied by TypedArray.set rather than an element loop. */
+const SET_MIN = 64;
+
 export function copy(src: StridedArray, dst: StridedArray): void {
   const toBool = dst.data instanceof Uint8Array && !(src.data instanceof Uint8Array);
   if (!toBool && transposeCopy(src, dst)) return;
@@ -120,8 +123,9 @@ export function copy(src: StridedArray, dst: StridedArray): void {
     let si = offs[0], di = offs[1];
     const ss = inner[0], ds = inner[1];
     if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
-    // TypedArray.set converts element types exactly as assignment does, in native code
-    else if (ss === 1 && ds === 1) d.set(s.subarray(si, si + n) as never, di);
+    // TypedArray.set converts element types exactly as assignment does, in native code; a short
+    // row is cheaper to loop over than to wrap in a subarray (a permute keeping a small last dim)
+    else if (ss === 1 && ds === 1 && n >= SET_MIN) d.set(s.subarray(si, si + n) as never, di);
     else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si];
   });
 }
