@@ -159,6 +159,58 @@ test("a batch sharing A (stride 0) packs it once and matches a float64 reference
   withBlockedA(run); // too large to pack whole: each product packs its own blocks
 });
 
+test("a batch sharing B matches a float64 reference: row-major As as one product, others as transposed products", () => {
+  // [batch, M, N, K]: row-major A_t run as one product of batch * M rows; column-major ones with
+  // M * 4 <= K as the transposed products (B^T packed once), the others one by one. K > KC,
+  // N > NC, N = 1 and M = 1 included.
+  const cases = [[6, 10, 64, 256], [3, 1, 520, 300], [4, 8, 9, 32], [4, 9, 9, 32], [2, 20, 70, 100], [5, 3, 1, 40]];
+  let seed = 90;
+  for (const [batch, M, N, K] of cases) {
+    for (const aColMajor of [false, true]) {
+      const a = random(batch * M * K, seed++), b = random(K * N, seed++);
+      const [aRs, aCs] = aColMajor ? [1, M] : [K, 1];
+      const c = new Float32Array(batch * M * N + 2).fill(42);
+      gemmF32Batched(batch, M, N, K, a, 0, M * K, aRs, aCs, b, 0, 0, N, 1, c, 1);
+      assert.equal(c[0], 42, "word before C");
+      assert.equal(c[batch * M * N + 1], 42, "word after C");
+      for (let t = 0; t < batch; t++) {
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let want = 0;
+            for (let k = 0; k < K; k++) want += a[t * M * K + i * aRs + k * aCs] * b[k * N + j];
+            const got = c[1 + t * M * N + i * N + j];
+            if (!(Math.abs(got - want) <= 1e-5 * K)) assert.fail(`[${batch},${M},${N},${K}] ${aColMajor ? "column" : "row"}-major batch ${t}: C[${i},${j}] is ${got}, float64 gives ${want}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test("a batch sharing B with one-hot A_t: exact, and NaN where B's infinity meets their zeros", () => {
+  // column-major A_t take the transposed path, which checks the shared B's finiteness once per
+  // batch: finite, then not, at the same scratch
+  const [batch, M, K, N] = [5, 6, 40, 12];
+  const a = new Float32Array(batch * M * K);
+  for (let t = 0; t < batch; t++) for (let i = 0; i < M; i++) a[t * M * K + ((i * 5 + t) % K) * M + i] = 2 + t;
+  for (const bad of [false, true]) {
+    const b = random(K * N, 63);
+    if (bad) b[17 * N + 4] = -Infinity;
+    const c = new Float32Array(batch * M * N);
+    gemmF32Batched(batch, M, N, K, a, 0, M * K, 1, M, b, 0, 0, N, 1, c, 0);
+    for (let t = 0; t < batch; t++) {
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          const k = (i * 5 + t) % K;
+          const want = bad && j === 4 && k !== 17 ? NaN : Math.fround((2 + t) * b[k * N + j]);
+          const got = c[t * M * N + i * N + j];
+          assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${bad ? "inf in B, " : ""}batch ${t}: C[${i},${j}] = ${got}, expected ${want}`);
+        }
+      }
+    }
+  }
+});
+
 test("NaN and infinity propagate", () => {
   const n = 20;
   const a = random(n * n, 19), b = random(n * n, 20);

@@ -86,3 +86,18 @@ test("packing in several staged groups, broadcast rows, and strides the element 
   check({ n: 0, kc: 5, P: 4, rs: 5, ks: 1 }, seed++);
   check({ n: 9, kc: 0, P: 8, rs: 1, ks: 9 }, seed++);
 });
+
+test("packing narrow columns staged many lines at a time (a B with few columns, A^T with few rows) zeroes the rows past n", () => {
+  let seed = 300;
+  for (const P of [4, 8]) {
+    // n not a multiple of 4 or of P: the kernel reads whole vectors past the last row
+    for (const n of [1, 2, 3, 5, 6, 10, 13, 17, 30]) {
+      for (const ks of [n, n + 1, 2 * n + 3, 0]) check({ n, kc: Math.floor(600 / n) + 40, P, rs: 1, ks }, seed++);
+    }
+  }
+  // lines far apart go one by one; a small stage splits close lines into several copies
+  check({ n: 70, kc: 30, P: 8, rs: 1, ks: 301 }, seed++);
+  check({ n: 66, kc: 50, P: 4, rs: 1, ks: 66, stage: 200 }, seed++);
+  check({ n: 10, kc: 300, P: 8, rs: 1, ks: 10, stage: 64 }, seed++);
+  check({ n: 10, kc: 300, P: 8, rs: 1, ks: 13, stage: 16 }, seed++);
+});

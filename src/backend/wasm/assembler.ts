@@ -63,7 +63,7 @@ export class Code {
   }
 
   /** A constant's bytes: typed arrays keep the platform's byte order, little-endian as wasm wants on every engine tfunc runs on. */
-  private immediate(value: Float32Array | Float64Array): this {
+  private immediate(value: Float32Array | Float64Array | Int32Array): this {
     this.bytes.push(...new Uint8Array(value.buffer));
     return this;
   }
@@ -246,6 +246,10 @@ export class Code {
   f32x4Mul(): this { return this.simd(0xe6); }
   /** a * b + c, possibly fused (relaxed SIMD). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
+  /** The four int32 lanes given. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
+  /** Lanewise signed a > b as all ones or all zeros. */
+  i32x4GtS(): this { return this.simd(0x3b); }
 
   /** Locals grouped into runs of equal type, as the binary format wants. */
   encode(): number[] {

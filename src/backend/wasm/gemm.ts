@@ -248,13 +248,14 @@ function route(M: number, N: number, K: number): "empty" | "zero" | "transposed"
 /**
  * The packed wasm gemm in the scratch space at `base` (withScratch). With `aPacked`, A is
  * already there, packed whole by the previous call at the same base (the same A, M, N and K,
- * M <= MB so it was one block, and its layout's aWhole).
+ * M <= MB so it was one block, and its layout's aWhole). With `cTransposed`, C^T is written
+ * instead: [N, M] row-major at c[cOff...].
  */
 function packedGemm(
   M: number, N: number, K: number,
   a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
   b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, base: number, aPacked: boolean,
+  c: Float32Array, cOff: number, base: number, aPacked: boolean, cTransposed = false,
 ): void {
   const run = (kernel ??= init());
   const { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan } = layout(M, N, K, base);
@@ -326,7 +327,8 @@ function packedGemm(
           }
         }
       }
-      copyOut(heap, cBuf, ldc, cBits, cOff + i0 * N + j0, N, mb, nc);
+      if (cTransposed) copyOutTransposed(heap, cBuf, ldc, cBits, cOff + j0 * M + i0, M, mb, nc);
+      else copyOut(heap, cBuf, ldc, cBits, cOff + i0 * N + j0, N, mb, nc);
     }
   }
 }
@@ -403,7 +405,11 @@ function allFinite(at: number, rows: number, cols: number, stride: number): bool
 /**
  * gemmF32 over a batch: matrix t of A, B and C starts at aOff + t * aBatchStride,
  * bOff + t * bBatchStride and cOff + t * M * N. A batch stride of 0 broadcasts; a shared A
- * (the weights of a layer under vmap, a conv's filters) is packed once for the batch.
+ * (the weights of a layer under vmap, a conv's filters) is packed once for the batch. A shared
+ * B against row-major As is one product with the rows of all of them; otherwise it is packed
+ * once when the products have few rows (the Hessian of a loss with respect to a weight
+ * matrix): it is the shared A of the transposed products C_t^T = B^T A_t^T, whose results are
+ * written back transposed. With many rows that copy-out would cost more than packing B each time.
  */
 export function gemmF32Batched(
   batch: number, M: number, N: number, K: number,
@@ -411,15 +417,37 @@ export function gemmF32Batched(
   b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
   c: Float32Array, cOff: number,
 ): void {
-  const args = (t: number) => [
-    M, N, K,
-    a, aOff + t * aBatchStride, aRowStride, aColStride,
-    b, bOff + t * bBatchStride, bRowStride, bColStride,
-    c, cOff + t * M * N,
-  ] as const;
-  const shared = aBatchStride === 0 && M <= MB && route(M, N, K) === "wasm" && layout(M, N, K, 0).aWhole &&
-    withScratch(M, N, K, (base) => { for (let t = 0; t < batch; t++) packedGemm(...args(t), base, t > 0); });
-  if (!shared) for (let t = 0; t < batch; t++) gemmF32(...args(t));
+  // rows of A evenly spaced across the batch against a shared B: one product of batch * M rows
+  if (bBatchStride === 0 && aBatchStride !== 0 && aBatchStride === M * aRowStride) {
+    gemmF32(batch * M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+    return;
+  }
+  const done = aBatchStride === 0
+    ? sharedA(batch, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bBatchStride, bRowStride, bColStride, c, cOff, false)
+    : bBatchStride === 0 && batch > 1 && TRANSPOSE_ROWS * M <= K &&
+      sharedA(batch, N, M, K, b, bOff, bColStride, bRowStride, a, aOff, aBatchStride, aColStride, aRowStride, c, cOff, true);
+  if (done) return;
+  for (let t = 0; t < batch; t++) {
+    gemmF32(M, N, K, a, aOff + t * aBatchStride, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N);
+  }
+}
+
+/** A shared B is turned into a shared A when the products have at most K / TRANSPOSE_ROWS rows. */
+const TRANSPOSE_ROWS = 4;
+
+/** The batch of products A @ B_t with A packed once; false if A cannot be packed whole. */
+function sharedA(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number, cTransposed: boolean,
+): boolean {
+  if (M > MB || route(M, N, K) !== "wasm" || !layout(M, N, K, 0).aWhole) return false;
+  return withScratch(M, N, K, (base) => {
+    for (let t = 0; t < batch; t++) {
+      packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N, base, t > 0, cTransposed);
+    }
+  });
 }
 
 /** Copies the rows x cols block at h[src] (rows srcStride apart) to c[dst] (rows dstStride apart). */
@@ -431,6 +459,15 @@ function copyOut(
     for (let i = 0; i < rows; i++, src += srcStride, dst += dstStride) for (let j = 0; j < cols; j++) c[dst + j] = h[src + j];
   } else {
     for (let i = 0; i < rows; i++, src += srcStride, dst += dstStride) c.set(h.subarray(src, src + cols), dst);
+  }
+}
+
+/** copyOut of the transposed block: h[src + i * srcStride + j] goes to c[dst + j * dstStride + i]. */
+function copyOutTransposed(
+  h: Int32Array, src: number, srcStride: number, c: Int32Array, dst: number, dstStride: number, rows: number, cols: number,
+): void {
+  for (let i = 0; i < rows; i++, src += srcStride, dst++) {
+    for (let j = 0, d = dst; j < cols; j++, d += dstStride) c[d] = h[src + j];
   }
 }
 

@@ -116,7 +116,7 @@ export interface Kernels {
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts; packRows also transposes for transpose.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
-  packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number): void;
+  packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number, n: number): void;
   /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
   zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
   zeroSpans8(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
@@ -144,7 +144,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
-  packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32]));
+  packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32, i32]));
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
   nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));

@@ -29,9 +29,10 @@ export function packPanels(
   h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
   dst: number, stage: number, stageFloats: number,
 ): void {
-  // rows or lines copied one by one must be long enough to repay a memcpy call each
+  // rows or lines copied one by one must be long enough to repay a memcpy call each; lines
+  // lying close together are staged many at a time, gaps included
   const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
-  const columns = rs === 1 && ((ks === n && n % P === 0) || n >= SHORT_LINE);
+  const columns = rs === 1 && (closeLines(ks, n, P) || n >= SHORT_LINE);
   if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
   else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageFloats);
   else if (columns) packStagedColumns(h, x, off, ks, n, kc, P, dst, stage, stageFloats);
@@ -55,24 +56,28 @@ function packStagedRows(
   }
 }
 
-/** Columns of X are contiguous: a staged line is one k's values of every row already. */
+/** Lines (one k's values of every row) that far apart or less are staged together, gaps included. */
+const closeLines = (ks: number, n: number, P: number): boolean => ks >= 0 && ks <= 2 * roundUp(n, P);
+
+/**
+ * Columns of X are contiguous: a staged line is one k's values of every row already. Close lines
+ * are staged at their own stride (ks, even 0), others one by one; the kernel zeroes the rows
+ * past n, whatever the stage holds there.
+ */
 function packStagedColumns(
   h: Int32Array, x: Int32Array, off: number, ks: number, n: number, kc: number, P: number,
   dst: number, stage: number, stageFloats: number,
 ): void {
   const width = roundUp(n, P);
-  const lines = Math.max(1, Math.floor(stageFloats / width));
+  const close = closeLines(ks, n, P), ld = close ? ks : width;
+  // the kernel reads `width` floats from each line's start
+  const lines = ld === 0 ? kc : Math.max(1, Math.floor((stageFloats - width) / ld) + 1);
   for (let k0 = 0; k0 < kc; k0 += lines) {
     const count = Math.min(lines, kc - k0);
     const from = off + k0 * ks;
-    if (ks === n && width === n) h.set(x.subarray(from, from + count * n), stage);
-    else {
-      for (let k = 0; k < count; k++) {
-        h.set(x.subarray(from + k * ks, from + k * ks + n), stage + k * width);
-        h.fill(0, stage + k * width + n, stage + (k + 1) * width);
-      }
-    }
-    heapKernels().packCols(stage * 4, width * 4, count, width / 4, (dst + k0 * P) * 4, kc * P * 4, P >> 3);
+    if (close) h.set(x.subarray(from, from + (count - 1) * ks + n), stage);
+    else for (let k = 0; k < count; k++) h.set(x.subarray(from + k * ks, from + k * ks + n), stage + k * width);
+    heapKernels().packCols(stage * 4, ld * 4, count, width / 4, (dst + k0 * P) * 4, kc * P * 4, P >> 3, n);
   }
 }
 

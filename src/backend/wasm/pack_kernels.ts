@@ -69,18 +69,24 @@ export function packRowsKernel(f: Code): void {
 }
 
 /**
- * packCols(src, ld, lines, groups, dst, panelBytes, shift): the staged block is `lines` lines
- * (one per k) of groups * 4 floats, ld bytes apart; a line is already one k's values of all rows.
+ * packCols(src, ld, lines, groups, dst, panelBytes, shift, n): the staged block is `lines` lines
+ * (one per k) of groups * 4 floats, ld bytes apart (any ld, even 0 or less than a line); a line
+ * is already one k's values of all rows. Rows n and past are stored as zeros, whatever the
+ * staged line holds there, so lines need no padding.
  */
 export function packColsKernel(f: Code): void {
-  const [src, ld, lines, groups, dst, panelBytes, shift] = [0, 1, 2, 3, 4, 5, 6];
-  const q = f.local(i32), s = f.local(i32), step = f.local(i32);
+  const [src, ld, lines, groups, dst, panelBytes, shift, n] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const q = f.local(i32), s = f.local(i32), step = f.local(i32), lane = f.local(v128);
   f.i32Const(16).get(shift).i32Shl().set(step);
+  f.i32x4Const([0, 1, 2, 3]).set(lane);
   f.countdown(lines, () => {
     f.get(src).set(s).i32Const(0).set(q);
     f.block().get(groups).i32Eqz().brIf(0).loop();
     groupSlot(f, dst, q, shift, panelBytes);
-    f.get(s).v128Load().v128Store();
+    // keep the lanes of rows q * 4 + lane < n
+    f.get(s).v128Load();
+    f.get(n).get(q).i32Const(2).i32Shl().i32Sub().i32x4Splat().get(lane).i32x4GtS().v128And();
+    f.v128Store();
     f.addTo(s, 16).addTo(q, 1);
     f.get(q).get(groups).i32Sub().brIf(0);
     f.end().end();
