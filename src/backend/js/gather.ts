@@ -14,13 +14,23 @@ const withoutDim = (strides: readonly number[], dim: number): number[] => stride
 export function gather(x: StridedArray, dim: number, index: StridedArray, out: TypedArray): void {
   const xd = x.data, id = index.data, size = x.shape[dim], step = x.strides[dim];
   const strides = [index.strides, withoutDim(x.strides, dim), contiguousStrides(index.shape)];
-  forEachRow(index.shape, strides, [index.offset, x.offset, 0], ([io, xo, o], n, [is, xs]) => {
-    for (let j = 0; j < n; j++, io += is, xo += xs) {
-      const v = id[io];
-      if (v < 0 || v >= size) throw outOfBounds("gather", v, dim, size);
-      out[o + j] = xd[xo + v * step];
-    }
+  forEachRow(index.shape, strides, [index.offset, x.offset, 0], (offs, n, inner) => {
+    const bad = gatherRow(out, offs[2], xd, offs[1], inner[1], step, id, offs[0], inner[0], n, size);
+    if (bad >= 0) throw outOfBounds("gather", id[bad], dim, size);
   });
+}
+
+/** One row of gather, a plain function so its loop compiles on its own; returns the offset of an index out of bounds, or -1. */
+function gatherRow(
+  out: TypedArray, o: number, xd: TypedArray, xo: number, xs: number, step: number,
+  id: TypedArray, io: number, is: number, n: number, size: number,
+): number {
+  for (let j = 0; j < n; j++, io += is, xo += xs) {
+    const v = id[io];
+    if (v < 0 || v >= size) return io;
+    out[o + j] = xd[xo + v * step];
+  }
+  return -1;
 }
 
 /** out (zeros of outShape) += src scattered along dim by index; src and index share a shape. */
@@ -28,11 +38,21 @@ export function scatterAdd(src: StridedArray, dim: number, index: StridedArray, 
   const sd = src.data, id = index.data, size = outShape[dim];
   const outStrides = contiguousStrides(outShape), step = outStrides[dim];
   const strides = [index.strides, src.strides, withoutDim(outStrides, dim)];
-  forEachRow(index.shape, strides, [index.offset, src.offset, 0], ([io, so, o], n, [is, ss, os]) => {
-    for (let j = 0; j < n; j++, io += is, so += ss, o += os) {
-      const v = id[io];
-      if (v < 0 || v >= size) throw outOfBounds("scatterAdd", v, dim, size);
-      out[o + v * step] += sd[so];
-    }
+  forEachRow(index.shape, strides, [index.offset, src.offset, 0], (offs, n, inner) => {
+    const bad = scatterAddRow(out, offs[2], inner[2], step, sd, offs[1], inner[1], id, offs[0], inner[0], n, size);
+    if (bad >= 0) throw outOfBounds("scatterAdd", id[bad], dim, size);
   });
+}
+
+/** One row of scatterAdd, as gatherRow. */
+function scatterAddRow(
+  out: TypedArray, o: number, os: number, step: number, sd: TypedArray, so: number, ss: number,
+  id: TypedArray, io: number, is: number, n: number, size: number,
+): number {
+  for (let j = 0; j < n; j++, io += is, so += ss, o += os) {
+    const v = id[io];
+    if (v < 0 || v >= size) return io;
+    out[o + v * step] += sd[so];
+  }
+  return -1;
 }
