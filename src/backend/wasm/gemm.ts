@@ -421,9 +421,9 @@ export function gemmF32Batched(
   b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
   c: Float32Array, cOff: number,
 ): void {
-  // rows of A evenly spaced across the batch against a shared B: one product of batch * M rows
-  if (bBatchStride === 0 && aBatchStride !== 0 && aBatchStride === M * aRowStride) {
-    gemmF32(batch * M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+  // rows of A evenly spaced across the batch (or one row each) against a shared B: one product of batch * M rows
+  if (bBatchStride === 0 && aBatchStride !== 0 && (M === 1 || aBatchStride === M * aRowStride)) {
+    gemmF32(batch * M, N, K, a, aOff, aBatchStride / M, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
     return;
   }
   const done = aBatchStride === 0
