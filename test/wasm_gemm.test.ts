@@ -187,30 +187,6 @@ test("a batch sharing B matches a float64 reference: row-major As as one product
   }
 });
 
-test("a batch sharing B with one-hot A_t: exact, and NaN where B's infinity meets their zeros", () => {
-  // column-major A_t take the transposed path, which checks the shared B's finiteness once per
-  // batch: finite, then not, at the same scratch
-  const [batch, M, K, N] = [5, 6, 40, 12];
-  const a = new Float32Array(batch * M * K);
-  for (let t = 0; t < batch; t++) for (let i = 0; i < M; i++) a[t * M * K + ((i * 5 + t) % K) * M + i] = 2 + t;
-  for (const bad of [false, true]) {
-    const b = random(K * N, 63);
-    if (bad) b[17 * N + 4] = -Infinity;
-    const c = new Float32Array(batch * M * N);
-    gemmF32Batched(batch, M, N, K, a, 0, M * K, 1, M, b, 0, 0, N, 1, c, 0);
-    for (let t = 0; t < batch; t++) {
-      for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          const k = (i * 5 + t) % K;
-          const want = bad && j === 4 && k !== 17 ? NaN : Math.fround((2 + t) * b[k * N + j]);
-          const got = c[t * M * N + i * N + j];
-          assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${bad ? "inf in B, " : ""}batch ${t}: C[${i},${j}] = ${got}, expected ${want}`);
-        }
-      }
-    }
-  }
-});
-
 test("NaN and infinity propagate", () => {
   const n = 20;
   const a = random(n * n, 19), b = random(n * n, 20);
@@ -336,23 +312,29 @@ test("zeros of either operand still meet the other's infinities and NaN: 0 * inf
   }
 });
 
-test("a batch sharing A with one-hot Bs: exact, and NaN where A's infinity meets their zeros", () => {
-  // A's finiteness is found once for the batch: a finite A, then one with an infinity, at the same scratch
-  const [batch, M, K, N] = [4, 20, 40, 10];
-  const b = new Float32Array(batch * K * N);
-  for (let t = 0; t < batch; t++) for (let j = 0; j < N; j++) b[t * K * N + ((j * 7 + t) % K) * N + j] = 1 + t;
-  for (const bad of [false, true]) {
-    const a = random(M * K, 61);
-    if (bad) a[3 * K + 17] = Infinity;
-    const c = new Float32Array(batch * M * N);
-    gemmF32Batched(batch, M, N, K, a, 0, 0, K, 1, b, 0, K * N, N, 1, c, 0);
-    for (let t = 0; t < batch; t++) {
-      for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          const k = (j * 7 + t) % K;
-          const want = bad && i === 3 && k !== 17 ? NaN : Math.fround(a[i * K + k] * (1 + t));
-          const got = c[t * M * N + i * N + j];
-          assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${bad ? "inf in A, " : ""}batch ${t}: C[${i},${j}] = ${got}, expected ${want}`);
+test("a batch sharing one operand with one-hot others: exact, and NaN where the shared one's infinity meets their zeros", () => {
+  // The shared S [P, K] is finite, then has an infinity, at the same scratch: its finiteness is
+  // found once per batch. The others O_t [K, Q] are one-hot, O_t[(q * 7 + t) % K, q] = 1 + t.
+  // Shared as A: C_t = S @ O_t. Shared as B: C_t = O_t^T @ S^T with O_t^T column-major and few
+  // rows, which runs as the transposed products, S packed once.
+  const [batch, P, K, Q] = [4, 20, 40, 10];
+  const o = new Float32Array(batch * K * Q);
+  for (let t = 0; t < batch; t++) for (let q = 0; q < Q; q++) o[t * K * Q + ((q * 7 + t) % K) * Q + q] = 1 + t;
+  for (const shared of ["A", "B"]) {
+    for (const bad of [false, true]) {
+      const S = random(P * K, 61);
+      if (bad) S[3 * K + 17] = Infinity;
+      const c = new Float32Array(batch * P * Q);
+      if (shared === "A") gemmF32Batched(batch, P, Q, K, S, 0, 0, K, 1, o, 0, K * Q, Q, 1, c, 0);
+      else gemmF32Batched(batch, Q, P, K, o, 0, K * Q, 1, Q, S, 0, 0, 1, K, c, 0);
+      for (let t = 0; t < batch; t++) {
+        for (let p = 0; p < P; p++) {
+          for (let q = 0; q < Q; q++) {
+            const k = (q * 7 + t) % K;
+            const want = bad && p === 3 && k !== 17 ? NaN : Math.fround(S[p * K + k] * (1 + t));
+            const got = shared === "A" ? c[t * P * Q + p * Q + q] : c[t * P * Q + q * P + p];
+            assert.ok(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `shared ${shared}${bad ? " with an infinity" : ""}, batch ${t}: ${got} for S[${p}] against O[${q}], expected ${want}`);
+          }
         }
       }
     }

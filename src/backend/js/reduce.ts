@@ -15,7 +15,8 @@ export function reduce(op: ReduceOp, x: StridedArray, nReduced: number, out: Typ
   const inner = coalesce(innerShape, [innerStrides]);
   if (innerN > 0 && inner.shape.length === 1 && op !== "prod") {
     const m = inner.shape[0], s = inner.strides[0][0];
-    const run = op === "argmax" ? argmaxRun : op === "argmin" ? argminRun
+    const run = op === "argmax" || op === "argmin"
+      ? (d: TypedArray, i: number, s: number, m: number) => argExtremeRun(op === "argmax" ? 1 : -1, d, i, s, m)
       : (d: TypedArray, i: number, s: number, m: number) => reduceRun(op, d, i, s, m);
     forEachRow(outerShape.length ? outerShape : [1], [outerShape.length ? outerStrides : [0]], [x.offset], (outerOffs, n, outerInner) => {
       for (let j = 0; j < n; j++, o++) out[o] = run(d, outerOffs[0] + j * outerInner[0], s, m);
@@ -89,28 +90,18 @@ function reduceRun(op: "sum" | "max" | "min", d: TypedArray, i: number, s: numbe
   return acc;
 }
 
-// The first extreme of a run of m >= 1 elements (coalescing keeps the block's row-major order, so
-// the run position is the block position): the first NaN wins, and a tie (-0 and +0 too) keeps
-// the earlier element. One loop per op keeps the comparison out of the loop's branches.
-function argmaxRun(d: TypedArray, i: number, s: number, m: number): number {
-  let best = 0, bestV = d[i];
+/**
+ * The first extreme of a run of m >= 1 elements (coalescing keeps the block's row-major order, so
+ * the run position is the block position), the max for sign 1 and the min for -1: the first NaN
+ * wins, and a tie (-0 and +0 too, which stay equal negated) keeps the earlier element.
+ */
+function argExtremeRun(sign: 1 | -1, d: TypedArray, i: number, s: number, m: number): number {
+  let best = 0, bestV = sign * d[i];
   if (bestV !== bestV) return 0;
   i += s;
   for (let k = 1; k < m; k++, i += s) {
-    const v = d[i];
+    const v = sign * d[i];
     if (v > bestV) { bestV = v; best = k; }
-    else if (v !== v) return k;
-  }
-  return best;
-}
-
-function argminRun(d: TypedArray, i: number, s: number, m: number): number {
-  let best = 0, bestV = d[i];
-  if (bestV !== bestV) return 0;
-  i += s;
-  for (let k = 1; k < m; k++, i += s) {
-    const v = d[i];
-    if (v < bestV) { bestV = v; best = k; }
     else if (v !== v) return k;
   }
   return best;
