@@ -346,6 +346,12 @@ test("indexSelect against a loop; errors", () => {
   assert.throws(() => indexSelect(x, 1, tensor([-1], { dtype: "int32" })), /indexSelect: index -1 is out of bounds for dimension 1 with size 4/);
   assert.throws(() => indexSelect(x, 0, tensor([[0]], { dtype: "int32" })), /indexSelect: index must be 1-d, got shape \[1, 1\]/);
   assert.throws(() => indexSelect(x, 0, tensor([0])), /indexSelect: index must be an int32 tensor, got float32/);
+  // rows long enough to be copied whole, from a contiguous and from a sliced matrix, and a bad index past the first row
+  const wide = [5, 70], w = iota(wide), rows = [4, 0, 4, 2];
+  const sel = indexSelect(w, 0, tensor(rows, { dtype: "int32" }));
+  checkEach(sel, ([i, j]) => pos(wide, [rows[i], j]), "indexSelect of long rows");
+  checkEach(indexSelect(w.narrow(1, 3, 66), 0, tensor(rows, { dtype: "int32" })), ([i, j]) => pos(wide, [rows[i], j + 3]), "indexSelect of sliced long rows");
+  assert.throws(() => gather(w, 0, tensor([[1], [5]], { dtype: "int32" }).expand([2, 70])), /gather: index 5 is out of bounds for dimension 0 with size 5/);
 });
 
 test("diagonal with offsets and dims", () => {

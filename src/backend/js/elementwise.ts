@@ -112,8 +112,8 @@ export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: Ty
     });
 }
 
-/** Rows at least this long are copied by TypedArray.set rather than an element loop. */
-const SET_MIN = 64;
+/** Rows at least this long are copied by TypedArray.set rather than an element loop (a subarray each costs more below). */
+export const SET_MIN = 64;
 
 export function copy(src: StridedArray, dst: StridedArray): void {
   const toBool = dst.data instanceof Uint8Array && !(src.data instanceof Uint8Array);

@@ -2,6 +2,7 @@
 import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, type Shape } from "../../core/shape.js";
 import type { StridedArray } from "../backend.js";
+import { SET_MIN } from "./elementwise.js";
 import { forEachRow } from "./iterate.js";
 
 function outOfBounds(op: string, v: number, dim: number, size: number): Error {
@@ -25,6 +26,13 @@ function gatherRow(
   out: TypedArray, o: number, xd: TypedArray, xo: number, xs: number, step: number,
   id: TypedArray, io: number, is: number, n: number, size: number,
 ): number {
+  if (is === 0 && xs === 1 && n >= SET_MIN) {
+    // one index for a contiguous row (indexSelect, embedding): a row copy
+    const v = id[io];
+    if (v < 0 || v >= size) return io;
+    out.set(xd.subarray(xo + v * step, xo + v * step + n) as never, o);
+    return -1;
+  }
   for (let j = 0; j < n; j++, io += is, xo += xs) {
     const v = id[io];
     if (v < 0 || v >= size) return io;
