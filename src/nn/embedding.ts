@@ -1,5 +1,6 @@
 /** nn.Embedding. */
 import type { DType } from "../core/dtype.js";
+import { storageWritten } from "../core/storage.js";
 import type { Tensor } from "../core/tensor.js";
 import { stopGradient } from "../ops/autograd_ops.js";
 import { empty } from "./util.js";
@@ -30,7 +31,10 @@ export class Embedding extends Module {
     }
     this.paddingIdx = pad;
     this.weight = new Parameter(normal_(empty([numEmbeddings, embeddingDim], checkFloatDType(opts.dtype, "Embedding"))));
-    if (pad !== null) this.weight.data!.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
+    if (pad !== null) {
+      this.weight.data!.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
+      storageWritten(this.weight.data!);
+    }
   }
   forward(indices: Tensor): Tensor {
     const out = F.embedding(indices, this.weight);

@@ -5,6 +5,7 @@
 import { backend } from "../backend/registry.js";
 import { isFloat } from "../core/dtype.js";
 import { shapeStr } from "../core/shape.js";
+import { storageWritten } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
@@ -33,6 +34,7 @@ export function copyInto_(dst: Tensor, src: Tensor | number): Tensor {
     return lax.expand(v, dst.shape);
   });
   backend().copy(s as never, dst as never);
+  storageWritten(dst.data!);
   return dst;
 }
 

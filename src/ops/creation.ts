@@ -1,6 +1,7 @@
 /** Creating tensors: from data, filled, ranges, identity, random. */
 import { allocArray, checkDType, type DType, dtypeOfArray, type TypedArray } from "../core/dtype.js";
 import { checkShape } from "../core/shape.js";
+import { markCreated } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { eyeTensor, produce, scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
@@ -13,7 +14,9 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
+/** The common end of creation: the options, and the storage marked as a created tensor's. */
 function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (t.data) markCreated(t.data);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }

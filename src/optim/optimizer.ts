@@ -6,6 +6,7 @@
  * parameter's dtype and exposed as tensors in `opt.state`.
  */
 import { allocArray, isFloat, type TypedArray } from "../core/dtype.js";
+import { storageWritten } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import { copyInto_ } from "../nn/init.js";
@@ -94,7 +95,8 @@ export abstract class Optimizer<O extends object> {
         const shared = sharedArray(p);
         const values = shared ?? p.toTypedArray();
         this.updateOne(p, values, grad, group, this.stateOf(p));
-        if (!shared) copyInto_(p, new Tensor(p.shape, p.dtype, values));
+        if (shared) storageWritten(p.data!);
+        else copyInto_(p, new Tensor(p.shape, p.dtype, values));
       }
     }
     return loss;

@@ -1,7 +1,7 @@
-// The SIMD kernels' memory (those of kernels.ts and the gemm's): one WebAssembly.Memory used as
-// a stack of scratch space. A kernel call copies its operands in, runs, copies its output out,
-// and pops what it pushed, so the memory only ever grows to the largest call and its pages stay
-// warm.
+// The SIMD kernels' memory (those of kernels.ts and the gemm's): one WebAssembly.Memory holding
+// a region of mirrored arrays (resident.ts) and, above it, a stack of scratch space. A kernel
+// call copies its operands in (unless they are mirrored), runs, copies its output out, and pops
+// what it pushed, so the memory only ever grows to the largest call and its pages stay warm.
 //
 // Tensor storage stays in ordinary typed arrays, which V8 garbage-collects and whose memory
 // malloc recycles. (Storage on the wasm heap would save the copies, but its blocks could only
@@ -11,11 +11,14 @@
 import { buildKernels, kernelImports, type Kernels, kernelsFrom } from "./kernels.js";
 
 const PAGE = 65536;
+/** The mirror region: [MIRROR_BASE, MIRROR_BASE + MIRROR_BYTES). Address 0 stays unused. */
+export const MIRROR_BASE = 16;
+export const MIRROR_BYTES = 32 * 2 ** 20;
 
 let memory: WebAssembly.Memory | undefined;
 let kernels: Kernels | undefined;
-/** Top of the scratch stack, in bytes; address 0 stays unused. */
-let top = 16;
+/** Top of the scratch stack, in bytes. */
+let top = MIRROR_BASE + MIRROR_BYTES;
 let f32View = new Float32Array(0);
 let i32View = new Int32Array(0);
 let u8View = new Uint8Array(0);
@@ -23,7 +26,8 @@ let u8View = new Uint8Array(0);
 /** The SIMD kernels, instantiated over the memory on first use. */
 export function heapKernels(): Kernels {
   if (!kernels) {
-    memory = new WebAssembly.Memory({ initial: 16 });
+    // the mirror region is reserved from the start; its pages are only touched when used
+    memory = new WebAssembly.Memory({ initial: Math.ceil(top / PAGE) + 16 });
     kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), kernelImports(memory)));
   }
   return kernels;

@@ -1,6 +1,7 @@
 // Float32 backend kernels that run the SIMD code of kernels.ts: operands are copied into the
-// scratch memory for the call and the output copied back, which still beats the JS loops. Each
-// function returns false when it does not handle the case, and the caller then runs the js kernel.
+// scratch memory for the call (unless they are mirrored: resident.ts) and the output copied back,
+// which still beats the JS loops. Each function returns false when it does not handle the case,
+// and the caller then runs the js kernel.
 
 import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, numelOf } from "../../core/shape.js";
@@ -8,23 +9,30 @@ import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
 import { coalesce, forEachRow } from "../js/iterate.js";
 import { heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
 import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
+import { mirrorAddress } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
 /** A kernel's operand or result: floats, int32 indices (argmax's), or bools (a comparison's result, where's condition). */
 type KernelArray = Float32Array | Int32Array | Uint8Array;
 
 /**
- * Runs `body` with the scratch addresses of the operands' elements: for each input, the byte
- * address that element 0 of its array would have (only the elements its view reads are copied),
- * and the output's address, copied out afterwards. Returns false if the memory is full.
+ * Runs `body` with the heap addresses of the operands' elements: for each input, the byte
+ * address that element 0 of its array has in its mirror, or would have in scratch (only the
+ * elements its view reads are copied), and the output's address, copied out afterwards.
+ * Returns false if the memory is full.
  */
 function staged(inputs: StridedArray[], out: KernelArray, body: (bases: number[], o: number) => void): boolean {
   const mark = markScratch();
   try {
     const bases: number[] = [];
     for (const x of inputs) {
-      const [lo, hi] = extent(x);
       const data = x.data as KernelArray, size = data.BYTES_PER_ELEMENT;
+      const mirror = mirrorAddress(data);
+      if (mirror >= 0) {
+        bases.push(mirror);
+        continue;
+      }
+      const [lo, hi] = extent(x);
       const addr = pushScratch((hi - lo) * size);
       if (addr < 0) return false;
       heapLike(data).set(data.subarray(lo, hi), addr / size);

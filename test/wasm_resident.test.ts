@@ -1,0 +1,82 @@
+// Mirrors of created tensors in the wasm kernels' memory (src/backend/wasm/resident.ts): the
+// kernels read a created tensor's mirror instead of a staged copy, so a mirror that outlives a
+// write into its array, or that another array's mirror overwrote, gives wrong values. These
+// cases write, evict and slice, and check every result against float64 loops over the values.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { backendNames, getBackend, nn, optim, setBackend, tensor, type Tensor } from "../src/index.js";
+import { MIRROR_BYTES } from "../src/backend/wasm/heap.js";
+import { mirrorAddress } from "../src/backend/wasm/resident.js";
+import { assertNear, uniformStream } from "./helpers/check.js";
+
+/** Runs f on the wasm backend (the mirrors are its own), whichever backend the suite runs on. */
+function onWasm(f: () => void): void {
+  // SIMD is always there on Node 20; without it there is no wasm backend and nothing to mirror
+  if (!backendNames().includes("wasm")) return;
+  const prev = getBackend();
+  setBackend("wasm");
+  try { f(); } finally { setBackend(prev); }
+}
+
+/** Checks every element of t against expected(i), computed in float64 from the inputs' values. */
+function check(t: Tensor, expected: (i: number) => number, what: string): void {
+  const got = t.toTypedArray();
+  assertNear(got, Float64Array.from({ length: got.length }, (_, i) => expected(i)), 1e-6, what);
+}
+
+const randomArray = (n: number, seed: number): Float32Array => {
+  const next = uniformStream(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
+};
+
+test("a created tensor is mirrored once and read from its mirror; an op's result and a too-large array are not", () => onWasm(() => {
+  const x = tensor(randomArray(4096, 1));
+  x.mul(2);
+  const data = x.contiguousData() as Float32Array;
+  const addr = mirrorAddress(data);
+  assert.ok(addr >= 0, "the created tensor was not mirrored");
+  assert.equal(mirrorAddress(data), addr);
+  assert.equal(mirrorAddress(x.mul(2).contiguousData() as Float32Array), -1);
+  assert.equal(mirrorAddress(tensor(new Float32Array(MIRROR_BYTES / 4 / 4 + 4)).contiguousData() as Float32Array), -1);
+}));
+
+test("writes in place (copyInto_, an initialiser, an optimizer step) are seen by the next kernel", () => onWasm(() => {
+  const n = 3000;
+  const a = randomArray(n, 2), b = randomArray(n, 3), c = randomArray(n, 4);
+  const x = tensor(a), y = tensor(b);
+  check(x.mul(y), (i) => a[i] * b[i], "x * y");
+  nn.init.copyInto_(x, tensor(c));
+  check(x.mul(y), (i) => c[i] * b[i], "x * y after copyInto_");
+  nn.init.constant_(x, 0.5);
+  check(x.mul(y), (i) => 0.5 * b[i], "x * y after constant_");
+
+  // an SGD step writes p - lr * grad into p's own storage
+  const p = new nn.Parameter(tensor(a));
+  check(p.mul(y), (i) => a[i] * b[i], "p * y");
+  p.grad = tensor(c);
+  new optim.SGD([p], { lr: 0.25 }).step();
+  check(p.mul(y), (i) => Math.fround(a[i] - Math.fround(0.25 * c[i])) * b[i], "p * y after a step");
+}));
+
+test("mirrors evicted by newer ones are copied again, not read stale, in any order of use", () => onWasm(() => {
+  // twelve 4 MB arrays cycle through the 32 MB region several times
+  const n = 2 ** 20, count = 12;
+  const arrays = Array.from({ length: count }, (_, i) => randomArray(n, 10 + i));
+  const tensors = arrays.map((a) => tensor(a));
+  const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 5, 11, 3, 3, 8, 1, 10, 2, 7, 6, 9, 4, 0];
+  for (const i of order) {
+    const j = (i + 5) % count;
+    check(tensors[i].mul(tensors[j]), (k) => arrays[i][k] * arrays[j][k], `x${i} * x${j}`);
+  }
+}));
+
+test("views into a mirrored tensor (slices, transposes, broadcasts) read the right elements", () => onWasm(() => {
+  const rows = 48, cols = 70;
+  const a = randomArray(rows * cols, 30);
+  const at = (r: number, c: number) => a[r * cols + c];
+  const x = tensor(a).reshape([rows, cols]);
+  x.add(1);
+  check(x.narrow(0, 5, 20).narrow(1, 3, 40).mul(3), (i) => 3 * at(5 + Math.floor(i / 40), 3 + (i % 40)), "a slice");
+  check(x.T.mul(x.T), (i) => at(i % rows, Math.floor(i / rows)) ** 2, "a transpose");
+  check(x.narrow(1, 7, 1).mul(x), (i) => at(Math.floor(i / cols), 7) * a[i], "a broadcast column");
+}));
