@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { backend } from "../src/backend/registry.js";
+import { convInputGradP, convP, convWeightGradP } from "../src/primitives/convolution.js";
 import { F, Tensor, grad, jacrev, manualSeed, rand, randn, tensor, vmap, zeros } from "../src/index.js";
 import { Rng, assertClose, examples, fromArray, loopMap, randTensor, stackAt, take, values } from "./helpers/check.js";
 
@@ -248,22 +249,23 @@ describe("vmap is one kernel call per op, not a loop over examples", () => {
     assert.deepEqual([...(J as Tensor).shape], [6, 3]);
     assert.equal(n, 2);
   });
-  test("conv2d per example (vmap over images, and vmap(grad) for per-sample gradients): one im2col call", () => {
-    const be = backend() as { im2col: (...a: any[]) => void };
-    const orig = be.im2col;
-    let n = 0;
-    be.im2col = (...a: any[]) => { n++; return orig.apply(be, a); };
+  test("conv2d per example (vmap over images, and vmap(grad) for per-sample gradients): one call of each convolution primitive", () => {
+    const calls = new Map<string, number>();
+    const spied = [convP, convWeightGradP, convInputGradP] as { name: string; impl: (...a: any[]) => Tensor }[];
+    const originals = spied.map((p) => p.impl);
+    spied.forEach((p, i) => { p.impl = (...a) => { calls.set(p.name, (calls.get(p.name) ?? 0) + 1); return originals[i](...a); }; });
     try {
       const w = r(3, 2, 3, 3), xs = r(8, 1, 2, 6, 6);
       const conv = (x: Tensor, wv: Tensor) => F.conv2d(x, wv, null, { padding: 1 });
       const out = vmap(conv, { inDims: [0, null] })(xs, w);
-      assert.equal(n, 1);
+      assert.deepEqual([...calls], [["conv", 1]]);
       assertClose(out, loopMap(conv, [xs, w], [0, null]), { rtol: 1e-10, atol: 1e-12 });
-      n = 0;
+      calls.clear();
+      // the images are not differentiated: no convInputGrad
       vmap(grad((wv: Tensor, x: Tensor) => conv(x, wv).tanh().sum()), { inDims: [null, 0] })(w, xs);
-      assert.equal(n, 1);
+      assert.deepEqual([...calls].sort(), [["conv", 1], ["convWeightGrad", 1]]);
     } finally {
-      be.im2col = orig;
+      spied.forEach((p, i) => { p.impl = originals[i]; });
     }
   });
   test("only the right operand batched, batch dim last: one call", () => {

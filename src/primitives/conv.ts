@@ -1,6 +1,6 @@
 /**
- * Convolution building blocks: unfold (im2col) and its transpose fold (col2im). A convolution
- * is unfold followed by a matmul (ops/nn/conv.ts), so its derivatives and batching come for free.
+ * unfold (im2col: every window of an image as a column) and its transpose fold (col2im), for
+ * pooling's windows; convolutions have primitives of their own (convolution.ts).
  */
 import type { ConvGeometry } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";

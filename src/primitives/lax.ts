@@ -6,6 +6,7 @@ import type { DType } from "../core/dtype.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { foldP, unfoldP, type FoldParams, type UnfoldParams } from "./conv.js";
+import { convInputGradP, convP, convWeightGradP, type ConvInputGradParams, type ConvParams, type ConvWeightGradParams } from "./convolution.js";
 import * as E from "./elementwise.js";
 import { gatherP, scatterAddP } from "./gather.js";
 import { matmulP } from "./linalg.js";
@@ -69,6 +70,9 @@ export const scatterAdd = (src: Tensor, dim: number, index: Tensor, shape: numbe
 export const matmul = (a: Tensor, x: Tensor): Tensor => bind(matmulP, [a, x], null);
 export const unfold = (x: Tensor, p: UnfoldParams): Tensor => bind(unfoldP, [x], p);
 export const fold = (x: Tensor, p: FoldParams): Tensor => bind(foldP, [x], p);
+export const conv = (x: Tensor, w: Tensor, p: ConvParams): Tensor => bind(convP, [x, w], p);
+export const convInputGrad = (dy: Tensor, w: Tensor, p: ConvInputGradParams): Tensor => bind(convInputGradP, [dy, w], p);
+export const convWeightGrad = (x: Tensor, dy: Tensor, p: ConvWeightGradParams): Tensor => bind(convWeightGradP, [x, dy], p);
 export const uniform = (shape: number[], dtype: DType): Tensor => bind(uniformP, [], { shape, dtype });
 export const normal = (shape: number[], dtype: DType): Tensor => bind(normalP, [], { shape, dtype });
 

@@ -1,4 +1,4 @@
-/** conv1d and conv2d: unfold (im2col) + one batched matmul. */
+/** conv1d and conv2d over the convolution primitives (primitives/convolution.ts). */
 import { shapeStr } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
@@ -88,26 +88,13 @@ function convGeometry(op: string, nd: number, kernel: number[], inSize: number[]
   return { stride: lift(stride, 1), lo: lift(lo, 0), hi: lift(hi, 0), dilation: lift(dilation, 1), groups };
 }
 
-/**
- * x [N, C, H, W], w [O, C / G, kH, kW] -> [N, O, oh, ow]: im2col gives [N, C * kH * kW, L];
- * the groups become a batch dim of one matmul [N, G, O / G, K] @ [N, G, K, L].
- */
+/** x [N, C, H, W], w [O, C / G, kH, kW] -> [N, O, oh, ow], plus the bias. */
 function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeom): Tensor {
-  const [N, , H, W] = x.shape;
-  const [O, Cg, kh, kw] = w.shape;
-  const G = g.groups, K = Cg * kh * kw;
   const [sh, sw] = g.stride, [dh, dw] = g.dilation;
-  // unfold pads symmetrically; uneven padding ("same" with an even span) is applied up front
+  // the primitive pads symmetrically; uneven padding ("same" with an even span) is applied up front
   const even = g.lo[0] === g.hi[0] && g.lo[1] === g.hi[1];
   const xp = even ? x : lax.pad(x, [0, 0, g.lo[0], g.lo[1]], [0, 0, g.hi[0], g.hi[1]], 0);
   const [ph, pw] = even ? g.lo : [0, 0];
-  const cols = lax.unfold(xp, { kh, kw, sh, sw, ph, pw, dh, dw });
-  const L = cols.shape[2];
-  const oh = Math.floor((H + g.lo[0] + g.hi[0] - dh * (kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((W + g.lo[1] + g.hi[1] - dw * (kw - 1) - 1) / sw) + 1;
-  // the weight is shared by every image: an expand (stride-0 view), not a copy
-  const wg = lax.expand(lax.reshape(w, [1, G, O / G, K]), [N, G, O / G, K]);
-  let out = lax.reshape(lax.matmul(wg, lax.reshape(cols, [N, G, K, L])), [N, O, oh, ow]);
-  if (b) out = lax.add(out, lax.expand(channelView(b, 4), out.shape));
-  return out;
+  const out = lax.conv(xp, w, { sh, sw, ph, pw, dh, dw, groups: g.groups });
+  return b ? lax.add(out, lax.expand(channelView(b, 4), out.shape)) : out;
 }

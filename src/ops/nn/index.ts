@@ -1,7 +1,7 @@
 /**
  * Functional NN ops (torch.nn.functional), PyTorch's semantics and defaults. Every op here is a
  * composite of ops and lax calls, so vmap, grad and jvp go through it with no rules of its own:
- * a convolution is unfold (im2col) + one batched matmul, a pool is pad + unfold + a reduction.
+ * a convolution is the conv primitive (primitives/convolution.ts), a pool is pad + unfold + a reduction.
  */
 export type { Reduction, Size2 } from "./common.js";
 export { linear } from "./linear.js";
