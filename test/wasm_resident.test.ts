@@ -59,15 +59,23 @@ test("writes in place (copyInto_, an initialiser, an optimizer step) are seen by
 }));
 
 test("mirrors evicted by newer ones are copied again, not read stale, in any order of use", () => onWasm(() => {
-  // twelve 4 MB arrays cycle through the 32 MB region several times
-  const n = 2 ** 20, count = 12;
-  const arrays = Array.from({ length: count }, (_, i) => randomArray(n, 10 + i));
+  // twelve arrays of 4, 5.2 and 6.4 MB cycle through the 32 MB region several times, each pass
+  // wrapping at another place, so some wraps leave older mirrors past the wrap point
+  const count = 12;
+  const arrays = Array.from({ length: count }, (_, i) => randomArray(2 ** 20 + (i % 3) * 300000, 10 + i));
   const tensors = arrays.map((a) => tensor(a));
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 5, 11, 3, 3, 8, 1, 10, 2, 7, 6, 9, 4, 0];
   for (const i of order) {
-    const j = (i + 5) % count;
+    const j = (i + 3) % count;
     check(tensors[i].mul(tensors[j]), (k) => arrays[i][k] * arrays[j][k], `x${i} * x${j}`);
   }
+  // a pass of 1 MB mirrors round the whole region, then one of 7 MB mirrors, which wraps before
+  // reaching the last small ones: those must go at the wrap, or the next pass overwrites big
+  // mirrors still taken as valid
+  const sizes = [...new Array(32).fill(2 ** 18), ...new Array(5).fill(7 * 2 ** 18)];
+  const more = sizes.map((n, i) => randomArray(n, 40 + i));
+  const moreTensors = more.map((a) => tensor(a));
+  for (const i of [...sizes.keys(), 32, 33, 34, 35, 36]) check(moreTensors[i].neg(), (k) => -more[i][k], `-y${i}`);
 }));
 
 test("views into a mirrored tensor (slices, transposes, broadcasts) read the right elements", () => onWasm(() => {

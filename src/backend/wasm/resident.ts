@@ -10,20 +10,30 @@ import type { TypedArray } from "../../core/dtype.js";
 import { isCreated, onStorageWritten } from "../../core/storage.js";
 import { heapLike, MIRROR_BASE, MIRROR_BYTES } from "./heap.js";
 
-/** Byte range [addr, end) of the region holding one array's elements. */
+/** Where one array's elements are in the region, while `live`. */
 interface Mirror {
   readonly addr: number;
-  readonly end: number;
+  live: boolean;
 }
 
 const mirrors = new WeakMap<TypedArray, Mirror>();
-/** The mirrors that hold their array's values now (evicted ones leave this set). */
-const live = new Set<Mirror>();
-/** Where the next mirror goes, relative to MIRROR_BASE. */
-let head = 0;
+/** The mirrors in the order they were made, oldest (next to evict) at ring[oldest]. */
+let ring: Mirror[] = [];
+let oldest = 0;
+/** Where the next mirror goes, as a byte address. */
+let head = MIRROR_BASE;
 
 // a written array is mirrored afresh at its next use; its old mirror waits for eviction
 onStorageWritten((data) => mirrors.delete(data));
+
+/** Evicts the oldest mirrors while they start at or after `from` and before `to`. */
+function evict(from: number, to: number): void {
+  while (oldest < ring.length && ring[oldest].addr >= from && ring[oldest].addr < to) ring[oldest++].live = false;
+  if (oldest > 1024 && 2 * oldest > ring.length) {
+    ring = ring.slice(oldest);
+    oldest = 0;
+  }
+}
 
 /**
  * The byte address of element 0 of `data` in the kernels' memory if it is mirrored, mirroring
@@ -31,15 +41,20 @@ onStorageWritten((data) => mirrors.delete(data));
  */
 export function mirrorAddress(data: Float32Array | Int32Array | Uint8Array): number {
   const m = mirrors.get(data);
-  if (m && live.has(m)) return m.addr;
+  if (m?.live) return m.addr;
   const bytes = Math.ceil(data.byteLength / 16) * 16;
   if (bytes === 0 || bytes > MIRROR_BYTES / 4 || !isCreated(data)) return -1;
-  if (head + bytes > MIRROR_BYTES) head = 0;
-  const mirror = { addr: MIRROR_BASE + head, end: MIRROR_BASE + head + bytes };
-  for (const other of live) if (other.addr < mirror.end && mirror.addr < other.end) live.delete(other);
-  heapLike(data).set(data, mirror.addr / data.BYTES_PER_ELEMENT);
+  if (head + bytes > MIRROR_BASE + MIRROR_BYTES) {
+    // the mirrors between head and the end are the oldest: evict them and start over
+    evict(head, Infinity);
+    head = MIRROR_BASE;
+  }
+  // mirrors at or after head are from the previous pass, oldest first
+  evict(head, head + bytes);
+  const mirror = { addr: head, live: true };
+  heapLike(data).set(data, head / data.BYTES_PER_ELEMENT);
   head += bytes;
   mirrors.set(data, mirror);
-  live.add(mirror);
+  ring.push(mirror);
   return mirror.addr;
 }
