@@ -1,7 +1,6 @@
 /** dropout. */
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
-import { rand } from "../creation.js";
 import { ge, mul } from "../elementwise.js";
 import { floatDType } from "./common.js";
 
@@ -9,7 +8,8 @@ export interface DropoutOptions { p?: number; training?: boolean }
 
 /**
  * Zero each element with probability p and scale the rest by 1 / (1 - p). The mask comes from
- * rand, so under vmap it follows the randomness mode ("error" by default).
+ * the uniform primitive (rand's, without marking the mask as a created tensor: it lives for one
+ * call), so under vmap it follows the randomness mode ("error" by default).
  */
 export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
   floatDType("dropout", [["input", x]]);
@@ -17,6 +17,6 @@ export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`dropout: probability has to be between 0 and 1, got ${p}`);
   if (opts.training === false || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  const keep = lax.cast(ge(rand(x.shape, { dtype: x.dtype }), p), x.dtype);
+  const keep = lax.cast(ge(lax.uniform([...x.shape], x.dtype), p), x.dtype);
   return mul(x, mul(keep, 1 / (1 - p)));
 }
