@@ -31,6 +31,17 @@ export function alignBatched(args: Tensor[], dims: (number | null)[], size: numb
   return [out, target];
 }
 
+/**
+ * Folds x's batch dim `d` into its leading dim (the images of a convolution or an unfold), runs
+ * `run` on [B * n, ...], and splits the result's leading dim back into [B, n, ...], batch at 0.
+ */
+export function batchIntoLeading(x: Tensor, d: number, run: (folded: Tensor) => Tensor): [Tensor, number] {
+  const front = moveDim(x, d, 0);
+  const [B, n] = front.shape;
+  const out = run(lax.reshape(front, [B * n, ...front.shape.slice(2)]));
+  return [lax.reshape(out, [B, out.shape[0] / B, ...out.shape.slice(1)]), 0];
+}
+
 /** Physical position of logical dim `d` when the batch dim sits at `bdim`. */
 export function physDim(d: number, bdim: number): number {
   return d < bdim ? d : d + 1;

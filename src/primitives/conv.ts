@@ -6,8 +6,7 @@ import type { ConvGeometry } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
-import { bind } from "../core/trace.js";
-import { moveDim } from "./batching.js";
+import { batchIntoLeading } from "./batching.js";
 import { produce, produceWritten } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample } from "./samples.js";
@@ -26,16 +25,6 @@ function geometry(p: UnfoldParams, h: number, w: number): ConvGeometry {
   return { ...p, h, w, oh: outSize(h, p.kh, p.sh, p.ph, p.dh), ow: outSize(w, p.kw, p.sw, p.pw, p.dw) };
 }
 
-/** Fold the batch dim into the leading (image) dim, run, and split it back out. */
-function batchIntoImages<P>(prim: Primitive<P>) {
-  return ([x]: Tensor[], [d]: (number | null)[], params: P): [Tensor, number | null] => {
-    const front = moveDim(x, d!, 0);
-    const [B, N] = front.shape;
-    const out = bind(prim, [lax.reshape(front, [B * N, ...front.shape.slice(2)])], params);
-    return [lax.reshape(out, [B, N, ...out.shape.slice(1)]), 0];
-  };
-}
-
 export const unfoldP: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>({
   name: "unfold",
   impl: ([x], p) => {
@@ -45,7 +34,7 @@ export const unfoldP: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>({
   },
   jvp: (_x, [t], p) => (t ? lax.unfold(t, p) : null),
   vjp: (g, [x], p) => [lax.fold(g, { ...p, h: x.shape[2], w: x.shape[3] })],
-  batch: (a, d, p) => batchIntoImages(unfoldP)(a, d, p),
+  batch: ([x], [d], p) => batchIntoLeading(x, d!, (images) => lax.unfold(images, p)),
   samples: () => [
     { args: [sample([2, 2, 5, 4])], params: { kh: 3, kw: 2, sh: 1, sw: 2, ph: 1, pw: 0, dh: 1, dw: 1 } },
     { args: [sample([1, 1, 6, 6])], params: { kh: 2, kw: 2, sh: 2, sw: 1, ph: 0, pw: 1, dh: 2, dw: 1 } },
@@ -60,6 +49,6 @@ export const foldP: Primitive<FoldParams> = definePrimitive<FoldParams>({
   },
   jvp: (_x, [t], p) => (t ? lax.fold(t, p) : null),
   vjp: (g, _x, { h, w, ...p }) => [lax.unfold(g, p)],
-  batch: (a, d, p) => batchIntoImages(foldP)(a, d, p),
+  batch: ([x], [d], p) => batchIntoLeading(x, d!, (images) => lax.fold(images, p)),
   samples: () => [{ args: [sample([2, 6, 6])], params: { kh: 3, kw: 2, sh: 1, sw: 2, ph: 1, pw: 0, dh: 1, dw: 1, h: 3, w: 4 } }],
 });

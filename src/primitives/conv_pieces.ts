@@ -51,7 +51,10 @@ function pieceGroups(s: ConvSizes): number {
   return Math.min(s.n * s.groups, Math.max(1, Math.floor(convSettings.pieceElements / (k * l))));
 }
 
-const columnsScratch = (s: ConvSizes, dtype: DType): TypedArray => allocUnwritten(dtype, pieceGroups(s) * dims(s).k * dims(s).l);
+function columnsScratch(s: ConvSizes, dtype: DType): TypedArray {
+  const { k, l } = dims(s);
+  return allocUnwritten(dtype, pieceGroups(s) * k * l);
+}
 
 /** im2col of images [n0, n0 + count), groups [g0, g0 + gc) of x into cols [count, gc, k, l]. */
 function piecesColumns(x: TypedArray, s: ConvSizes, n0: number, count: number, g0: number, gc: number, cols: TypedArray): TypedArray {
@@ -102,6 +105,8 @@ export function convWeightGrad(x: TypedArray, dy: TypedArray, s: ConvSizes, dw: 
   const { og, k, l } = dims(s);
   const cols = columnsScratch(s, dtype);
   const scratch = allocUnwritten(dtype, pieceGroups(s) * og * k);
+  // the sum over a piece's images, made at the first piece of several (which holds all the groups)
+  let sums: TypedArray | null = null;
   forEachPiece(s, (n0, count, g0, gc) => {
     const piece = piecesColumns(x, s, n0, count, g0, gc, cols);
     const size = gc * og * k;
@@ -113,7 +118,7 @@ export function convWeightGrad(x: TypedArray, dy: TypedArray, s: ConvSizes, dw: 
     );
     let sum = products;
     if (count > 1) {
-      sum = allocUnwritten(dtype, size);
+      sum = sums ??= allocUnwritten(dtype, size);
       backend().reduce("sum", { data: products, shape: [size, count], strides: [1, size], offset: 0 }, 1, sum);
     }
     const at = g0 * og * k;

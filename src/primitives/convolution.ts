@@ -8,7 +8,7 @@
 import type { ConvGeometry } from "../backend/backend.js";
 import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
-import { batchToFront, moveDim } from "./batching.js";
+import { batchIntoLeading, batchToFront, moveDim } from "./batching.js";
 import { outSize } from "./conv.js";
 import { convForward, convInputGrad, convWeightGrad, type ConvSizes } from "./conv_pieces.js";
 import { produce, produceWritten } from "./kernel.js";
@@ -36,10 +36,10 @@ function sizesOf(x: readonly number[], w: readonly number[], p: ConvParams): Con
   return { n, c, o, groups: p.groups, g };
 }
 
-/** [B, n, ...] -> [B * n, ...]. */
+/** [B, o, ...] -> [B * o, ...]: a batch of weights as one weight with B times the out channels. */
 const mergeLeading = (t: Tensor): Tensor => lax.reshape(t, [t.shape[0] * t.shape[1], ...t.shape.slice(2)]);
 
-/** [B * n, ...] -> [B, n, ...]. */
+/** [B * o, ...] -> [B, o, ...]. */
 const splitLeading = (t: Tensor, B: number): Tensor => lax.reshape(t, [B, t.shape[0] / B, ...t.shape.slice(1)]);
 
 /** An image-like arg [B, n, c, ...] -> [n, B * c, ...]: each example's channels side by side, as groups. */
@@ -47,12 +47,6 @@ const batchIntoChannels = (x: Tensor): Tensor => lax.reshape(moveDim(x, 0, 1), [
 
 /** [n, B * c, ...] -> [n, B, c, ...]: the batch at dim 1. */
 const channelsIntoBatch = (y: Tensor, B: number): Tensor => lax.reshape(y, [y.shape[0], B, y.shape[1] / B, ...y.shape.slice(2)]);
-
-/** The batch of one image-like arg alone folds into the images. */
-function batchImages(x: Tensor, d: number, run: (images: Tensor) => Tensor): [Tensor, number] {
-  const front = moveDim(x, d, 0);
-  return [splitLeading(run(mergeLeading(front)), front.shape[0]), 0];
-}
 
 /** The params with the groups of a batch of B examples side by side. */
 const grouped = <P extends ConvParams>(p: P, B: number): P => ({ ...p, groups: B * p.groups });
@@ -69,7 +63,7 @@ export const convP: Primitive<ConvParams> = definePrimitive<ConvParams>({
     needed[1] ? lax.convWeightGrad(x, g, { ...p, kh: w.shape[2], kw: w.shape[3] }) : null,
   ],
   batch: ([x, w], [dx, dw], p, { axisSize: B }) => {
-    if (dw === null) return batchImages(x, dx!, (images) => lax.conv(images, w, p));
+    if (dw === null) return batchIntoLeading(x, dx!, (images) => lax.conv(images, w, p));
     const y = lax.conv(batchIntoChannels(batchToFront(x, dx, B)), mergeLeading(moveDim(w, dw, 0)), grouped(p, B));
     return [channelsIntoBatch(y, B), 1];
   },
@@ -91,7 +85,7 @@ export const convInputGradP: Primitive<ConvInputGradParams> = definePrimitive<Co
     needed[1] ? lax.convWeightGrad(u, dy, { ...convOnly(p), kh: w.shape[2], kw: w.shape[3] }) : null,
   ],
   batch: ([dy, w], [ddy, dw], p, { axisSize: B }) => {
-    if (dw === null) return batchImages(dy, ddy!, (images) => lax.convInputGrad(images, w, p));
+    if (dw === null) return batchIntoLeading(dy, ddy!, (images) => lax.convInputGrad(images, w, p));
     const dx = lax.convInputGrad(batchIntoChannels(batchToFront(dy, ddy, B)), mergeLeading(moveDim(w, dw, 0)), grouped(p, B));
     return [channelsIntoBatch(dx, B), 1];
   },
