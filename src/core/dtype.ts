@@ -33,6 +33,11 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
 
 /** Node's Buffer, where there is one: it hands out memory without zeroing it. */
 const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
+/**
+ * Node 20 makes no Buffer over 4 GiB; typed arrays can be larger. Memory that size comes fresh
+ * from the OS, already zero, so a zeroed array costs no more there.
+ */
+const BUFFER_MAX_BYTES = 2 ** 32;
 
 /**
  * Storage the caller overwrites entirely before anything reads it: large arrays skip the zero
@@ -40,7 +45,7 @@ const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): U
  */
 export function allocUnwritten(dtype: DType, n: number): TypedArray {
   const bytes = n * BYTES[dtype];
-  if (!nodeBuffer || bytes < allocSettings.minBytes) return allocArray(dtype, n);
+  if (!nodeBuffer || bytes < allocSettings.minBytes || bytes > BUFFER_MAX_BYTES) return allocArray(dtype, n);
   const { buffer } = nodeBuffer.allocUnsafeSlow(bytes);
   const out = dtype === "float32" ? new Float32Array(buffer, 0, n) : dtype === "float64" ? new Float64Array(buffer, 0, n)
     : dtype === "int32" ? new Int32Array(buffer, 0, n) : new Uint8Array(buffer, 0, n);
