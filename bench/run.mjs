@@ -46,9 +46,9 @@ function pythonWithTorch() {
   return "python3";
 }
 
-function runSystem(sys, size) {
-  const argv = [...sys.cmd.slice(1), "--size", size, ...(only ? ["--only", only] : [])];
-  process.stderr.write(`running ${sys.name} (${size})...\n`);
+function runSystem(sys, size, workload) {
+  const argv = [...sys.cmd.slice(1), "--size", size, "--only", workload];
+  process.stderr.write(`running ${workload} on ${sys.name} (${size})...\n`);
   const r = spawnSync(sys.cmd[0], argv, { encoding: "utf8", maxBuffer: 64 * 2 ** 20, stdio: ["ignore", "pipe", "inherit"] });
   const line = (r.stdout || "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
   if (!line) return [{ workload: "*", size, system: sys.name, error: `${sys.name} printed no result (exit ${r.status}${r.error ? `: ${r.error.message}` : ""})` }];
@@ -93,8 +93,20 @@ function table(results, size) {
   return lines.join("\n");
 }
 
+// One workload at a time on every system, so the runs a ratio compares are a minute apart rather
+// than half an hour: on a shared machine the load drifts in between.
 const results = [];
-for (const size of sizes) for (const sys of systems) results.push(...runSystem(sys, size));
+for (const size of sizes) {
+  const skipped = new Set();
+  for (const w of WORKLOADS.filter((x) => !only || only.split(",").includes(x))) {
+    for (const sys of systems.filter((s) => !skipped.has(s.name))) {
+      const got = runSystem(sys, size, w);
+      // a system that is not installed says so once per size, not once per workload
+      if (got.some((r) => r.error?.startsWith("skipped:"))) skipped.add(sys.name);
+      results.push(...got);
+    }
+  }
+}
 const report = sizes.map((s) => table(results, s)).join("\n");
 console.log(report);
 spawnSync(process.execPath, [path.join(here, "kernels.mjs")], { stdio: "inherit" });
