@@ -88,3 +88,24 @@ test("views into a mirrored tensor (slices, transposes, broadcasts) read the rig
   check(x.T.mul(x.T), (i) => at(i % rows, Math.floor(i / rows)) ** 2, "a transpose");
   check(x.narrow(1, 7, 1).mul(x), (i) => at(Math.floor(i / cols), 7) * a[i], "a broadcast column");
 }));
+
+test("matmuls pack mirrored operands in place: row panels, columns close together and far apart, after a write", () => onWasm(() => {
+  // A [64, 300] (two blocks of K; whole row panels), used whole and as a slice of its columns;
+  // B [300, 64] (lines of one k close together) and B' a slice of [300, 200] (lines far apart)
+  const M = 64, K = 300, N = 64, W = 200;
+  const a = randomArray(M * K, 50), b = randomArray(K * N, 51), wide = randomArray(K * W, 52), a2 = randomArray(M * K, 53);
+  const A = tensor(a).reshape([M, K]), B = tensor(b).reshape([K, N]), Wide = tensor(wide).reshape([K, W]);
+  const product = (x: (i: number, k: number) => number, y: (k: number, j: number) => number, kc: number, n: number) => (i: number) => {
+    let s = 0;
+    for (let k = 0; k < kc; k++) s += x(Math.floor(i / n), k) * y(k, i % n);
+    return s;
+  };
+  const aAt = (src: Float32Array) => (i: number, k: number) => src[i * K + k];
+  check(A.matmul(B), product(aAt(a), (k, j) => b[k * N + j], K, N), "A @ B");
+  check(A.matmul(Wide.narrow(1, 30, N)), product(aAt(a), (k, j) => wide[k * W + 30 + j], K, N), "A @ a slice of a wide B");
+  check(A.narrow(1, 7, 250).matmul(B.narrow(0, 0, 250)), product((i, k) => a[i * K + 7 + k], (k, j) => b[k * N + j], 250, N), "a column slice of A");
+  check(A.matmul(B.flip(0)), product(aAt(a), (k, j) => b[(K - 1 - k) * N + j], K, N), "A @ B flipped along k");
+  check(A.flip(0).matmul(B), product((i, k) => a[(M - 1 - i) * K + k], (k, j) => b[k * N + j], K, N), "A flipped along rows @ B");
+  nn.init.copyInto_(A, tensor(a2).reshape([M, K]));
+  check(A.matmul(B), product(aAt(a2), (k, j) => b[k * N + j], K, N), "A @ B after copyInto_");
+}));

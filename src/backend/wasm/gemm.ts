@@ -21,6 +21,7 @@
 import { ModuleBuilder, ValType } from "./assembler.js";
 import { heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
+import { mirrorAddress } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
 /**
@@ -167,6 +168,9 @@ function init(): Kernel {
   return instance.exports.kernel as Kernel;
 }
 
+/** A byte address as a float index, or -1 for none. */
+const floatIndex = (addr: number): number => (addr < 0 ? -1 : addr / 4);
+
 /**
  * Row stride (floats) for B copied as rows: an odd number of 64-byte cache
  * lines, so the kc rows of a panel spread over all L1 sets instead of
@@ -264,8 +268,10 @@ function packedGemm(
   const { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan } = layout(M, N, K, base);
   const heap = heapI32();
   const aBits = int32Bits(a), bBits = int32Bits(b), cBits = int32Bits(c);
+  // mirrored operands (created tensors: inputs, weights) are packed from their mirrors
+  const mirrors = new Map([[aBits, floatIndex(mirrorAddress(a))], [bBits, floatIndex(mirrorAddress(b))]]);
   const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
-    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats);
+    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats, mirrors.get(x));
   const bRowsOk = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {

@@ -2,7 +2,8 @@
 // rows that the kernel reads, in wasm memory. X[p*P + r, k] goes to heap[dst + (p*kc + k)*P + r],
 // and rows past n are zero. When X has a unit stride along k (rows) or along r (columns), the
 // block is staged into wasm memory 64 KB or so at a time with memcpy and rearranged by the SIMD
-// kernels of pack_kernels.ts; other strides take the element loop.
+// kernels of pack_kernels.ts, which read a mirrored X (resident.ts) in place instead; other
+// strides take the element loop.
 
 import { heapKernels, roundUp } from "./heap.js";
 
@@ -23,32 +24,42 @@ export const stageFloatsFor = (nMax: number, kcMax: number): number => Math.max(
 /**
  * Packs X[r, k] = x[off + r*rs + k*ks] (r < n, k < kc) into panels of P rows (4 or 8) at heap
  * float index dst, using `stageFloats` floats of scratch at `stage` (stageFloatsFor) when a
- * stride is 1. h views the whole memory and x the matrix, both as int32 bits.
+ * stride is 1. h views the whole memory and x the matrix, both as int32 bits; `mirror` is the
+ * heap float index of x[0] when x is mirrored there, else -1.
  */
 export function packPanels(
   h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageFloats: number,
+  dst: number, stage: number, stageFloats: number, mirror = -1,
 ): void {
   // rows or lines copied one by one must be long enough to repay a memcpy call each; lines
   // lying close together are staged many at a time, gaps included
   const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
   const columns = rs === 1 && (closeLines(ks, n, P) || n >= SHORT_LINE);
   if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
-  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageFloats);
+  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageFloats, mirror);
+  else if (columns && mirror >= 0) packMirroredColumns(mirror + off, ks, n, kc, P, dst);
   else if (columns) packStagedColumns(h, x, off, ks, n, kc, P, dst, stage, stageFloats);
   else packLoop(h, x, off, rs, ks, n, kc, P, dst);
 }
 
-/** Rows of X are contiguous: stage whole panels of rows, then transpose them in 4 x 4 blocks. */
+/**
+ * Rows of X are contiguous: stage whole panels of rows, then transpose them in 4 x 4 blocks. A
+ * mirrored X's whole panels are transposed where they are; a last partial one is staged, to be
+ * padded with zero rows.
+ */
 function packStagedRows(
   h: Int32Array, x: Int32Array, off: number, rs: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageFloats: number,
+  dst: number, stage: number, stageFloats: number, mirror: number,
 ): void {
   const group = Math.max(P, Math.floor(stageFloats / kc / P) * P);
   for (let r0 = 0; r0 < n; r0 += group) {
     const rows = Math.min(group, n - r0);
     const padded = roundUp(rows, P);
     const from = off + r0 * rs;
+    if (mirror >= 0 && rows === padded) {
+      heapKernels().packRows((mirror + from) * 4, rs * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3, P * 4);
+      continue;
+    }
     if (rs === kc) h.set(x.subarray(from, from + rows * kc), stage);
     else for (let r = 0; r < rows; r++) h.set(x.subarray(from + r * rs, from + r * rs + kc), stage + r * kc);
     h.fill(0, stage + rows * kc, stage + padded * kc);
@@ -79,6 +90,14 @@ function packStagedColumns(
     else for (let k = 0; k < count; k++) h.set(x.subarray(from + k * ks, from + k * ks + n), stage + k * width);
     heapKernels().packCols(stage * 4, ld * 4, count, width / 4, (dst + k0 * P) * 4, kc * P * 4, P >> 3, n);
   }
+}
+
+/**
+ * Columns of X are contiguous and X is mirrored: its lines, ks apart, are already one k's values
+ * of every row, as packStagedColumns stages them.
+ */
+function packMirroredColumns(at: number, ks: number, n: number, kc: number, P: number, dst: number): void {
+  heapKernels().packCols(at * 4, ks * 4, kc, roundUp(n, P) / 4, dst * 4, kc * P * 4, P >> 3, n);
 }
 
 /** The element loop, for any strides; the full panels of the gemm's two widths are unrolled. */
