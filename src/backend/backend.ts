@@ -50,6 +50,12 @@ export interface Backend {
   im2col(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void;
   /** cols contiguous [N, C*kh*kw, oh*ow] -> out (zeroed) [N, C, H, W], summing overlaps. */
   col2im(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): void;
+  /**
+   * y contiguous [N, O, oh, ow] = conv(x contiguous [N, C, H, W], w [O, C / groups, 3, 3]) for 3 x 3
+   * filters at stride 1 without dilation, by a faster algorithm than im2col where the backend has
+   * one (every element of y written); false, y untouched, where it has none.
+   */
+  conv3x3(x: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, y: TypedArray): boolean;
   /** out (contiguous, index's shape)[i] = x[i with i[dim] = index[i]]. */
   gather(x: StridedArray, dim: number, index: StridedArray, out: TypedArray): void;
   /** out (contiguous, zeroed, shape outShape)[i with i[dim] = index[i]] += src[i]. */

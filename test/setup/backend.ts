@@ -3,6 +3,7 @@ import { getBackend, setBackend } from "../../src/index.js";
 import { wasmSettings } from "../../src/backend/wasm/settings.js";
 import { wasmRelaxedSimdAvailable } from "../../src/backend/wasm/gemm.js";
 import { allocSettings } from "../../src/core/dtype.js";
+import { winogradSettings } from "../../src/backend/wasm/winograd.js";
 
 const name = process.env.TFUNC_BACKEND;
 if (name) setBackend(name);
@@ -14,6 +15,8 @@ if (process.env.TFUNC_EXPECT_RELAXED_SIMD === "1" && !wasmRelaxedSimdAvailable()
 // On the wasm backend every float32 op a SIMD kernel covers runs there, however small: the size
 // threshold is a performance heuristic that must not change results.
 if (name === "wasm") wasmSettings.minKernelElements = 0;
+// Likewise every 3 x 3 convolution at stride 1 takes Winograd's algorithm, however few its channels.
+if (name === "wasm") winogradSettings.minChannels = 1;
 // Kernels promise to write every element of an unzeroed output: poison such outputs, of any
 // size, so an element one forgets shows up as NaN or 77 in the results the tests check.
 allocSettings.minBytes = 0;

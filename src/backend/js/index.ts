@@ -11,4 +11,6 @@ export const jsBackend: Backend = {
   copy, unary, binary, where, reduce,
   matmul: (a, b, out) => batchedMatmul(eachGemm(gemmJs), a, b, out),
   im2col, col2im, gather, scatterAdd,
+  // im2col and matmul are the js backend's convolution, 3 x 3 or not
+  conv3x3: () => false,
 };

@@ -151,13 +151,18 @@ export function wasmRelaxedSimdAvailable(): boolean {
   return relaxedSimdAvailable;
 }
 
-type Kernel = (
+export type Kernel = (
   aPack: number, bPack: number, c: number, mPanels: number, nPanels: number,
   kc: number, ldcBytes: number, bRowBytes: number, bPanelBytes: number, accumulate: number,
   aPanelBytes: number,
 ) => void;
 
 let kernel: Kernel | undefined;
+
+/** The micro-kernel itself, for callers that lay out their own panels (winograd.ts). */
+export function gemmKernel(): Kernel {
+  return (kernel ??= init());
+}
 
 /** The kernel works in the scratch memory of heap.ts, shared with the other SIMD kernels. */
 function init(): Kernel {

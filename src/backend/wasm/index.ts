@@ -1,6 +1,6 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
- * im2col + matmul) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
+ * im2col + matmul, or Winograd's algorithm for 3 x 3 filters: winograd.ts) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
  * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Other dtypes and ops, and
  * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
  */
@@ -11,6 +11,7 @@ import { gemmF32Batched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
 import { transposeF32 } from "./transpose.js";
+import { winogradConvF32 } from "./winograd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
@@ -29,6 +30,7 @@ export const wasmBackend: Backend = {
   reduce: (op, x, nReduced, out) => reduceF32(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
   col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
+  conv3x3: winogradConvF32,
   matmul: (a, b, out) => {
     if (matmulF32(a, b, out)) return;
     if (out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array) batchedMatmul(gemm, a, b, out);

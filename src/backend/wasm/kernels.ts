@@ -7,6 +7,7 @@
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
 import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
+import { padKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
 
 const { i32, f64, v128 } = ValType;
 
@@ -122,6 +123,10 @@ export interface Kernels {
   zeroSpans8(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
   /** 1 if a float of the rows is infinite or NaN, else 0 */
   nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
+  /** Winograd's F(2x2, 3x3) convolution: staging into a padded image and the two transforms (winograd_kernels.ts). */
+  pad(src: number, channels: number, h: number, w: number, dst: number, chanBytes: number, rowBytes: number): void;
+  winogradInput(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
+  winogradOutput(src: number, planeBytes: number, lineBytes: number, channels: number, tileRows: number, groups: number, dst: number, rowBytes: number, chanBytes: number): void;
 }
 
 /** The whole kernel module. */
@@ -148,6 +153,9 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
   nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));
+  padKernel(mod.func("pad", [i32, i32, i32, i32, i32, i32, i32]));
+  winogradInputKernel(mod.func("winogradInput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
+  winogradOutputKernel(mod.func("winogradOutput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
 }
 
@@ -166,6 +174,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
+    pad: e.pad, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput,
   };
 }
 
