@@ -1,23 +1,32 @@
 // 3 x 3 convolutions at stride 1 on the wasm backend run Winograd's F(2x2, 3x3) (src/backend/wasm/
-// winograd.ts), and so do their input gradients, as a convolution of dy with the filters turned.
-// Every case checks that the path ran and compares the result with the definition in float64:
-// paddings 0 to 3, odd and even output sizes (tiles past the edge), output channels that are not
-// a multiple of the gemm's 4 rows, groups, and per-example filters under vmap.
+// winograd.ts), and so do their input gradients (a convolution of dy with the filters turned) and
+// their filter gradients. Every case checks that the path ran and compares the results with the
+// definition in float64: paddings 0 to 3, odd and even output sizes (tiles past the edge),
+// channel counts that are not a multiple of the gemm's tile, groups, and per-example filters
+// and per-example filter gradients under vmap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, backendNames, getBackend, setBackend, tensor, vjp, vmap } from "../src/index.js";
+import { F, Tensor, backendNames, getBackend, grad, setBackend, tensor, vjp, vmap } from "../src/index.js";
 import { wasmBackend } from "../src/backend/wasm/index.js";
 import { winogradSettings } from "../src/backend/wasm/winograd.js";
 import { assertNear, uniformStream } from "./helpers/check.js";
 
-/** Runs f on the wasm backend with every channel count taking the path; returns how many convolutions it ran. */
-function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = {}): number {
-  if (!backendNames().includes("wasm")) return -1;
-  const prev = getBackend(), saved = { ...winogradSettings }, conv3x3 = wasmBackend.conv3x3;
-  let ran = 0;
+/**
+ * Runs f on the wasm backend with every channel count taking the path; returns how many
+ * convolutions (forward or input gradient) and filter gradients it ran, or null without wasm.
+ */
+function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = {}): { convs: number; filterGrads: number } | null {
+  if (!backendNames().includes("wasm")) return null;
+  const prev = getBackend(), saved = { ...winogradSettings }, { conv3x3, conv3x3WeightGrad } = wasmBackend;
+  const ran = { convs: 0, filterGrads: 0 };
   wasmBackend.conv3x3 = (...args) => {
     const done = conv3x3(...args);
-    if (done) ran++;
+    if (done) ran.convs++;
+    return done;
+  };
+  wasmBackend.conv3x3WeightGrad = (...args) => {
+    const done = conv3x3WeightGrad(...args);
+    if (done) ran.filterGrads++;
     return done;
   };
   Object.assign(winogradSettings, { minChannels: 1 }, settings);
@@ -27,7 +36,7 @@ function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = 
   } finally {
     setBackend(prev);
     Object.assign(winogradSettings, saved);
-    wasmBackend.conv3x3 = conv3x3;
+    Object.assign(wasmBackend, { conv3x3, conv3x3WeightGrad });
   }
   return ran;
 }
@@ -39,11 +48,11 @@ const randomArray = (n: number, seed: number): Float32Array => {
 
 interface Case { n: number; c: number; h: number; w: number; o: number; pad: [number, number]; groups: number }
 
-/** y = conv(x, w) and, for a cotangent dy, dx, by the definition in float64. */
+/** y = conv(x, w) and, for a cotangent dy, dx and dw, by the definition in float64. */
 function naive(x: Float32Array, w: Float32Array, dy: Float32Array, k: Case) {
   const { n, c, h, w: wd, o, pad: [ph, pw], groups } = k;
   const cg = c / groups, og = o / groups, oh = h + 2 * ph - 2, ow = wd + 2 * pw - 2;
-  const y = new Float64Array(n * o * oh * ow), dx = new Float64Array(x.length);
+  const y = new Float64Array(n * o * oh * ow), dx = new Float64Array(x.length), dw = new Float64Array(w.length);
   for (let i = 0; i < n; i++) for (let oc = 0; oc < o; oc++) for (let a = 0; a < oh; a++) for (let b = 0; b < ow; b++) {
     const yi = ((i * o + oc) * oh + a) * ow + b;
     for (let cc = 0; cc < cg; cc++) for (let u = 0; u < 3; u++) for (let v = 0; v < 3; v++) {
@@ -52,9 +61,10 @@ function naive(x: Float32Array, w: Float32Array, dy: Float32Array, k: Case) {
       const xi = ((i * c + Math.floor(oc / og) * cg + cc) * h + r) * wd + col, wi = ((oc * cg + cc) * 3 + u) * 3 + v;
       y[yi] += x[xi] * w[wi];
       dx[xi] += dy[yi] * w[wi];
+      dw[wi] += dy[yi] * x[xi];
     }
   }
-  return { y, dx, yShape: [n, o, oh, ow] };
+  return { y, dx, dw, yShape: [n, o, oh, ow] };
 }
 
 const cases: Case[] = [
@@ -65,21 +75,22 @@ const cases: Case[] = [
   { n: 2, c: 5, h: 19, w: 18, o: 3, pad: [0, 2], groups: 1 },
 ];
 
-test("3 x 3 convolutions at stride 1 and their input gradients match the definition", () => {
+test("3 x 3 convolutions at stride 1 and both their gradients match the definition", () => {
   cases.forEach((k, at) => {
     const { n, c, h, w, o, pad, groups } = k;
     const xs = randomArray(n * c * h * w, 10 + at), ws = randomArray(o * (c / groups) * 9, 20 + at);
     const dys = randomArray(n * o * (h + 2 * pad[0] - 2) * (w + 2 * pad[1] - 2), 30 + at);
-    const { y, dx, yShape } = naive(xs, ws, dys, k);
+    const { y, dx, dw, yShape } = naive(xs, ws, dys, k);
     const ran = onWinograd(() => {
-      const W = tensor(ws).reshape([o, c / groups, 3, 3]);
-      const [y32, back] = vjp((x: Tensor) => F.conv2d(x, W, undefined, { padding: pad, groups }), tensor(xs).reshape([n, c, h, w]));
-      const out = y32 as Tensor;
-      assert.deepEqual(out.shape, yShape);
-      assertNear(out.toTypedArray(), y, 1e-5, `y of ${JSON.stringify(k)}`);
-      assertNear((back(tensor(dys).reshape(yShape))[0] as Tensor).toTypedArray(), dx, 1e-5, `dx of ${JSON.stringify(k)}`);
+      const [out, back] = vjp((x: Tensor, wt: Tensor) => F.conv2d(x, wt, undefined, { padding: pad, groups }),
+        [tensor(xs).reshape([n, c, h, w]), tensor(ws).reshape([o, c / groups, 3, 3])]);
+      assert.deepEqual((out as Tensor).shape, yShape);
+      assertNear((out as Tensor).toTypedArray(), y, 1e-5, `y of ${JSON.stringify(k)}`);
+      const [gx, gw] = back(tensor(dys).reshape(yShape)) as Tensor[];
+      assertNear(gx.toTypedArray(), dx, 1e-5, `dx of ${JSON.stringify(k)}`);
+      assertNear(gw.toTypedArray(), dw, 1e-5, `dw of ${JSON.stringify(k)}`);
     });
-    if (ran >= 0) assert.equal(ran, 2, `the forward and the input gradient of ${JSON.stringify(k)} took Winograd's path`);
+    if (ran) assert.deepEqual(ran, { convs: 2, filterGrads: 1 }, `the forward and both gradients of ${JSON.stringify(k)} took Winograd's path`);
   });
 });
 
@@ -95,9 +106,9 @@ test("padding past 2 leaves the input gradient to im2col, and images too large f
     assertNear((back(tensor(dys).reshape(yShape))[0] as Tensor).toTypedArray(), dx, 1e-5, "dx");
   };
   const forwardOnly = onWinograd(run);
-  if (forwardOnly >= 0) assert.equal(forwardOnly, 1, "the forward only");
+  if (forwardOnly) assert.equal(forwardOnly.convs, 1, "the forward only");
   const neither = onWinograd(run, { maxImageFloats: 100 });
-  if (neither >= 0) assert.equal(neither, 0, "neither");
+  if (neither) assert.equal(neither.convs, 0, "neither");
 });
 
 test("per-example filters under vmap (the batch folded into groups) match a loop over examples", () => {
@@ -113,5 +124,21 @@ test("per-example filters under vmap (the batch folded into groups) match a loop
       assertNear(got.subarray(i * size, (i + 1) * size), y, 1e-5, `example ${i}`);
     }
   });
-  if (ran >= 0) assert.equal(ran, 1, "one convolution, of B groups");
+  if (ran) assert.equal(ran.convs, 1, "one convolution, of B groups");
+});
+
+test("per-example filter gradients under vmap (the examples as groups) match a loop over examples", () => {
+  const B = 3, c = 6, h = 7, w = 8, o = 5;
+  const xs = randomArray(B * c * h * w, 60), ws = randomArray(o * c * 9, 61), ts = randomArray(B * o * h * w, 62);
+  const k: Case = { n: 1, c, h, w, o, pad: [1, 1], groups: 1 };
+  const ran = onWinograd(() => {
+    const loss = (wt: Tensor, x: Tensor, t: Tensor) => F.conv2d(x.unsqueeze(0), wt, undefined, { padding: 1 }).squeeze(0).mul(t).sum();
+    const got = vmap(grad(loss), { inDims: [null, 0, 0] })(tensor(ws).reshape([o, c, 3, 3]), tensor(xs).reshape([B, c, h, w]), tensor(ts).reshape([B, o, h, w])) as Tensor;
+    const size = o * c * 9;
+    for (let i = 0; i < B; i++) {
+      const { dw } = naive(xs.subarray(i * c * h * w, (i + 1) * c * h * w), ws, ts.subarray(i * o * h * w, (i + 1) * o * h * w), k);
+      assertNear(got.toTypedArray().subarray(i * size, (i + 1) * size), dw, 1e-5, `example ${i}`);
+    }
+  });
+  if (ran) assert.equal(ran.filterGrads, 1, "one filter gradient, of B groups");
 });

@@ -127,6 +127,7 @@ function transposedAsConv3x3(dy: TypedArray, w: TypedArray, s: ConvSizes, dx: Ty
  * summed over its images by a reduction, then added in.
  */
 export function convWeightGrad(x: TypedArray, dy: TypedArray, s: ConvSizes, dw: TypedArray, dtype: DType): void {
+  if (backend().conv3x3WeightGrad(x, dy, s.n, s.c, s.o, s.groups, s.g, dw)) return;
   const { og, k, l } = dims(s);
   const cols = columnsScratch(s, dtype);
   const scratch = allocUnwritten(dtype, pieceGroups(s) * og * k);

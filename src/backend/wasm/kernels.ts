@@ -7,7 +7,7 @@
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
 import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
-import { padKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
+import { padKernel, winogradGradientKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
 
 const { i32, f64, v128 } = ValType;
 
@@ -127,6 +127,7 @@ export interface Kernels {
   pad(src: number, channels: number, h: number, w: number, dst: number, chanBytes: number, rowBytes: number): void;
   winogradInput(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
   winogradOutput(src: number, planeBytes: number, lineBytes: number, channels: number, tileRows: number, groups: number, dst: number, rowBytes: number, chanBytes: number): void;
+  winogradGradient(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
 }
 
 /** The whole kernel module. */
@@ -156,6 +157,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   padKernel(mod.func("pad", [i32, i32, i32, i32, i32, i32, i32]));
   winogradInputKernel(mod.func("winogradInput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradOutputKernel(mod.func("winogradOutput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
+  winogradGradientKernel(mod.func("winogradGradient", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
 }
 
@@ -174,7 +176,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
-    pad: e.pad, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput,
+    pad: e.pad, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
   };
 }
 

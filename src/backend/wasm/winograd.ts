@@ -3,7 +3,8 @@
 // filter g, so a block costs 16 multiplies per pair of channels instead of 36. Summed over the
 // input channels, the 16 elementwise products are 16 matrix products per image and group,
 // U_xi [og, cg] @ V_xi [cg, tiles], run by the gemm's micro-kernel on operands the transforms
-// lay out as its panels: nothing is packed. The transforms are winograd_kernels.ts.
+// lay out as its panels: nothing is packed. The filter gradient goes through the same transforms
+// backwards (winogradWeightGradF32). The transforms are winograd_kernels.ts.
 
 import type { TypedArray } from "../../core/dtype.js";
 import type { ConvGeometry } from "../backend.js";
@@ -25,6 +26,22 @@ const NR = 8;
 export const winogradGeometry = (g: ConvGeometry): boolean =>
   g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
 
+/** Whether this path takes a convolution of cg channels in and og out per group. */
+const takes = (cg: number, og: number, g: ConvGeometry): boolean =>
+  Math.min(cg, og) >= winogradSettings.minChannels && g.oh > 0 && g.ow > 0;
+
+/**
+ * The tiles of an image: tileRows rows of `columns` groups of four (the transforms' vectors).
+ * The transformed tiles' rows are `line` floats apart, an odd number of cache lines, as the
+ * gemm lays out B's rows; the zero-padded stage the input tiles read is sh x sw (2 rows and
+ * columns per tile, and 2 more).
+ */
+function tiling(g: ConvGeometry) {
+  const tileRows = Math.ceil(g.oh / 2), columns = Math.ceil(g.ow / 8);
+  const line = ((roundUp(tileRows * columns * 4, 16) / 16) | 1) * 16;
+  return { tileRows, columns, tiles: tileRows * columns * 4, line, sh: 2 * tileRows + 2, sw: 8 * columns + 2 };
+}
+
 /**
  * y [n, o, oh, ow] = conv(x [n, c, h, w], w [o, c / groups, 3, 3]) with the geometry's padding,
  * every element written; false (y untouched) when the case is not one this path takes.
@@ -34,14 +51,9 @@ export function winogradConvF32(
 ): boolean {
   if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array) || !winogradGeometry(g)) return false;
   const cg = c / groups, og = o / groups;
-  if (Math.min(cg, og) < winogradSettings.minChannels || g.oh === 0 || g.ow === 0) return false;
-  // tiles: tileRows rows of `columns` groups of four (the transforms' vectors); the products'
-  // rows hold them at a stride of an odd number of cache lines, as the gemm lays out B's rows
-  const tileRows = Math.ceil(g.oh / 2), columns = Math.ceil(g.ow / 8);
-  const line = ((roundUp(tileRows * columns * 4, 16) / 16) | 1) * 16;
+  if (!takes(cg, og, g)) return false;
+  const { tileRows, columns, line, sh, sw } = tiling(g);
   const ogPad = roundUp(og, MR);
-  // the zero-padded stage an image's tiles read: 2 rows and columns per tile, and 2 more
-  const sh = 2 * tileRows + 2, sw = 8 * columns + 2;
   const planeV = cg * line, planeM = ogPad * line;
   if (16 * (planeV + planeM) > winogradSettings.maxImageFloats) return false;
   const imageSize = cg * g.h * g.w, outSize = og * g.oh * g.ow;
@@ -73,6 +85,89 @@ export function winogradConvF32(
     return true;
   } finally {
     popScratch(mark);
+  }
+}
+
+/**
+ * dw [o, c / groups, 3, 3] = the gradient of conv with respect to w for x [n, c, h, w] and
+ * dy [n, o, oh, ow], every element written; false (dw untouched) when this path does not take it.
+ * Through y = A^T [U * V] A with U = G w G^T: dU = the sum over images and tiles of
+ * (A dy A^T) * V, per product one matrix product DY [og, tiles] @ V^T [tiles, cg] summed over
+ * the images, and dw = G^T dU G.
+ */
+export function winogradWeightGradF32(
+  x: TypedArray, dy: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, dw: TypedArray,
+): boolean {
+  if (!(x instanceof Float32Array && dy instanceof Float32Array && dw instanceof Float32Array) || !winogradGeometry(g)) return false;
+  const cg = c / groups, og = o / groups;
+  if (!takes(cg, og, g)) return false;
+  const { tileRows, columns, tiles, line, sh, sw } = tiling(g);
+  const ogPad = roundUp(og, MR), cgPad = roundUp(cg, NR);
+  const planeV = cgPad * line, planeD = ogPad * line;
+  if (16 * (planeV + planeD) > winogradSettings.maxImageFloats) return false;
+  const imageSize = cg * g.h * g.w, gradSize = og * g.oh * g.ow;
+  // dy's stage: whole tiles, zero past the outputs
+  const dh = 2 * tileRows, dwide = 8 * columns;
+  const mark = markScratch();
+  try {
+    const stageAt = pushScratch(cg * sh * sw * 4), gradStageAt = pushScratch(og * dh * dwide * 4);
+    const imageAt = pushScratch(Math.max(imageSize, gradSize) * 4), vAt = pushScratch(16 * planeV * 4), dAt = pushScratch(16 * planeD * 4);
+    const aAt = pushScratch(ogPad * tiles * 4), bAt = pushScratch(cgPad * tiles * 4), uAt = pushScratch(16 * ogPad * cgPad * 4);
+    if (Math.min(stageAt, gradStageAt, imageAt, vAt, dAt, aAt, bAt, uAt) < 0) return false;
+    const heap = heapF32();
+    // the stages' borders and the planes' padding rows and columns stay zero
+    for (const [at, floats] of [[stageAt, cg * sh * sw], [gradStageAt, og * dh * dwide], [vAt, 16 * planeV], [dAt, 16 * planeD]]) heap.fill(0, at / 4, at / 4 + floats);
+    const k = heapKernels(), gemm = gemmKernel();
+    for (let group = 0; group < groups; group++) {
+      for (let i = 0; i < n; i++) {
+        const image = i * groups + group;
+        heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
+        k.pad(imageAt, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
+        k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
+        heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
+        k.pad(imageAt, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
+        k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
+        for (let xi = 0; xi < 16; xi++) {
+          // DY's rows as the gemm's A panels, V's rows (V^T's columns) as its B panels
+          k.packRows(dAt + xi * planeD * 4, line * 4, ogPad / 4, tiles, aAt, tiles * MR * 4, 0, MR * 4);
+          k.packRows(vAt + xi * planeV * 4, line * 4, cgPad / 4, tiles, bAt, tiles * NR * 4, 1, NR * 4);
+          gemm(aAt, bAt, uAt + xi * ogPad * cgPad * 4, ogPad / MR, cgPad / NR, tiles, cgPad * 4, NR * 4, tiles * NR * 4, i > 0 ? 1 : 0, tiles * MR * 4);
+        }
+      }
+      untransformGradient(heap, uAt / 4, og, cg, ogPad, cgPad, dw, group * og * cg * 9);
+    }
+    return true;
+  } finally {
+    popScratch(mark);
+  }
+}
+
+/**
+ * dw = G^T dU G for each (output, input) channel pair of a group, from the 16 products' sums
+ * (product xi's [ogPad, cgPad] at heap float `at` + xi * ogPad * cgPad), to dw[to...].
+ *   G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
+ */
+function untransformGradient(heap: Float32Array, at: number, og: number, cg: number, ogPad: number, cgPad: number, dw: Float32Array, to: number): void {
+  const plane = ogPad * cgPad, t = new Float64Array(12);
+  for (let oo = 0; oo < og; oo++) {
+    for (let cc = 0; cc < cg; cc++) {
+      const from = at + oo * cgPad + cc;
+      // t = G^T dU, 3 x 4
+      for (let b = 0; b < 4; b++) {
+        const u0 = heap[from + b * plane], u1 = heap[from + (4 + b) * plane], u2 = heap[from + (8 + b) * plane], u3 = heap[from + (12 + b) * plane];
+        t[b] = u0 + (u1 + u2) / 2;
+        t[4 + b] = (u1 - u2) / 2;
+        t[8 + b] = (u1 + u2) / 2 + u3;
+      }
+      // dw = t G, 3 x 3
+      const out = to + (oo * cg + cc) * 9;
+      for (let r = 0; r < 3; r++) {
+        const t0 = t[4 * r], t1 = t[4 * r + 1], t2 = t[4 * r + 2], t3 = t[4 * r + 3];
+        dw[out + 3 * r] = t0 + (t1 + t2) / 2;
+        dw[out + 3 * r + 1] = (t1 - t2) / 2;
+        dw[out + 3 * r + 2] = (t1 + t2) / 2 + t3;
+      }
+    }
   }
 }
 

@@ -145,3 +145,60 @@ export function winogradOutputKernel(f: Code): void {
     f.get(out).get(chanBytes).i32Add().set(out);
   });
 }
+
+/**
+ * gradient(src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes): the
+ * transpose of output: for each channel of a staged gradient dy (rows rowBytes apart, channels
+ * chanBytes apart, zero past the outputs) and each tile, the 16 values of A dy A^T, where dy is
+ * the tile's 2 x 2 block (rows 2ty, 2ty + 1, columns 2tx, 2tx + 1), written as input writes them.
+ *   A dy A^T, with A = [1 0; 1 1; 1 -1; 0 -1]
+ */
+export function winogradGradientKernel(f: Code): void {
+  const [src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const ty = f.local(i32), g = f.local(i32), chan = f.local(i32), rowP = f.local(i32), p = f.local(i32);
+  const q = f.local(i32), line = f.local(i32), at = f.local(i32);
+  // d[2i + j] = the four tiles' dy[i][j]; r[2a + j] = row a of A dy
+  const d = Array.from({ length: 4 }, () => f.local(v128));
+  const r = Array.from({ length: 8 }, () => f.local(v128));
+  const t0 = f.local(v128), t1 = f.local(v128);
+  /** x + y, x - y, or -y on the stack, by which of A's rows (1 1, 1 -1, 0 -1) */
+  const combine = (x: number, y: number, row: number): void => {
+    if (row === 0) f.get(x);
+    else if (row === 1) f.get(x).get(y).f32x4Add();
+    else if (row === 2) f.get(x).get(y).f32x4Sub();
+    else f.get(y).f32x4Neg();
+  };
+  f.get(src).set(chan).get(dst).set(line);
+  f.countdown(channels, () => {
+    f.get(chan).set(rowP).get(line).set(q).get(tileRows).set(ty);
+    f.countdown(ty, () => {
+      f.get(rowP).set(p).get(groups).set(g);
+      f.countdown(g, () => {
+        for (let i = 0; i < 2; i++) {
+          f.get(p).get(rowBytes).i32Const(i).i32Mul().i32Add().set(at);
+          f.get(at).v128Load(0).set(t0).get(at).v128Load(16).set(t1);
+          f.get(t0).get(t1).i32x4Shuffle([0, 2, 4, 6]).set(d[2 * i]);
+          f.get(t0).get(t1).i32x4Shuffle([1, 3, 5, 7]).set(d[2 * i + 1]);
+        }
+        for (let a = 0; a < 4; a++) for (let j = 0; j < 2; j++) {
+          combine(d[j], d[2 + j], a);
+          f.set(r[2 * a + j]);
+        }
+        f.get(q).set(at);
+        for (let a = 0; a < 4; a++) {
+          for (let b = 0; b < 4; b++) {
+            f.get(at);
+            combine(r[2 * a], r[2 * a + 1], b);
+            f.v128Store();
+            f.get(at).get(planeBytes).i32Add().set(at);
+          }
+        }
+        // the next four tiles: 8 columns on in the stage, 4 floats on in each plane
+        f.addTo(p, 32).addTo(q, 16);
+      });
+      f.get(rowP).get(rowBytes).i32Const(1).i32Shl().i32Add().set(rowP);
+    });
+    f.get(chan).get(chanBytes).i32Add().set(chan);
+    f.get(line).get(lineBytes).i32Add().set(line);
+  });
+}
