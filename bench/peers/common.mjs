@@ -259,10 +259,11 @@ export async function measure(
       firstMs,
     );
   let t0 = performance.now();
-  const first = await call();
+  let first = await call();
   const firstMs = performance.now() - t0;
   progress(firstMs);
   const sum = check ? checksum(first) : undefined;
+  first = undefined; // as torch_bench.py's `del first`: the outputs of one call must not outlive the next
   sampleRss();
   if (performance.now() - start + minReps * 0.5 * firstMs > limit) throw tooSlow(firstMs, firstMs);
   let last = firstMs;
