@@ -1,8 +1,8 @@
-/** maxPool2d and avgPool2d: pad + unfold + a reduction (maxPool2d: gather at the argmax). */
+/** maxPool2d and avgPool2d: pad + unfold + a reduction (maxPool2d: a gather at the argmax). */
 import type { DType } from "../../core/dtype.js";
 import { shapeStr } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
-import { scalar } from "../../primitives/kernel.js";
+import { produce, scalar } from "../../primitives/kernel.js";
 import * as lax from "../../primitives/lax.js";
 import { ones } from "../creation.js";
 import { floatDType, sizes, type Size2 } from "./common.js";
@@ -50,13 +50,35 @@ function poolDims(op: string, inSize: number[], kernelSize: Size2, opts: MaxPool
   });
 }
 
-/** Every pooling window of x [N, C, H, W], padded with padValue: [N * C, kH * kW, L]. */
-function poolWindows(x: Tensor, g: PoolDim[], padValue: number): Tensor {
+/** The planes of x [N, C, H, W], padded with padValue: [N * C, 1, H', W']. */
+function paddedPlanes(x: Tensor, g: PoolDim[], padValue: number): Tensor {
   const [N, C, H, W] = x.shape;
   const [a, b] = g;
-  const planes = lax.reshape(x, [N * C, 1, H, W]);
-  const padded = lax.pad(planes, [0, 0, a.p, b.p], [0, 0, a.p + a.extra, b.p + b.extra], padValue);
-  return lax.unfold(padded, { kh: a.k, kw: b.k, sh: a.s, sw: b.s, ph: 0, pw: 0, dh: a.d, dw: b.d });
+  return lax.pad(lax.reshape(x, [N * C, 1, H, W]), [0, 0, a.p, b.p], [0, 0, a.p + a.extra, b.p + b.extra], padValue);
+}
+
+/** Every pooling window of padded planes [N * C, 1, H', W']: [N * C, kH * kW, L]. */
+function windowsOf(planes: Tensor, g: PoolDim[]): Tensor {
+  const [a, b] = g;
+  return lax.unfold(planes, { kh: a.k, kw: b.k, sh: a.s, sw: b.s, ph: 0, pw: 0, dh: a.d, dw: b.d });
+}
+
+/** Every pooling window of x [N, C, H, W], padded with padValue: [N * C, kH * kW, L]. */
+function poolWindows(x: Tensor, g: PoolDim[], padValue: number): Tensor {
+  return windowsOf(paddedPlanes(x, g, padValue), g);
+}
+
+/** Where element j of window l lies in a padded plane W' wide, as a flat index: int32 [1, kH * kW, L]. */
+function windowPositions(g: PoolDim[], paddedWidth: number): Tensor {
+  const [a, b] = g;
+  return produce([1, a.k * b.k, a.out * b.out], "int32", (out) => {
+    let i = 0;
+    for (let ki = 0; ki < a.k; ki++) for (let kj = 0; kj < b.k; kj++) {
+      for (let oi = 0; oi < a.out; oi++) for (let oj = 0; oj < b.out; oj++) {
+        out[i++] = (oi * a.s + ki * a.d) * paddedWidth + oj * b.s + kj * b.d;
+      }
+    }
+  });
 }
 
 /** Lift unbatched [C, H, W] to [1, C, H, W], checking the rank and dtype. */
@@ -70,11 +92,17 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPoolOptions = {
   const [x4, batched] = poolInput("maxPool2d", x);
   const [N, C, H, W] = x4.shape;
   const g = poolDims("maxPool2d", [H, W], kernelSize, opts);
-  const windows = poolWindows(x4, g, -Infinity);
+  const planes = paddedPlanes(x4, g, -Infinity);
+  const windows = windowsOf(planes, g);
   // the first maximum of a window (or its first NaN) takes the whole gradient, as in PyTorch and
   // JAX; a max reduction would share it between tied elements
   const first = lax.argmax(windows, 1, true);
-  const out = lax.reshape(lax.gather(windows, 1, first), [N, C, g[0].out, g[1].out]);
+  // gathered from the plane itself, so the gradient scatters straight into the plane rather than
+  // into every window's copy, to be folded back
+  const [, , Hp, Wp] = planes.shape;
+  const positions = windowPositions(g, Wp);
+  const at = lax.gather(lax.expand(positions, [N * C, ...positions.shape.slice(1)]), 1, first);
+  const out = lax.reshape(lax.gather(lax.reshape(planes, [N * C, 1, Hp * Wp]), 2, at), [N, C, g[0].out, g[1].out]);
   return batched ? out : lax.reshape(out, out.shape.slice(1));
 }
 
