@@ -26,20 +26,20 @@ const NR = 8;
 export const winogradGeometry = (g: ConvGeometry): boolean =>
   g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
 
-/** Whether this path takes a convolution of cg channels in and og out per group. */
-const takes = (cg: number, og: number, g: ConvGeometry): boolean =>
-  Math.min(cg, og) >= winogradSettings.minChannels && g.oh > 0 && g.ow > 0;
-
 /**
- * The tiles of an image: tileRows rows of `columns` groups of four (the transforms' vectors).
- * The transformed tiles' rows are `line` floats apart, an odd number of cache lines, as the
- * gemm lays out B's rows; the zero-padded stage the input tiles read is sh x sw (2 rows and
- * columns per tile, and 2 more).
+ * The sizes of a convolution this path takes (float32 arrays, the geometry, enough channels), or
+ * null. cg and og are the channels in and out per group. An image's tiles are tileRows rows of
+ * `columns` groups of four (the transforms' vectors); the transformed tiles' rows are `line`
+ * floats apart, an odd number of cache lines, as the gemm lays out B's rows; the zero-padded stage
+ * the input tiles read is sh x sw (2 rows and columns per tile, and 2 more).
  */
-function tiling(g: ConvGeometry) {
+function plan(arrays: TypedArray[], c: number, o: number, groups: number, g: ConvGeometry) {
+  if (!arrays.every((a) => a instanceof Float32Array) || !winogradGeometry(g)) return null;
+  const cg = c / groups, og = o / groups;
+  if (Math.min(cg, og) < winogradSettings.minChannels || g.oh === 0 || g.ow === 0) return null;
   const tileRows = Math.ceil(g.oh / 2), columns = Math.ceil(g.ow / 8);
   const line = ((roundUp(tileRows * columns * 4, 16) / 16) | 1) * 16;
-  return { tileRows, columns, tiles: tileRows * columns * 4, line, sh: 2 * tileRows + 2, sw: 8 * columns + 2 };
+  return { cg, og, tileRows, columns, tiles: tileRows * columns * 4, line, sh: 2 * tileRows + 2, sw: 8 * columns + 2 };
 }
 
 /**
@@ -49,10 +49,9 @@ function tiling(g: ConvGeometry) {
 export function winogradConvF32(
   x: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, y: TypedArray,
 ): boolean {
-  if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array) || !winogradGeometry(g)) return false;
-  const cg = c / groups, og = o / groups;
-  if (!takes(cg, og, g)) return false;
-  const { tileRows, columns, line, sh, sw } = tiling(g);
+  const sizes = plan([x, w, y], c, o, groups, g);
+  if (!sizes) return false;
+  const { cg, og, tileRows, columns, line, sh, sw } = sizes;
   const ogPad = roundUp(og, MR);
   const planeV = cg * line, planeM = ogPad * line;
   if (16 * (planeV + planeM) > winogradSettings.maxImageFloats) return false;
@@ -98,10 +97,9 @@ export function winogradConvF32(
 export function winogradWeightGradF32(
   x: TypedArray, dy: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, dw: TypedArray,
 ): boolean {
-  if (!(x instanceof Float32Array && dy instanceof Float32Array && dw instanceof Float32Array) || !winogradGeometry(g)) return false;
-  const cg = c / groups, og = o / groups;
-  if (!takes(cg, og, g)) return false;
-  const { tileRows, columns, tiles, line, sh, sw } = tiling(g);
+  const sizes = plan([x, dy, dw], c, o, groups, g);
+  if (!sizes) return false;
+  const { cg, og, tileRows, columns, tiles, line, sh, sw } = sizes;
   const ogPad = roundUp(og, MR), cgPad = roundUp(cg, NR);
   const planeV = cgPad * line, planeD = ogPad * line;
   if (16 * (planeV + planeD) > winogradSettings.maxImageFloats) return false;
@@ -147,7 +145,7 @@ export function winogradWeightGradF32(
  * (product xi's [ogPad, cgPad] at heap float `at` + xi * ogPad * cgPad), to dw[to...].
  *   G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
  */
-function untransformGradient(heap: Float32Array, at: number, og: number, cg: number, ogPad: number, cgPad: number, dw: Float32Array, to: number): void {
+function untransformGradient(heap: Float32Array, at: number, og: number, cg: number, ogPad: number, cgPad: number, dw: TypedArray, to: number): void {
   const plane = ogPad * cgPad, t = new Float64Array(12);
   for (let oo = 0; oo < og; oo++) {
     for (let cc = 0; cc < cg; cc++) {
@@ -176,7 +174,7 @@ function untransformGradient(heap: Float32Array, at: number, og: number, cg: num
  * p holds output channels 4p..4p+3, MR floats per input channel; channels past og are zeros.
  *   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  */
-function transformFilters(w: Float32Array, groups: number, og: number, cg: number, ogPad: number, heap: Float32Array, at: number): void {
+function transformFilters(w: TypedArray, groups: number, og: number, cg: number, ogPad: number, heap: Float32Array, at: number): void {
   heap.fill(0, at, at + groups * 16 * ogPad * cg);
   const t = new Float64Array(12);
   for (let q = 0; q < groups; q++) {

@@ -32,60 +32,91 @@ export function padKernel(f: Code): void {
   });
 }
 
+/** The parameters (locals) of the two kernels that walk the tiles of staged images: input and gradient. */
+interface TileWalk { src: number; rowBytes: number; chanBytes: number; channels: number; tileRows: number; groups: number; dst: number; lineBytes: number }
+
 /**
- * input(src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes): for
- * each staged channel (chanBytes apart, rows rowBytes apart) and each of tileRows x groups * 4
- * tiles (tile (ty, tx) reads rows 2ty..2ty+3, columns 2tx..2tx+3), writes the 16 values of
- * B^T d B: value (a, b) of channel c's tile t to dst + (4a + b) * planeBytes + c * lineBytes + 4t.
+ * For each staged channel (chanBytes apart, rows rowBytes apart), each of tileRows rows of tiles
+ * and each group of four tiles in the row, body(p, q): p the byte address of the group's first
+ * stage column in the tile row's first stage row (tile tx starts 2 columns after tile tx - 1,
+ * tile row ty 2 rows after ty - 1), q where its four values go in a plane (channel c's tile t at
+ * c * lineBytes + 4t).
  */
-export function winogradInputKernel(f: Code): void {
-  const [src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+function forEachTileGroup(f: Code, w: TileWalk, body: (p: number, q: number) => void): void {
   const ty = f.local(i32), g = f.local(i32), chan = f.local(i32), rowP = f.local(i32), p = f.local(i32);
-  const q = f.local(i32), line = f.local(i32), at = f.local(i32);
-  const d = Array.from({ length: 16 }, () => f.local(v128));
-  const e = Array.from({ length: 4 }, () => f.local(v128));
-  const t0 = f.local(v128), t1 = f.local(v128);
-  f.get(src).set(chan).get(dst).set(line);
-  f.countdown(channels, () => {
-    f.get(chan).set(rowP).get(line).set(q).get(tileRows).set(ty);
+  const q = f.local(i32), line = f.local(i32);
+  f.get(w.src).set(chan).get(w.dst).set(line);
+  f.countdown(w.channels, () => {
+    f.get(chan).set(rowP).get(line).set(q).get(w.tileRows).set(ty);
     f.countdown(ty, () => {
-      f.get(rowP).set(p).get(groups).set(g);
+      f.get(rowP).set(p).get(w.groups).set(g);
       f.countdown(g, () => {
-        // d[4r + k] = row r's value k of the four tiles: columns 2tx + k, tx = 4 tiles apart by 2
-        for (let r = 0; r < 4; r++) {
-          f.get(p).get(rowBytes).i32Const(r).i32Mul().i32Add().set(at);
-          f.get(at).v128Load(0).set(t0).get(at).v128Load(16).set(t1);
-          f.get(t0).get(t1).i32x4Shuffle([0, 2, 4, 6]).set(d[4 * r]);
-          f.get(t0).get(t1).i32x4Shuffle([1, 3, 5, 7]).set(d[4 * r + 1]);
-          f.get(at).v128Load(8).set(t0).get(at).v128Load(24).set(t1);
-          f.get(t0).get(t1).i32x4Shuffle([0, 2, 4, 6]).set(d[4 * r + 2]);
-          f.get(t0).get(t1).i32x4Shuffle([1, 3, 5, 7]).set(d[4 * r + 3]);
-        }
-        f.get(q).set(at);
-        for (let a = 0; a < 4; a++) {
-          // e = row a of B^T d: (d0 - d2, d1 + d2, d2 - d1, d1 - d3) taken down the columns
-          for (let k = 0; k < 4; k++) {
-            const [x, y, op] = [[0, 2, "sub"], [1, 2, "add"], [2, 1, "sub"], [1, 3, "sub"]][a] as [number, number, string];
-            f.get(d[4 * x + k]).get(d[4 * y + k]);
-            if (op === "add") f.f32x4Add(); else f.f32x4Sub();
-            f.set(e[k]);
-          }
-          // then (e B)[a][b] along the row
-          const cols: [number, number, boolean][] = [[0, 2, false], [1, 2, true], [2, 1, false], [1, 3, false]];
-          for (const [x, y, add] of cols) {
-            f.get(at).get(e[x]).get(e[y]);
-            if (add) f.f32x4Add(); else f.f32x4Sub();
-            f.v128Store();
-            f.get(at).get(planeBytes).i32Add().set(at);
-          }
-        }
+        body(p, q);
         // the next four tiles: 8 columns on in the stage, 4 floats on in each plane
         f.addTo(p, 32).addTo(q, 16);
       });
-      f.get(rowP).get(rowBytes).i32Const(1).i32Shl().i32Add().set(rowP);
+      f.get(rowP).get(w.rowBytes).i32Const(1).i32Shl().i32Add().set(rowP);
     });
-    f.get(chan).get(chanBytes).i32Add().set(chan);
-    f.get(line).get(lineBytes).i32Add().set(line);
+    f.get(chan).get(w.chanBytes).i32Add().set(chan);
+    f.get(line).get(w.lineBytes).i32Add().set(line);
+  });
+}
+
+/** Splits the 8 floats at `at` + offset into the even and the odd ones: four tiles' values at columns 2tx and 2tx + 1. */
+function evenOdd(f: Code, at: number, offset: number, even: number, odd: number): void {
+  const lo = f.local(v128), hi = f.local(v128);
+  f.get(at).v128Load(offset).set(lo).get(at).v128Load(offset + 16).set(hi);
+  f.get(lo).get(hi).i32x4Shuffle([0, 2, 4, 6]).set(even);
+  f.get(lo).get(hi).i32x4Shuffle([1, 3, 5, 7]).set(odd);
+}
+
+/** Stores 16 vectors, value(k) leaving the k-th on the stack, to q + k * planeBytes. */
+function storePlanes(f: Code, q: number, planeBytes: number, value: (k: number) => void): void {
+  const at = f.local(i32);
+  f.get(q).set(at);
+  for (let k = 0; k < 16; k++) {
+    f.get(at);
+    value(k);
+    f.v128Store();
+    if (k < 15) f.get(at).get(planeBytes).i32Add().set(at);
+  }
+}
+
+/**
+ * input(src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes): for
+ * each staged channel and each of tileRows x groups * 4 tiles (tile (ty, tx) reads rows
+ * 2ty..2ty+3, columns 2tx..2tx+3), writes the 16 values of B^T d B: value (a, b) of channel c's
+ * tile t to dst + (4a + b) * planeBytes + c * lineBytes + 4t.
+ */
+export function winogradInputKernel(f: Code): void {
+  const [src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const at = f.local(i32);
+  // d[4r + k] = the four tiles' row r, column k; e = row a of B^T d, made just before its stores
+  const d = Array.from({ length: 16 }, () => f.local(v128));
+  const e = Array.from({ length: 4 }, () => f.local(v128));
+  // (x, y, add): rows and columns of B^T combine as x - y or x + y
+  const B: [number, number, boolean][] = [[0, 2, false], [1, 2, true], [2, 1, false], [1, 3, false]];
+  const combine = (values: (i: number) => number, [x, y, add]: [number, number, boolean]): void => {
+    f.get(values(x)).get(values(y));
+    if (add) f.f32x4Add(); else f.f32x4Sub();
+  };
+  forEachTileGroup(f, { src, rowBytes, chanBytes, channels, tileRows, groups, dst, lineBytes }, (p, q) => {
+    for (let r = 0; r < 4; r++) {
+      f.get(p).get(rowBytes).i32Const(r).i32Mul().i32Add().set(at);
+      evenOdd(f, at, 0, d[4 * r], d[4 * r + 1]);
+      evenOdd(f, at, 8, d[4 * r + 2], d[4 * r + 3]);
+    }
+    storePlanes(f, q, planeBytes, (k) => {
+      const a = Math.floor(k / 4);
+      if (k % 4 === 0) {
+        for (let col = 0; col < 4; col++) {
+          combine((row) => d[4 * row + col], B[a]);
+          f.set(e[col]);
+        }
+      }
+      // then (B^T d) B along the row
+      combine((col) => e[col], B[k % 4]);
+    });
   });
 }
 
@@ -148,57 +179,33 @@ export function winogradOutputKernel(f: Code): void {
 
 /**
  * gradient(src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes): the
- * transpose of output: for each channel of a staged gradient dy (rows rowBytes apart, channels
- * chanBytes apart, zero past the outputs) and each tile, the 16 values of A dy A^T, where dy is
- * the tile's 2 x 2 block (rows 2ty, 2ty + 1, columns 2tx, 2tx + 1), written as input writes them.
+ * transpose of output: for each channel of a staged gradient dy (zero past the outputs) and each
+ * tile, the 16 values of A dy A^T, where dy is the tile's 2 x 2 block (rows 2ty, 2ty + 1,
+ * columns 2tx, 2tx + 1), written as input writes its values.
  *   A dy A^T, with A = [1 0; 1 1; 1 -1; 0 -1]
  */
 export function winogradGradientKernel(f: Code): void {
   const [src, rowBytes, chanBytes, channels, tileRows, groups, dst, planeBytes, lineBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const ty = f.local(i32), g = f.local(i32), chan = f.local(i32), rowP = f.local(i32), p = f.local(i32);
-  const q = f.local(i32), line = f.local(i32), at = f.local(i32);
+  const at = f.local(i32);
   // d[2i + j] = the four tiles' dy[i][j]; r[2a + j] = row a of A dy
   const d = Array.from({ length: 4 }, () => f.local(v128));
   const r = Array.from({ length: 8 }, () => f.local(v128));
-  const t0 = f.local(v128), t1 = f.local(v128);
-  /** x + y, x - y, or -y on the stack, by which of A's rows (1 1, 1 -1, 0 -1) */
+  /** x, x + y, x - y or -y on the stack, by A's row (1 0, 1 1, 1 -1, 0 -1) */
   const combine = (x: number, y: number, row: number): void => {
     if (row === 0) f.get(x);
     else if (row === 1) f.get(x).get(y).f32x4Add();
     else if (row === 2) f.get(x).get(y).f32x4Sub();
     else f.get(y).f32x4Neg();
   };
-  f.get(src).set(chan).get(dst).set(line);
-  f.countdown(channels, () => {
-    f.get(chan).set(rowP).get(line).set(q).get(tileRows).set(ty);
-    f.countdown(ty, () => {
-      f.get(rowP).set(p).get(groups).set(g);
-      f.countdown(g, () => {
-        for (let i = 0; i < 2; i++) {
-          f.get(p).get(rowBytes).i32Const(i).i32Mul().i32Add().set(at);
-          f.get(at).v128Load(0).set(t0).get(at).v128Load(16).set(t1);
-          f.get(t0).get(t1).i32x4Shuffle([0, 2, 4, 6]).set(d[2 * i]);
-          f.get(t0).get(t1).i32x4Shuffle([1, 3, 5, 7]).set(d[2 * i + 1]);
-        }
-        for (let a = 0; a < 4; a++) for (let j = 0; j < 2; j++) {
-          combine(d[j], d[2 + j], a);
-          f.set(r[2 * a + j]);
-        }
-        f.get(q).set(at);
-        for (let a = 0; a < 4; a++) {
-          for (let b = 0; b < 4; b++) {
-            f.get(at);
-            combine(r[2 * a], r[2 * a + 1], b);
-            f.v128Store();
-            f.get(at).get(planeBytes).i32Add().set(at);
-          }
-        }
-        // the next four tiles: 8 columns on in the stage, 4 floats on in each plane
-        f.addTo(p, 32).addTo(q, 16);
-      });
-      f.get(rowP).get(rowBytes).i32Const(1).i32Shl().i32Add().set(rowP);
-    });
-    f.get(chan).get(chanBytes).i32Add().set(chan);
-    f.get(line).get(lineBytes).i32Add().set(line);
+  forEachTileGroup(f, { src, rowBytes, chanBytes, channels, tileRows, groups, dst, lineBytes }, (p, q) => {
+    f.get(p).set(at);
+    evenOdd(f, at, 0, d[0], d[1]);
+    f.get(p).get(rowBytes).i32Add().set(at);
+    evenOdd(f, at, 0, d[2], d[3]);
+    for (let a = 0; a < 4; a++) for (let j = 0; j < 2; j++) {
+      combine(d[j], d[2 + j], a);
+      f.set(r[2 * a + j]);
+    }
+    storePlanes(f, q, planeBytes, (k) => combine(r[2 * Math.floor(k / 4)], r[2 * Math.floor(k / 4) + 1], k % 4));
   });
 }
