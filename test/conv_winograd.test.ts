@@ -142,3 +142,49 @@ test("per-example filter gradients under vmap (the examples as groups) match a l
   });
   if (ran) assert.equal(ran.filterGrads, 1, "one filter gradient, of B groups");
 });
+
+/** Non-finite elements the same (NaN for NaN, each infinity itself), finite ones within tolerance. */
+function assertSameNonFinite(got: ArrayLike<number>, expected: Float64Array, what: string): void {
+  const finite: [number[], number[]] = [[], []];
+  for (let i = 0; i < expected.length; i++) {
+    if (Number.isFinite(expected[i])) {
+      finite[0].push(got[i]);
+      finite[1].push(expected[i]);
+    } else {
+      assert.ok(Object.is(got[i], expected[i]), `${what}: element ${i} is ${got[i]}, expected ${expected[i]}`);
+    }
+  }
+  assert.ok(finite[1].length > 0 && finite[1].length < expected.length, `${what}: some elements finite and some not`);
+  assertNear(finite[0], finite[1], 1e-5, what);
+}
+
+test("an infinity or NaN in x, w or dy gives what the direct convolution gives, not a tile of NaN", () => {
+  const k: Case = { n: 2, c: 8, h: 9, w: 10, o: 8, pad: [1, 1], groups: 1 };
+  const xs = randomArray(2 * 8 * 9 * 10, 70), ws = randomArray(8 * 8 * 9, 71), dys = randomArray(2 * 8 * 9 * 10, 72);
+  /** a copy of a with the given elements replaced */
+  const spoilt = (a: Float32Array, values: [number, number][]): Float32Array => {
+    const b = a.slice();
+    for (const [at, v] of values) b[at] = v;
+    return b;
+  };
+  // the last: in 2 groups, an infinity in the second only, after the first's filter gradient is written
+  const cases: [string, Float32Array, Float32Array, Float32Array, number][] = [
+    ["x", spoilt(xs, [[(0 * 8 + 1) * 90 + 3 * 10 + 4, Infinity], [(1 * 8 + 2) * 90, NaN]]), ws, dys, 1],
+    ["w", xs, spoilt(ws, [[5 * 72 + 3 * 9 + 4, -Infinity]]), dys, 1],
+    ["dy", xs, ws, spoilt(dys, [[(1 * 8 + 6) * 90 + 45, Infinity]]), 1],
+    ["x of group 2", spoilt(xs, [[(1 * 8 + 6) * 90 + 50, Infinity]]), ws.subarray(0, 8 * 4 * 9), dys, 2],
+  ];
+  for (const [what, x, w, dy, groups] of cases) {
+    const ref = naive(x, w, dy, { ...k, groups });
+    const ran = onWinograd(() => {
+      const [out, back] = vjp((a: Tensor, b: Tensor) => F.conv2d(a, b, undefined, { padding: k.pad, groups }),
+        [tensor(x).reshape([2, 8, 9, 10]), tensor(w).reshape([8, 8 / groups, 3, 3])]);
+      const [gx, gw] = back(tensor(dy).reshape(ref.yShape)) as Tensor[];
+      for (const [name, got, expected] of [["y", out as Tensor, ref.y], ["dx", gx, ref.dx], ["dw", gw, ref.dw]] as const) {
+        if (expected.every(Number.isFinite)) assertNear(got.toTypedArray(), expected, 1e-5, `${name} with ${what} spoilt`);
+        else assertSameNonFinite(got.toTypedArray(), expected, `${name} with ${what} spoilt`);
+      }
+    });
+    if (ran) assert.ok(ran.convs + ran.filterGrads < 3, `im2col took over for ${what}`);
+  }
+});

@@ -53,7 +53,7 @@ export interface Backend {
   /**
    * y contiguous [N, O, oh, ow] = conv(x contiguous [N, C, H, W], w [O, C / groups, 3, 3]) for 3 x 3
    * filters at stride 1 without dilation, by a faster algorithm than im2col where the backend has
-   * one (every element of y written); false, y untouched, where it has none.
+   * one (every element of y written); false, with y untouched or zeroed, where it has none.
    */
   conv3x3(x: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, y: TypedArray): boolean;
   /** dw [O, C / groups, 3, 3] = the gradient of conv3x3's y with respect to w for dy [N, O, oh, ow], likewise. */

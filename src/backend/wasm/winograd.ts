@@ -43,8 +43,27 @@ function plan(arrays: TypedArray[], c: number, o: number, groups: number, g: Con
 }
 
 /**
+ * Whether the `floats` floats at heap byte address `at` are all finite. The transforms add and
+ * subtract neighbouring values, so one infinity would make all four outputs of a tile NaN where
+ * the direct convolution leaves most of them finite: such operands take im2col instead.
+ */
+function allFinite(heap: Float32Array, at: number, floats: number): boolean {
+  const whole = floats >> 2;
+  if (heapKernels().nonFinite(at, 1, whole, 0) !== 0) return false;
+  for (let i = at / 4 + whole * 4; i < at / 4 + floats; i++) if (!Number.isFinite(heap[i])) return false;
+  return true;
+}
+
+/** Gives up on a convolution part-way, for an operand that is not finite: its output goes back to zeros. */
+function abandon(out: TypedArray): false {
+  out.fill(0);
+  return false;
+}
+
+/**
  * y [n, o, oh, ow] = conv(x [n, c, h, w], w [o, c / groups, 3, 3]) with the geometry's padding,
- * every element written; false (y untouched) when the case is not one this path takes.
+ * every element written; false, with y untouched or zeroed, when this path does not take the
+ * case (w or x not all finite among them).
  */
 export function winogradConvF32(
   x: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, y: TypedArray,
@@ -64,6 +83,7 @@ export function winogradConvF32(
     const outAt = pushScratch((outSize + g.ow + 8) * 4);
     if (Math.min(uAt, stageAt, imageAt, vAt, mAt, outAt) < 0) return false;
     const heap = heapF32();
+    if (!w.every(Number.isFinite)) return false;
     transformFilters(w, groups, og, cg, ogPad, heap, uAt / 4);
     // the stage's borders and V's columns past the last tile stay zero; each image rewrites the rest
     heap.fill(0, stageAt / 4, stageAt / 4 + cg * sh * sw);
@@ -72,6 +92,7 @@ export function winogradConvF32(
     for (let image = 0; image < n * groups; image++) {
       const group = image % groups;
       heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
+      if (!allFinite(heap, imageAt, imageSize)) return abandon(y);
       k.pad(imageAt, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
       k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
       for (let xi = 0; xi < 16; xi++) {
@@ -89,7 +110,8 @@ export function winogradConvF32(
 
 /**
  * dw [o, c / groups, 3, 3] = the gradient of conv with respect to w for x [n, c, h, w] and
- * dy [n, o, oh, ow], every element written; false (dw untouched) when this path does not take it.
+ * dy [n, o, oh, ow], every element written; false, with dw untouched or zeroed, when this path
+ * does not take the case (x or dy not all finite among them).
  * Through y = A^T [U * V] A with U = G w G^T: dU = the sum over images and tiles of
  * (A dy A^T) * V, per product one matrix product DY [og, tiles] @ V^T [tiles, cg] summed over
  * the images, and dw = G^T dU G.
@@ -120,9 +142,11 @@ export function winogradWeightGradF32(
       for (let i = 0; i < n; i++) {
         const image = i * groups + group;
         heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
+        if (!allFinite(heap, imageAt, imageSize)) return abandon(dw);
         k.pad(imageAt, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
         k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
         heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
+        if (!allFinite(heap, imageAt, gradSize)) return abandon(dw);
         k.pad(imageAt, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
         k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
         for (let xi = 0; xi < 16; xi++) {
