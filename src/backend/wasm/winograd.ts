@@ -83,8 +83,9 @@ export function winogradConvF32(
     const outAt = pushScratch((outSize + g.ow + 8) * 4);
     if (Math.min(uAt, stageAt, imageAt, vAt, mAt, outAt) < 0) return false;
     const heap = heapF32();
-    if (!w.every(Number.isFinite)) return false;
+    // an infinity or NaN among the filters leaves one among their transforms
     transformFilters(w, groups, og, cg, ogPad, heap, uAt / 4);
+    if (!allFinite(heap, uAt, groups * 16 * ogPad * cg)) return false;
     // the stage's borders and V's columns past the last tile stay zero; each image rewrites the rest
     heap.fill(0, stageAt / 4, stageAt / 4 + cg * sh * sw);
     heap.fill(0, vAt / 4, vAt / 4 + 16 * planeV);
