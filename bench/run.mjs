@@ -31,9 +31,11 @@ const PEERS = [
 const peerNames = args.includes("--no-peers") ? [] : opt("--peers", PEERS.map((p) => p.name).join(",")).split(",").filter(Boolean);
 const unknown = peerNames.filter((n) => !PEERS.some((p) => p.name === n));
 if (unknown.length) throw new Error(`--peers: no peer named ${unknown.join(", ")}; the peers are ${PEERS.map((p) => p.name).join(", ")}`);
+/** The workloads that bench/tfunc.mjs also times batched by hand, for the vmap-overhead comparison. */
+const BY_HAND = ["batched_dot", "ensemble_10_mlp", "per_sample_grads_mlp"];
 const systems = [
   { name: "tfunc", cmd: [process.execPath, path.join(here, "tfunc.mjs")] },
-  { name: "tfunc-by-hand", cmd: [process.execPath, path.join(here, "tfunc.mjs"), "--by-hand"] },
+  { name: "tfunc-by-hand", cmd: [process.execPath, path.join(here, "tfunc.mjs"), "--by-hand"], only: BY_HAND },
   ...PEERS.filter((p) => peerNames.includes(p.name)).map((p) => ({ name: p.name, cmd: p.cmd() })),
 ];
 
@@ -85,7 +87,7 @@ function table(results, size) {
     const n = size === "small" ? 512 : 1024;
     lines.push(`\nmatmul ${n}x${n}: ${((2 * n ** 3) / (mm.median_ms * 1e6)).toFixed(1)} GFLOP/s on one thread`);
   }
-  for (const w of ["batched_dot", "ensemble_10_mlp", "per_sample_grads_mlp"]) {
+  for (const w of BY_HAND) {
     const v = get(w, "tfunc")?.median_ms, h = get(w, "tfunc-by-hand")?.median_ms;
     if (v && h) lines.push(`vmap vs by hand, ${w}: ${fmt(v)} ms vs ${fmt(h)} ms (ratio ${(v / h).toFixed(2)})`);
   }
@@ -99,7 +101,7 @@ const results = [];
 for (const size of sizes) {
   const skipped = new Set();
   for (const w of WORKLOADS.filter((x) => !only || only.split(",").includes(x))) {
-    for (const sys of systems.filter((s) => !skipped.has(s.name))) {
+    for (const sys of systems.filter((s) => !skipped.has(s.name) && (!s.only || s.only.includes(w)))) {
       const got = runSystem(sys, size, w);
       // a system that is not installed says so once per size, not once per workload
       if (got.some((r) => r.error?.startsWith("skipped:"))) skipped.add(sys.name);
