@@ -274,15 +274,15 @@ function packedGemm(
   const heap = heapI32();
   const aBits = int32Bits(a), bBits = int32Bits(b), cBits = int32Bits(c);
   // mirrored operands (created tensors: inputs, weights) are packed from their mirrors
-  const mirrors = new Map([[aBits, floatIndex(mirrorAddress(a))], [bBits, floatIndex(mirrorAddress(b))]]);
-  const pack = (x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
-    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats, mirrors.get(x));
+  const aMirror = aPacked ? -1 : floatIndex(mirrorAddress(a)), bMirror = floatIndex(mirrorAddress(b));
+  const pack = (x: Int32Array, mirror: number, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
+    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats, mirror);
   const bRowsOk = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
     if (aWhole && !aPacked) {
-      pack(aBits, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+      pack(aBits, aMirror, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
       wholeAFinite = undefined;
       for (let p0 = 0; p0 < K; p0 += KC) {
         zeroSpans(MR, aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), MR, aScan + (p0 / KC) * 2 * aScanPanels);
@@ -302,7 +302,7 @@ function packedGemm(
           copyRows(heap, bBits, bAt, bRowStride, kc, nc, ldb, bPack);
           [bRowFloats, bPanelFloats] = [ldb, NR];
         } else {
-          pack(bBits, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
+          pack(bBits, bMirror, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
           [bRowFloats, bPanelFloats] = [NR, kc * NR];
         }
         zeroSpans(NR, bPack, bPanelFloats, bPanels, kc, bRowFloats, bScan);
@@ -313,7 +313,7 @@ function packedGemm(
           const mc = Math.min(MC, mb - i1);
           const aPanels = Math.ceil(mc / MR);
           if (!aWhole) {
-            pack(aBits, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+            pack(aBits, aMirror, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
             zeroSpans(MR, aPack, kc * MR, aPanels, kc, MR, aScan);
           }
           // A panel i1 / MR of the whole block from column p0, or the block packed just now
