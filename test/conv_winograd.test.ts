@@ -1,7 +1,6 @@
 // 3 x 3 convolutions at stride 1 on the wasm backend run Winograd's F(2x2, 3x3) (src/backend/wasm/
-// winograd.ts), and so do their input gradients (a convolution of dy with the filters turned) and
-// their filter gradients. Every case checks that the path ran and compares the results with the
-// definition in float64: paddings 0 to 3, odd and even output sizes (tiles past the edge),
+// winograd.ts), and so do their input and filter gradients, through its transforms transposed.
+// Every case checks that the path ran and compares the results with the definition in float64: paddings 0 to 3, odd and even output sizes (tiles past the edge),
 // channel counts that are not a multiple of the gemm's tile, groups, and per-example filters
 // and per-example filter gradients under vmap.
 import { test } from "node:test";
@@ -11,24 +10,25 @@ import { wasmBackend } from "../src/backend/wasm/index.js";
 import { winogradSettings } from "../src/backend/wasm/winograd.js";
 import { assertNear, uniformStream } from "./helpers/check.js";
 
+type Ran = { convs: number; inputGrads: number; filterGrads: number };
+
 /**
  * Runs f on the wasm backend with every channel count taking the path; returns how many
- * convolutions (forward or input gradient) and filter gradients it ran, or null without wasm.
+ * convolutions, input gradients and filter gradients it ran, or null without wasm.
  */
-function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = {}): { convs: number; filterGrads: number } | null {
+function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = {}): Ran | null {
   if (!backendNames().includes("wasm")) return null;
-  const prev = getBackend(), saved = { ...winogradSettings }, { conv3x3, conv3x3WeightGrad } = wasmBackend;
-  const ran = { convs: 0, filterGrads: 0 };
-  wasmBackend.conv3x3 = (...args) => {
-    const done = conv3x3(...args);
-    if (done) ran.convs++;
+  const prev = getBackend(), saved = { ...winogradSettings };
+  const { conv3x3, conv3x3InputGrad, conv3x3WeightGrad } = wasmBackend;
+  const ran: Ran = { convs: 0, inputGrads: 0, filterGrads: 0 };
+  const counted = <A extends unknown[]>(run: (...args: A) => boolean, key: keyof Ran) => (...args: A): boolean => {
+    const done = run(...args);
+    if (done) ran[key]++;
     return done;
   };
-  wasmBackend.conv3x3WeightGrad = (...args) => {
-    const done = conv3x3WeightGrad(...args);
-    if (done) ran.filterGrads++;
-    return done;
-  };
+  Object.assign(wasmBackend, {
+    conv3x3: counted(conv3x3, "convs"), conv3x3InputGrad: counted(conv3x3InputGrad, "inputGrads"), conv3x3WeightGrad: counted(conv3x3WeightGrad, "filterGrads"),
+  });
   Object.assign(winogradSettings, { minChannels: 1 }, settings);
   setBackend("wasm");
   try {
@@ -36,7 +36,7 @@ function onWinograd(f: () => void, settings: Partial<typeof winogradSettings> = 
   } finally {
     setBackend(prev);
     Object.assign(winogradSettings, saved);
-    Object.assign(wasmBackend, { conv3x3, conv3x3WeightGrad });
+    Object.assign(wasmBackend, { conv3x3, conv3x3InputGrad, conv3x3WeightGrad });
   }
   return ran;
 }
@@ -73,6 +73,8 @@ const cases: Case[] = [
   { n: 1, c: 16, h: 5, w: 9, o: 6, pad: [2, 1], groups: 2 },
   { n: 2, c: 12, h: 13, w: 4, o: 7, pad: [1, 0], groups: 1 },
   { n: 2, c: 5, h: 19, w: 18, o: 3, pad: [0, 2], groups: 1 },
+  // outputs a whole number of tile groups wide, so the input gradient's last tile reaches past them
+  { n: 2, c: 8, h: 10, w: 18, o: 8, pad: [0, 0], groups: 1 },
 ];
 
 test("3 x 3 convolutions at stride 1 and both their gradients match the definition", () => {
@@ -90,11 +92,11 @@ test("3 x 3 convolutions at stride 1 and both their gradients match the definiti
       assertNear(gx.toTypedArray(), dx, 1e-5, `dx of ${JSON.stringify(k)}`);
       assertNear(gw.toTypedArray(), dw, 1e-5, `dw of ${JSON.stringify(k)}`);
     });
-    if (ran) assert.deepEqual(ran, { convs: 2, filterGrads: 1 }, `the forward and both gradients of ${JSON.stringify(k)} took Winograd's path`);
+    if (ran) assert.deepEqual(ran, { convs: 1, inputGrads: 1, filterGrads: 1 }, `the forward and both gradients of ${JSON.stringify(k)} took Winograd's path`);
   });
 });
 
-test("padding past 2 leaves the input gradient to im2col, and images too large for the scratch leave both", () => {
+test("padding past 2 takes the path too, and images too large for the scratch take im2col", () => {
   const k: Case = { n: 2, c: 4, h: 5, w: 6, o: 4, pad: [3, 1], groups: 1 };
   const xs = randomArray(2 * 4 * 5 * 6, 40), ws = randomArray(4 * 4 * 9, 41);
   const yLength = 2 * 4 * (5 + 6 - 2) * (6 + 2 - 2);
@@ -105,10 +107,10 @@ test("padding past 2 leaves the input gradient to im2col, and images too large f
     assertNear((out as Tensor).toTypedArray(), y, 1e-5, "y");
     assertNear((back(tensor(dys).reshape(yShape))[0] as Tensor).toTypedArray(), dx, 1e-5, "dx");
   };
-  const forwardOnly = onWinograd(run);
-  if (forwardOnly) assert.equal(forwardOnly.convs, 1, "the forward only");
+  const both = onWinograd(run);
+  if (both) assert.deepEqual(both, { convs: 1, inputGrads: 1, filterGrads: 0 }, "the forward and the input gradient");
   const neither = onWinograd(run, { maxImageFloats: 100 });
-  if (neither) assert.equal(neither.convs, 0, "neither");
+  if (neither) assert.deepEqual(neither, { convs: 0, inputGrads: 0, filterGrads: 0 }, "neither");
 });
 
 test("per-example filters under vmap (the batch folded into groups) match a loop over examples", () => {
@@ -185,6 +187,6 @@ test("an infinity or NaN in x, w or dy gives what the direct convolution gives, 
         else assertSameNonFinite(got.toTypedArray(), expected, `${name} with ${what} spoilt`);
       }
     });
-    if (ran) assert.ok(ran.convs + ran.filterGrads < 3, `im2col took over for ${what}`);
+    if (ran) assert.ok(ran.convs + ran.inputGrads + ran.filterGrads < 3, `im2col took over for ${what}`);
   }
 });

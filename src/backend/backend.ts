@@ -56,6 +56,8 @@ export interface Backend {
    * one (every element of y written); false, with y untouched or zeroed, where it has none.
    */
   conv3x3(x: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, y: TypedArray): boolean;
+  /** dx [N, C, H, W] = the gradient of conv3x3's y with respect to x for dy [N, O, oh, ow], likewise. */
+  conv3x3InputGrad(dy: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, dx: TypedArray): boolean;
   /** dw [O, C / groups, 3, 3] = the gradient of conv3x3's y with respect to w for dy [N, O, oh, ow], likewise. */
   conv3x3WeightGrad(x: TypedArray, dy: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, dw: TypedArray): boolean;
   /** out (contiguous, index's shape)[i] = x[i with i[dim] = index[i]]. */

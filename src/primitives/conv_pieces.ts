@@ -83,7 +83,7 @@ export function convForward(x: TypedArray, w: TypedArray, s: ConvSizes, y: Typed
 
 /** dx [n, c, h, w] (zeroed) = the transpose of conv with respect to x, applied to dy [n, o, oh, ow]. */
 export function convInputGrad(dy: TypedArray, w: TypedArray, s: ConvSizes, dx: TypedArray, dtype: DType): void {
-  if (transposedAsConv3x3(dy, w, s, dx, dtype)) return;
+  if (backend().conv3x3InputGrad(dy, w, s.n, s.c, s.o, s.groups, s.g, dx)) return;
   const { cg, og, k, l, hw } = dims(s);
   const cols = columnsScratch(s, dtype);
   forEachPiece(s, (n0, count, g0, gc) => {
@@ -96,29 +96,6 @@ export function convInputGrad(dy: TypedArray, w: TypedArray, s: ConvSizes, dx: T
     const at = n0 * s.c * hw + g0 * cg * hw;
     backend().col2im(piece, count, gc * cg, s.g, dx.subarray(at, at + count * gc * cg * hw));
   });
-}
-
-/**
- * For 3 x 3 filters at stride 1, the transpose of conv with respect to x is itself a conv, which
- * a backend may have a faster algorithm for: of dy padded by 2 - p with each filter turned half a
- * circle and its channels in and out swapped. False where that does not apply.
- */
-function transposedAsConv3x3(dy: TypedArray, w: TypedArray, s: ConvSizes, dx: TypedArray, dtype: DType): boolean {
-  const g = s.g;
-  if (g.kh !== 3 || g.kw !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1 || g.ph > 2 || g.pw > 2) return false;
-  const { cg, og } = dims(s);
-  // turned [groups, og, cg, 3, 3] -> [groups, cg, og, 3, 3], each 3 x 3 reversed
-  const turned = allocUnwritten(dtype, w.length);
-  for (let q = 0; q < s.groups; q++) {
-    for (let oo = 0; oo < og; oo++) {
-      for (let cc = 0; cc < cg; cc++) {
-        const from = ((q * og + oo) * cg + cc) * 9, to = ((q * cg + cc) * og + oo) * 9;
-        for (let t = 0; t < 9; t++) turned[to + t] = w[from + 8 - t];
-      }
-    }
-  }
-  const back = { ...g, ph: 2 - g.ph, pw: 2 - g.pw, h: g.oh, w: g.ow, oh: g.h, ow: g.w };
-  return backend().conv3x3(dy, turned, s.n, s.o, s.c, s.groups, back, dx);
 }
 
 /**

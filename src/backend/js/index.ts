@@ -13,5 +13,6 @@ export const jsBackend: Backend = {
   im2col, col2im, gather, scatterAdd,
   // im2col and matmul are the js backend's convolution, 3 x 3 or not
   conv3x3: () => false,
+  conv3x3InputGrad: () => false,
   conv3x3WeightGrad: () => false,
 };

@@ -11,7 +11,7 @@ import { gemmF32Batched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
 import { transposeF32 } from "./transpose.js";
-import { winogradConvF32, winogradWeightGradF32 } from "./winograd.js";
+import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
 
@@ -31,6 +31,7 @@ export const wasmBackend: Backend = {
   im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
   col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
   conv3x3: winogradConvF32,
+  conv3x3InputGrad: winogradInputGradF32,
   conv3x3WeightGrad: winogradWeightGradF32,
   matmul: (a, b, out) => {
     if (matmulF32(a, b, out)) return;

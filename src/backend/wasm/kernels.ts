@@ -7,7 +7,7 @@
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
 import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
-import { padKernel, winogradGradientKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
+import { copyPlanesKernel, winogradGradientKernel, winogradInputAdjointKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
 
 const { i32, f64, v128 } = ValType;
 
@@ -124,10 +124,11 @@ export interface Kernels {
   /** 1 if a float of the rows is infinite or NaN, else 0 */
   nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
   /** Winograd's F(2x2, 3x3) convolution: staging into a padded image and the two transforms (winograd_kernels.ts). */
-  pad(src: number, channels: number, h: number, w: number, dst: number, chanBytes: number, rowBytes: number): void;
+  copyPlanes(src: number, srcChanBytes: number, srcRowBytes: number, channels: number, h: number, w: number, dst: number, dstChanBytes: number, dstRowBytes: number): void;
   winogradInput(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
   winogradOutput(src: number, planeBytes: number, lineBytes: number, channels: number, tileRows: number, groups: number, dst: number, rowBytes: number, chanBytes: number): void;
   winogradGradient(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
+  winogradInputAdjoint(src: number, planeBytes: number, lineBytes: number, channels: number, tileRows: number, groups: number, dst: number, rowBytes: number, chanBytes: number): void;
 }
 
 /** The whole kernel module. */
@@ -154,10 +155,11 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
   nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));
-  padKernel(mod.func("pad", [i32, i32, i32, i32, i32, i32, i32]));
+  copyPlanesKernel(mod.func("copyPlanes", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradInputKernel(mod.func("winogradInput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradOutputKernel(mod.func("winogradOutput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradGradientKernel(mod.func("winogradGradient", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
+  winogradInputAdjointKernel(mod.func("winogradInputAdjoint", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   return mod.encode();
 }
 
@@ -176,7 +178,8 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
-    pad: e.pad, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
+    copyPlanes: e.copyPlanes, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
+    winogradInputAdjoint: e.winogradInputAdjoint,
   };
 }
 

@@ -94,7 +94,7 @@ export function winogradConvF32(
       const group = image % groups;
       heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
       if (!allFinite(heap, imageAt, imageSize)) return abandon(y);
-      k.pad(imageAt, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
+      k.copyPlanes(imageAt, g.h * g.w * 4, g.w * 4, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
       k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
       for (let xi = 0; xi < 16; xi++) {
         gemm(uAt + (group * 16 + xi) * ogPad * cg * 4, vAt + xi * planeV * 4, mAt + xi * planeM * 4,
@@ -102,6 +102,66 @@ export function winogradConvF32(
       }
       k.winogradOutput(mAt, planeM * 4, line * 4, og, tileRows, columns, outAt, g.ow * 4, g.oh * g.ow * 4);
       y.set(heap.subarray(outAt / 4, outAt / 4 + outSize), image * outSize);
+    }
+    return true;
+  } finally {
+    popScratch(mark);
+  }
+}
+
+/**
+ * dx [n, c, h, w] = the gradient of conv with respect to x for w [o, c / groups, 3, 3] and
+ * dy [n, o, oh, ow], every element written; false, with dx untouched or zeroed, when this path
+ * does not take the case (w or dy not all finite among them). On the forward's tiles, through
+ * y = A^T [U * V] A and V = B^T d B: dV = U^T (A dy A^T), per product one matrix product
+ * U^T [cg, og] @ DY [og, tiles], and each tile's B dV B^T is added into the block it read.
+ */
+export function winogradInputGradF32(
+  dy: TypedArray, w: TypedArray, n: number, c: number, o: number, groups: number, g: ConvGeometry, dx: TypedArray,
+): boolean {
+  const sizes = plan([dy, w, dx], c, o, groups, g);
+  if (!sizes) return false;
+  const { cg, og, tileRows, columns, line, sh, sw } = sizes;
+  const cgPad = roundUp(cg, MR);
+  const planeD = og * line, planeV = cgPad * line;
+  if (16 * (planeV + planeD) > winogradSettings.maxImageFloats) return false;
+  const imageSize = cg * g.h * g.w, gradSize = og * g.oh * g.ow;
+  const dh = 2 * tileRows, dwide = 8 * columns;
+  const mark = markScratch();
+  try {
+    const uAt = pushScratch(groups * 16 * cgPad * og * 4), gradStageAt = pushScratch(og * dh * dwide * 4);
+    const stageAt = pushScratch(cg * sh * sw * 4), imageAt = pushScratch(Math.max(imageSize, gradSize) * 4);
+    const dAt = pushScratch(16 * planeD * 4), vAt = pushScratch(16 * planeV * 4);
+    if (Math.min(uAt, gradStageAt, stageAt, imageAt, dAt, vAt) < 0) return false;
+    const heap = heapF32();
+    // U^T: the filters with their channels in and out swapped, transformed as the forward's U
+    const swapped = new Float32Array(w.length);
+    for (let q = 0; q < groups; q++) {
+      for (let oo = 0; oo < og; oo++) {
+        for (let cc = 0; cc < cg; cc++) swapped.set(w.subarray(((q * og + oo) * cg + cc) * 9, ((q * og + oo) * cg + cc + 1) * 9), ((q * cg + cc) * og + oo) * 9);
+      }
+    }
+    transformFilters(swapped, groups, cg, og, cgPad, heap, uAt / 4);
+    if (!allFinite(heap, uAt, groups * 16 * cgPad * og)) return false;
+    // dy's stage is zero past the outputs, and DY's columns past the last tile stay zero
+    heap.fill(0, gradStageAt / 4, gradStageAt / 4 + og * dh * dwide);
+    heap.fill(0, dAt / 4, dAt / 4 + 16 * planeD);
+    const k = heapKernels(), gemm = gemmKernel();
+    for (let image = 0; image < n * groups; image++) {
+      const group = image % groups;
+      heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
+      if (!allFinite(heap, imageAt, gradSize)) return abandon(dx);
+      k.copyPlanes(imageAt, g.oh * g.ow * 4, g.ow * 4, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
+      k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
+      for (let xi = 0; xi < 16; xi++) {
+        gemm(uAt + (group * 16 + xi) * cgPad * og * 4, dAt + xi * planeD * 4, vAt + xi * planeV * 4,
+          cgPad / MR, line / NR, og, line * 4, line * 4, NR * 4, 0, og * MR * 4);
+      }
+      heap.fill(0, stageAt / 4, stageAt / 4 + cg * sh * sw);
+      k.winogradInputAdjoint(vAt, planeV * 4, line * 4, cg, tileRows, columns, stageAt, sw * 4, sh * sw * 4);
+      // the image is the stage's inside, past the padding
+      k.copyPlanes(stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4, cg, g.h, g.w, imageAt, g.h * g.w * 4, g.w * 4);
+      dx.set(heap.subarray(imageAt / 4, imageAt / 4 + imageSize), image * imageSize);
     }
     return true;
   } finally {
@@ -144,11 +204,11 @@ export function winogradWeightGradF32(
         const image = i * groups + group;
         heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
         if (!allFinite(heap, imageAt, imageSize)) return abandon(dw);
-        k.pad(imageAt, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
+        k.copyPlanes(imageAt, g.h * g.w * 4, g.w * 4, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
         k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
         heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
         if (!allFinite(heap, imageAt, gradSize)) return abandon(dw);
-        k.pad(imageAt, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
+        k.copyPlanes(imageAt, g.oh * g.ow * 4, g.ow * 4, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
         k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
         for (let xi = 0; xi < 16; xi++) {
           // DY's rows as the gemm's A panels, V's rows (V^T's columns) as its B panels

@@ -12,23 +12,26 @@ import { Code, ValType } from "./assembler.js";
 const { i32, v128 } = ValType;
 
 /**
- * pad(src, channels, h, w, dst, chanBytes, rowBytes): copies `channels` images of h rows of w
- * floats (contiguous at src) to dst + c * chanBytes + r * rowBytes, into a stage zeroed by the caller.
+ * copyPlanes(src, srcChanBytes, srcRowBytes, channels, h, w, dst, dstChanBytes, dstRowBytes):
+ * copies `channels` planes of h rows of w floats from src to dst, each side with its own strides
+ * between channels and rows: images into the zero-padded stages, and gradients out of them.
  */
-export function padKernel(f: Code): void {
-  const [src, channels, h, w, dst, chanBytes, rowBytes] = [0, 1, 2, 3, 4, 5, 6];
-  const r = f.local(i32), i = f.local(i32), q = f.local(i32), row = f.local(i32);
+export function copyPlanesKernel(f: Code): void {
+  const [src, srcChanBytes, srcRowBytes, channels, h, w, dst, dstChanBytes, dstRowBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const r = f.local(i32), i = f.local(i32), p = f.local(i32), q = f.local(i32), from = f.local(i32), to = f.local(i32);
   f.countdown(channels, () => {
-    f.get(dst).set(row).get(h).set(r);
+    f.get(src).set(from).get(dst).set(to).get(h).set(r);
     f.countdown(r, () => {
-      f.get(row).set(q);
+      f.get(from).set(p).get(to).set(q);
       f.get(w).i32Const(2).i32ShrU().set(i);
-      f.countdown(i, () => f.get(q).get(src).v128Load().v128Store().addTo(src, 16).addTo(q, 16));
+      f.countdown(i, () => f.get(q).get(p).v128Load().v128Store().addTo(p, 16).addTo(q, 16));
       f.get(w).i32Const(3).i32And().set(i);
-      f.countdown(i, () => f.get(q).get(src).f32Load().f32Store().addTo(src, 4).addTo(q, 4));
-      f.get(row).get(rowBytes).i32Add().set(row);
+      f.countdown(i, () => f.get(q).get(p).f32Load().f32Store().addTo(p, 4).addTo(q, 4));
+      f.get(from).get(srcRowBytes).i32Add().set(from);
+      f.get(to).get(dstRowBytes).i32Add().set(to);
     });
-    f.get(dst).get(chanBytes).i32Add().set(dst);
+    f.get(src).get(srcChanBytes).i32Add().set(src);
+    f.get(dst).get(dstChanBytes).i32Add().set(dst);
   });
 }
 
@@ -207,5 +210,75 @@ export function winogradGradientKernel(f: Code): void {
       f.set(r[2 * a + j]);
     }
     storePlanes(f, q, planeBytes, (k) => combine(r[2 * Math.floor(k / 4)], r[2 * Math.floor(k / 4) + 1], k % 4));
+  });
+}
+
+/**
+ * inputAdjoint(src, planeBytes, lineBytes, channels, tileRows, groups, dst, rowBytes, chanBytes):
+ * the transpose of input: for each channel and tile, B X B^T of its 16 values X (laid out as
+ * input writes them), added into the 4 x 4 block of the stage the tile read (rows 2ty..2ty+3,
+ * columns 2tx..2tx+3; rows rowBytes apart, channels chanBytes apart, zeroed by the caller).
+ * Neighbouring tiles overlap by two columns: a row's four tiles add their columns 0 and 1 to the
+ * even and odd columns they start at, and their columns 2 and 3 one tile further on, carried to
+ * the next group of four (and after the last, to the 2 columns past it).
+ *   B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]
+ */
+export function winogradInputAdjointKernel(f: Code): void {
+  const [src, planeBytes, lineBytes, channels, tileRows, groups, dst, rowBytes, chanBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const ty = f.local(i32), g = f.local(i32), line = f.local(i32), out = f.local(i32), rowOut = f.local(i32);
+  const p = f.local(i32), q = f.local(i32), at = f.local(i32);
+  const m = Array.from({ length: 16 }, () => f.local(v128));
+  const row = Array.from({ length: 4 }, () => f.local(v128));
+  const v = Array.from({ length: 4 }, () => f.local(v128));
+  const carry = Array.from({ length: 8 }, () => f.local(v128));
+  const even = f.local(v128), odd = f.local(v128);
+  /** B's row i applied to four vectors x(0..3), left on the stack */
+  const applyB = (x: (a: number) => number, i: number): void => {
+    if (i === 0) f.get(x(0));
+    else if (i === 1) f.get(x(1)).get(x(2)).f32x4Sub().get(x(3)).f32x4Add();
+    else if (i === 2) f.get(x(1)).get(x(2)).f32x4Add().get(x(0)).f32x4Sub();
+    else f.get(x(3)).f32x4Neg();
+  };
+  f.get(src).set(line).get(dst).set(out);
+  f.countdown(channels, () => {
+    f.get(out).set(rowOut).get(line).set(p).get(tileRows).set(ty);
+    f.countdown(ty, () => {
+      for (const c of carry) f.v128ConstZero().set(c);
+      f.get(rowOut).set(q).get(groups).set(g);
+      f.countdown(g, () => {
+        f.get(p).set(at);
+        for (let k = 0; k < 16; k++) {
+          f.get(at).v128Load().set(m[k]);
+          if (k < 15) f.get(at).get(planeBytes).i32Add().set(at);
+        }
+        for (let r = 0; r < 4; r++) {
+          // row r of B X, then of (B X) B^T: the four tiles' values at columns 0..3 of their block
+          for (let b = 0; b < 4; b++) {
+            applyB((a) => m[4 * a + b], r);
+            f.set(row[b]);
+          }
+          for (let c = 0; c < 4; c++) {
+            applyB((b) => row[b], c);
+            f.set(v[c]);
+          }
+          // columns 2tx and 2tx + 1 get the tile's 0 and 1 and the previous tile's 2 and 3
+          f.get(v[0]).get(carry[2 * r]).get(v[2]).i32x4Shuffle([3, 4, 5, 6]).f32x4Add().set(even);
+          f.get(v[1]).get(carry[2 * r + 1]).get(v[3]).i32x4Shuffle([3, 4, 5, 6]).f32x4Add().set(odd);
+          f.get(q).get(rowBytes).i32Const(r).i32Mul().i32Add().set(at);
+          f.get(at).get(at).v128Load(0).get(even).get(odd).i32x4Shuffle([0, 4, 1, 5]).f32x4Add().v128Store(0);
+          f.get(at).get(at).v128Load(16).get(even).get(odd).i32x4Shuffle([2, 6, 3, 7]).f32x4Add().v128Store(16);
+          f.get(v[2]).set(carry[2 * r]).get(v[3]).set(carry[2 * r + 1]);
+        }
+        f.addTo(p, 16).addTo(q, 32);
+      });
+      // the last group's last tile: its columns 2 and 3 land past the group
+      for (let r = 0; r < 4; r++) {
+        f.get(q).get(rowBytes).i32Const(r).i32Mul().i32Add().set(at);
+        for (let j = 0; j < 2; j++) f.get(at).get(at).f32Load(4 * j).get(carry[2 * r + j]).f32x4ExtractLane(3).f32Add().f32Store(4 * j);
+      }
+      f.get(rowOut).get(rowBytes).i32Const(1).i32Shl().i32Add().set(rowOut);
+    });
+    f.get(line).get(lineBytes).i32Add().set(line);
+    f.get(out).get(chanBytes).i32Add().set(out);
   });
 }
