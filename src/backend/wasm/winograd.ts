@@ -3,8 +3,9 @@
 // filter g, so a block costs 16 multiplies per pair of channels instead of 36. Summed over the
 // input channels, the 16 elementwise products are 16 matrix products per image and group,
 // U_xi [og, cg] @ V_xi [cg, tiles], run by the gemm's micro-kernel on operands the transforms
-// lay out as its panels: nothing is packed. The filter gradient goes through the same transforms
-// backwards (winogradWeightGradF32). The transforms are winograd_kernels.ts.
+// lay out as its panels: nothing is packed. The input and filter gradients go through the same
+// transforms transposed (winogradInputGradF32, winogradWeightGradF32). The transforms are
+// winograd_kernels.ts.
 
 import type { TypedArray } from "../../core/dtype.js";
 import type { ConvGeometry } from "../backend.js";
