@@ -135,14 +135,8 @@ export function winogradInputGradF32(
     const dAt = pushScratch(16 * planeD * 4), vAt = pushScratch(16 * planeV * 4);
     if (Math.min(uAt, gradStageAt, stageAt, imageAt, dAt, vAt) < 0) return false;
     const heap = heapF32();
-    // U^T: the filters with their channels in and out swapped, transformed as the forward's U
-    const swapped = new Float32Array(w.length);
-    for (let q = 0; q < groups; q++) {
-      for (let oo = 0; oo < og; oo++) {
-        for (let cc = 0; cc < cg; cc++) swapped.set(w.subarray(((q * og + oo) * cg + cc) * 9, ((q * og + oo) * cg + cc + 1) * 9), ((q * cg + cc) * og + oo) * 9);
-      }
-    }
-    transformFilters(swapped, groups, cg, og, cgPad, heap, uAt / 4);
+    // U^T: rows are the input channels
+    transformFilters(w, groups, cg, og, cgPad, heap, uAt / 4, true);
     if (!allFinite(heap, uAt, groups * 16 * cgPad * og)) return false;
     // dy's stage is zero past the outputs, and DY's columns past the last tile stay zero
     heap.fill(0, gradStageAt / 4, gradStageAt / 4 + og * dh * dwide);
@@ -257,16 +251,21 @@ function untransformGradient(heap: Float32Array, at: number, og: number, cg: num
 
 /**
  * U = G g G^T of every filter, written as the gemm's A panels: for group q and product xi, panel
- * p holds output channels 4p..4p+3, MR floats per input channel; channels past og are zeros.
+ * p holds rows 4p..4p+3, MR floats per column; rows past `rows` are zeros. The rows are the
+ * output channels and the columns the input channels of w [groups * rows, cols, 3, 3]; with
+ * `swapped`, w is [groups * cols, rows, 3, 3] and the rows are its input channels (U^T).
  *   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  */
-function transformFilters(w: TypedArray, groups: number, og: number, cg: number, ogPad: number, heap: Float32Array, at: number): void {
-  heap.fill(0, at, at + groups * 16 * ogPad * cg);
+function transformFilters(
+  w: TypedArray, groups: number, rows: number, cols: number, rowsPad: number, heap: Float32Array, at: number, swapped = false,
+): void {
+  heap.fill(0, at, at + groups * 16 * rowsPad * cols);
   const t = new Float64Array(12);
+  const plane = rowsPad * cols;
   for (let q = 0; q < groups; q++) {
-    for (let oo = 0; oo < og; oo++) {
-      for (let cc = 0; cc < cg; cc++) {
-        const f = ((q * og + oo) * cg + cc) * 9;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const f = (swapped ? (q * cols + c) * rows + r : (q * rows + r) * cols + c) * 9;
         // t = G g, 4 x 3
         for (let v = 0; v < 3; v++) {
           const g0 = w[f + v], g1 = w[f + 3 + v], g2 = w[f + 6 + v];
@@ -276,11 +275,13 @@ function transformFilters(w: TypedArray, groups: number, og: number, cg: number,
           t[9 + v] = g2;
         }
         // U = t G^T, 4 x 4, to product xi = 4a + b
-        const slot = at + (Math.floor(oo / MR) * cg + cc) * MR + (oo % MR);
-        for (let a = 0; a < 4; a++) {
+        let slot = at + q * 16 * plane + (Math.floor(r / MR) * cols + c) * MR + (r % MR);
+        for (let a = 0; a < 4; a++, slot += 4 * plane) {
           const t0 = t[3 * a], t1 = t[3 * a + 1], t2 = t[3 * a + 2];
-          const row = [t0, (t0 + t1 + t2) / 2, (t0 - t1 + t2) / 2, t2];
-          for (let b = 0; b < 4; b++) heap[slot + ((q * 16 + 4 * a + b) * ogPad * cg)] = row[b];
+          heap[slot] = t0;
+          heap[slot + plane] = (t0 + t1 + t2) / 2;
+          heap[slot + 2 * plane] = (t0 - t1 + t2) / 2;
+          heap[slot + 3 * plane] = t2;
         }
       }
     }
