@@ -62,6 +62,33 @@ function abandon(out: TypedArray): false {
 }
 
 /**
+ * Copies image i of src (channels planes of h x w) through the scratch at `buffer` into the
+ * stage at `at` (rows rowBytes apart, channels chanBytes apart); false, with nothing staged, if
+ * it is not all finite.
+ */
+function stageImage(
+  src: TypedArray, i: number, channels: number, h: number, w: number, buffer: number, at: number, chanBytes: number, rowBytes: number,
+): boolean {
+  const size = channels * h * w, heap = heapF32();
+  heap.set(src.subarray(i * size, (i + 1) * size), buffer / 4);
+  if (!allFinite(heap, buffer, size)) return false;
+  heapKernels().copyPlanes(buffer, h * w * 4, w * 4, channels, h, w, at, chanBytes, rowBytes);
+  return true;
+}
+
+/**
+ * The 16 products C_xi [rows, line] = A_xi [rows, kc] @ B_xi [kc, line], A as the gemm's panels
+ * (aPlane floats per product), B and C row-major with rows `line` floats apart (bPlane, cPlane
+ * floats per product): the transforms' planes, read in place.
+ */
+function sixteenProducts(a: number, aPlane: number, b: number, bPlane: number, c: number, cPlane: number, rows: number, kc: number, line: number): void {
+  const gemm = gemmKernel();
+  for (let xi = 0; xi < 16; xi++) {
+    gemm(a + xi * aPlane * 4, b + xi * bPlane * 4, c + xi * cPlane * 4, rows / MR, line / NR, kc, line * 4, line * 4, NR * 4, 0, kc * MR * 4);
+  }
+}
+
+/**
  * y [n, o, oh, ow] = conv(x [n, c, h, w], w [o, c / groups, 3, 3]) with the geometry's padding,
  * every element written; false, with y untouched or zeroed, when this path does not take the
  * case (w or x not all finite among them).
@@ -90,17 +117,12 @@ export function winogradConvF32(
     // the stage's borders and V's columns past the last tile stay zero; each image rewrites the rest
     heap.fill(0, stageAt / 4, stageAt / 4 + cg * sh * sw);
     heap.fill(0, vAt / 4, vAt / 4 + 16 * planeV);
-    const k = heapKernels(), gemm = gemmKernel();
+    const k = heapKernels();
     for (let image = 0; image < n * groups; image++) {
       const group = image % groups;
-      heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
-      if (!allFinite(heap, imageAt, imageSize)) return abandon(y);
-      k.copyPlanes(imageAt, g.h * g.w * 4, g.w * 4, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
+      if (!stageImage(x, image, cg, g.h, g.w, imageAt, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4)) return abandon(y);
       k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
-      for (let xi = 0; xi < 16; xi++) {
-        gemm(uAt + (group * 16 + xi) * ogPad * cg * 4, vAt + xi * planeV * 4, mAt + xi * planeM * 4,
-          ogPad / MR, line / NR, cg, line * 4, line * 4, NR * 4, 0, cg * MR * 4);
-      }
+      sixteenProducts(uAt + group * 16 * ogPad * cg * 4, ogPad * cg, vAt, planeV, mAt, planeM, ogPad, cg, line);
       k.winogradOutput(mAt, planeM * 4, line * 4, og, tileRows, columns, outAt, g.ow * 4, g.oh * g.ow * 4);
       y.set(heap.subarray(outAt / 4, outAt / 4 + outSize), image * outSize);
     }
@@ -141,17 +163,12 @@ export function winogradInputGradF32(
     // dy's stage is zero past the outputs, and DY's columns past the last tile stay zero
     heap.fill(0, gradStageAt / 4, gradStageAt / 4 + og * dh * dwide);
     heap.fill(0, dAt / 4, dAt / 4 + 16 * planeD);
-    const k = heapKernels(), gemm = gemmKernel();
+    const k = heapKernels();
     for (let image = 0; image < n * groups; image++) {
       const group = image % groups;
-      heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
-      if (!allFinite(heap, imageAt, gradSize)) return abandon(dx);
-      k.copyPlanes(imageAt, g.oh * g.ow * 4, g.ow * 4, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
+      if (!stageImage(dy, image, og, g.oh, g.ow, imageAt, gradStageAt, dh * dwide * 4, dwide * 4)) return abandon(dx);
       k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
-      for (let xi = 0; xi < 16; xi++) {
-        gemm(uAt + (group * 16 + xi) * cgPad * og * 4, dAt + xi * planeD * 4, vAt + xi * planeV * 4,
-          cgPad / MR, line / NR, og, line * 4, line * 4, NR * 4, 0, og * MR * 4);
-      }
+      sixteenProducts(uAt + group * 16 * cgPad * og * 4, cgPad * og, dAt, planeD, vAt, planeV, cgPad, og, line);
       heap.fill(0, stageAt / 4, stageAt / 4 + cg * sh * sw);
       k.winogradInputAdjoint(vAt, planeV * 4, line * 4, cg, tileRows, columns, stageAt, sw * 4, sh * sw * 4);
       // the image is the stage's inside, past the padding
@@ -197,13 +214,9 @@ export function winogradWeightGradF32(
     for (let group = 0; group < groups; group++) {
       for (let i = 0; i < n; i++) {
         const image = i * groups + group;
-        heap.set(x.subarray(image * imageSize, (image + 1) * imageSize), imageAt / 4);
-        if (!allFinite(heap, imageAt, imageSize)) return abandon(dw);
-        k.copyPlanes(imageAt, g.h * g.w * 4, g.w * 4, cg, g.h, g.w, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4);
+        if (!stageImage(x, image, cg, g.h, g.w, imageAt, stageAt + (g.ph * sw + g.pw) * 4, sh * sw * 4, sw * 4)) return abandon(dw);
         k.winogradInput(stageAt, sw * 4, sh * sw * 4, cg, tileRows, columns, vAt, planeV * 4, line * 4);
-        heap.set(dy.subarray(image * gradSize, (image + 1) * gradSize), imageAt / 4);
-        if (!allFinite(heap, imageAt, gradSize)) return abandon(dw);
-        k.copyPlanes(imageAt, g.oh * g.ow * 4, g.ow * 4, og, g.oh, g.ow, gradStageAt, dh * dwide * 4, dwide * 4);
+        if (!stageImage(dy, image, og, g.oh, g.ow, imageAt, gradStageAt, dh * dwide * 4, dwide * 4)) return abandon(dw);
         k.winogradGradient(gradStageAt, dwide * 4, dh * dwide * 4, og, tileRows, columns, dAt, planeD * 4, line * 4);
         for (let xi = 0; xi < 16; xi++) {
           // DY's rows as the gemm's A panels, V's rows (V^T's columns) as its B panels
