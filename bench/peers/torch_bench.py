@@ -255,7 +255,8 @@ def measure(call, budget_ms=2000.0, min_reps=5, max_reps=300, check=False, label
         call()
         ms = (time.perf_counter() - t0) * 1e3
         times.append(ms)
-        progress(ms)
+        if ms > 20:  # as common.mjs: only the slow calls are worth a report line
+            progress(ms)
         sample_rss()
         left = max(0, min_reps - len(times))
         if left > 0 and elapsed() + left * ms > limit:

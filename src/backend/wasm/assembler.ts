@@ -159,6 +159,8 @@ export class Code {
   v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }
   v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(2, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
+  /** Pops an address and a vector: the vector with lane `lane` replaced by the four bytes there. */
+  v128Load32Lane(lane: number, offset = 0): this { this.simd(0x56).memarg(2, offset); this.bytes.push(lane); return this; }
   /** Stores 32-bit lane `lane` of the vector. */
   v128Store32Lane(lane: number, offset = 0): this { this.simd(0x5a).memarg(2, offset); this.bytes.push(lane); return this; }
   /** Four bytes into the low lane, zeros above. */

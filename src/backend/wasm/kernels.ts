@@ -21,6 +21,8 @@ export interface ElementOp {
   scalar(f: Code): void;
   prologue?(f: Code): void;
   bool?: true;
+  /** Vectors per loop iteration (default UNROLL): 1 for long bodies, where the loop's overhead is lost anyway. */
+  unroll?: number;
 }
 
 /** A comparison: its f32x4 and f32 instructions. */
@@ -190,35 +192,50 @@ interface RowOperand {
   /** The local holding its pointer, advanced by `step` bytes per vector. */
   p: number;
   step: number;
-  /** The next four elements (or a condition's lane masks) onto the stack. */
-  vec(): void;
+  /** The four elements `offset` bytes past p (or a condition's lane masks) onto the stack. */
+  vec(offset: number): void;
   /** The element at p broadcast to four lanes, for stride 0; without it, stride 0 takes the scalar loop. */
   splat?(): void;
 }
 
+/** Vectors per iteration of an elementwise kernel's main loop: fewer pointer updates and branches per store. */
+const UNROLL = 4;
+
 /**
  * The vector part of a row of n elements: one loop per combination of the operands' strides, each
  * operand read by vector loads (stride 1) or as a splat made once per row (stride 0); any other
- * stride leaves the whole row to the scalar loop. `body` gets one loader per operand and stores
- * one vector of output. Sets i to the elements left for the scalar loop.
+ * stride leaves the whole row to the scalar loop. `body(loads, u)` gets one loader per operand
+ * and stores the u-th vector of an iteration (u < unroll) at `u * out.step` bytes past out.p;
+ * the loop then advances every pointer. Sets i to the elements left for the scalar loop.
  */
-function vectorLoops(f: Code, n: number, i: number, operands: RowOperand[], body: (loads: (() => void)[]) => void): void {
+function vectorLoops(
+  f: Code, n: number, i: number, operands: RowOperand[], out: { p: number; step: number },
+  body: (loads: (() => void)[], u: number) => void, unroll = UNROLL,
+): void {
   const splats = operands.map((x) => (x.splat ? f.local(v128) : -1));
   f.get(n).set(i);
-  const loop = (loads: (() => void)[], steps: number[]): void => {
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => {
-      body(loads);
-      operands.forEach((x, k) => { if (steps[k]) f.addTo(x.p, steps[k]); });
-    });
+  const pass = (loads: ((u: number) => void)[], steps: number[], width: number): void => {
+    for (let u = 0; u < width; u++) body(loads.map((load) => () => load(u)), u);
+    operands.forEach((x, k) => { if (steps[k]) f.addTo(x.p, width * steps[k]); });
+    f.addTo(out.p, width * out.step);
+  };
+  const loop = (loads: ((u: number) => void)[], steps: number[]): void => {
+    // unroll vectors at a time, then one at a time: n / 4 vectors in all
+    const shift = Math.log2(4 * unroll);
+    f.get(n).i32Const(shift).i32ShrU().set(i);
+    f.countdown(i, () => pass(loads, steps, unroll));
+    if (unroll > 1) {
+      f.get(n).i32Const(2).i32ShrU().i32Const(unroll - 1).i32And().set(i);
+      f.countdown(i, () => pass(loads, steps, 1));
+    }
     f.get(n).i32Const(3).i32And().set(i);
   };
-  const choose = (loads: (() => void)[], steps: number[]): void => {
+  const choose = (loads: ((u: number) => void)[], steps: number[]): void => {
     const k = loads.length;
     if (k === operands.length) return loop(loads, steps);
     const x = operands[k];
     f.get(x.stride).i32Const(1).i32Eq().if();
-    choose([...loads, x.vec], [...steps, x.step]);
+    choose([...loads, (u) => x.vec(u * x.step)], [...steps, x.step]);
     if (x.splat) {
       f.else().get(x.stride).i32Eqz().if();
       x.splat();
@@ -233,7 +250,7 @@ function vectorLoops(f: Code, n: number, i: number, operands: RowOperand[], body
 
 /** A float operand: vector loads, or a splat of one float. */
 const floatOperand = (f: Code, stride: number, p: number): RowOperand =>
-  ({ stride, p, step: 16, vec: () => f.get(p).v128Load(), splat: () => f.get(p).f32Load().f32x4Splat() });
+  ({ stride, p, step: 16, vec: (offset) => f.get(p).v128Load(offset), splat: () => f.get(p).f32Load().f32x4Splat() });
 
 /**
  * o[r * n + j] = op(a[r * ars + j * as], b[r * brs + j * bs]) for r < rows, j < n: a plane per
@@ -247,9 +264,9 @@ function binaryKernel(f: Code, op: ElementOp): void {
   op.prologue?.(f);
   // four lane masks (all ones) to four bytes of 1: negated to 1, narrowed twice, lane 0 stored
   const mask = op.bool ? f.local(v128) : -1;
-  const storeVec = (): void => {
-    if (!op.bool) f.v128Store().addTo(o, 16);
-    else f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0).addTo(o, 4);
+  const storeVec = (u: number): void => {
+    if (!op.bool) f.v128Store(16 * u);
+    else f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0, 4 * u);
   };
   const storeScalar = (): void => {
     if (!op.bool) f.f32Store().addTo(o, 4);
@@ -259,12 +276,12 @@ function binaryKernel(f: Code, op: ElementOp): void {
   f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
   f.countdown(rows, () => {
     f.get(a).set(pa).get(b).set(pb);
-    vectorLoops(f, n, i, [floatOperand(f, as, pa), floatOperand(f, bs, pb)], ([loadA, loadB]) => {
+    vectorLoops(f, n, i, [floatOperand(f, as, pa), floatOperand(f, bs, pb)], { p: o, step: op.bool ? 4 : 16 }, ([loadA, loadB], u) => {
       f.get(o);
       loadA();
       loadB();
       op.vec(f);
-      storeVec();
+      storeVec(u);
     });
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load();
@@ -289,17 +306,17 @@ function whereKernel(f: Code): void {
   f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
   const cond: RowOperand = {
     stride: cs, p: pc, step: 4,
-    vec: () => f.get(pc).v128Load32Zero().i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
+    vec: (offset) => f.get(pc).v128Load32Zero(offset).i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
     splat: () => f.get(pc).i32Load8U().i32x4Splat().get(zero).i32x4Ne(),
   };
   f.countdown(rows, () => {
     f.get(c).set(pc).get(a).set(pa).get(b).set(pb);
-    vectorLoops(f, n, i, [cond, floatOperand(f, as, pa), floatOperand(f, bs, pb)], ([loadC, loadA, loadB]) => {
+    vectorLoops(f, n, i, [cond, floatOperand(f, as, pa), floatOperand(f, bs, pb)], { p: o, step: 16 }, ([loadC, loadA, loadB], u) => {
       f.get(o);
       loadA();
       loadB();
       loadC();
-      f.v128Bitselect().v128Store().addTo(o, 16);
+      f.v128Bitselect().v128Store(16 * u);
     });
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load().get(pc).i32Load8U().select().f32Store().addTo(o, 4);
@@ -316,15 +333,15 @@ function unaryKernel(f: Code, op: ElementOp): void {
   op.prologue?.(f);
   f.get(xrs).i32Const(2).i32Shl().set(xrs).get(xs).i32Const(2).i32Shl().set(xsBytes);
   // a stride-0 row (one value broadcast) is rare for a unary op: no splat loop, so one copy of a long op
-  const operand: RowOperand = { stride: xs, p: px, step: 16, vec: () => f.get(px).v128Load() };
+  const operand: RowOperand = { stride: xs, p: px, step: 16, vec: (offset) => f.get(px).v128Load(offset) };
   f.countdown(rows, () => {
     f.get(x).set(px);
-    vectorLoops(f, n, i, [operand], ([load]) => {
+    vectorLoops(f, n, i, [operand], { p: o, step: 16 }, ([load], u) => {
       f.get(o);
       load();
       op.vec(f);
-      f.v128Store().addTo(o, 16);
-    });
+      f.v128Store(16 * u);
+    }, op.unroll ?? UNROLL);
     f.countdown(i, () => {
       f.get(o).get(px).f32Load();
       op.scalar(f);
@@ -345,6 +362,15 @@ function dotsKernel(f: Code): void {
   const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), acc0 = f.local(v128), acc1 = f.local(v128);
   const tail = f.local(i32), s = f.local(ValType.f32);
   f.get(aStep).i32Const(2).i32Shl().set(aStep).get(bStep).i32Const(2).i32Shl().set(bStep);
+  // Short dot products (k < 8: no vector part) four at a time: one sum would wait on its own
+  // adds, four independent ones keep the float unit busy (a 1024 x 5 matrix-vector product).
+  f.get(k).i32Const(8).i32LtS().if();
+  f.get(bStep).i32Eqz().if();
+  shortMatvecByFour(f, { a, aStep, b, k, count, o });
+  f.else();
+  shortDotsByFour(f, { a, aStep, b, bStep, k, count, o });
+  f.end();
+  f.end();
   f.countdown(count, () => {
     f.get(a).set(pa).get(b).set(pb);
     f.v128ConstZero().set(acc0).v128ConstZero().set(acc1);
@@ -367,6 +393,65 @@ function dotsKernel(f: Code): void {
     f.addTo(o, 4);
     f.get(a).get(aStep).i32Add().set(a).get(b).get(bStep).i32Add().set(b);
   });
+}
+
+/**
+ * Of dotsKernel's count dot products, all but count % 4 by groups of four (scalar: k is short),
+ * advancing a, b and o past them and leaving the rest in count. Every argument is a local; the
+ * steps are in bytes.
+ */
+function shortDotsByFour(f: Code, { a, aStep, b, bStep, k, count, o }: Record<"a" | "aStep" | "b" | "bStep" | "k" | "count" | "o", number>): void {
+  const quads = f.local(i32), i = f.local(i32);
+  const pa = [0, 1, 2, 3].map(() => f.local(i32)), pb = [0, 1, 2, 3].map(() => f.local(i32));
+  const sums = [0, 1, 2, 3].map(() => f.local(ValType.f32));
+  f.get(count).i32Const(2).i32ShrU().set(quads);
+  f.countdown(quads, () => {
+    for (let j = 0; j < 4; j++) {
+      if (j === 0) f.get(a).set(pa[0]).get(b).set(pb[0]);
+      else f.get(pa[j - 1]).get(aStep).i32Add().set(pa[j]).get(pb[j - 1]).get(bStep).i32Add().set(pb[j]);
+      f.f32Const(0).set(sums[j]);
+    }
+    f.get(k).set(i);
+    f.countdown(i, () => {
+      for (let j = 0; j < 4; j++) {
+        f.get(sums[j]).get(pa[j]).f32Load().get(pb[j]).f32Load().f32Mul().f32Add().set(sums[j]);
+        f.addTo(pa[j], 4).addTo(pb[j], 4);
+      }
+    });
+    for (let j = 0; j < 4; j++) f.get(o).get(sums[j]).f32Store(4 * j);
+    f.addTo(o, 16);
+    f.get(pa[3]).get(aStep).i32Add().get(k).i32Const(2).i32Shl().i32Sub().set(a);
+    f.get(pb[3]).get(bStep).i32Add().get(k).i32Const(2).i32Shl().i32Sub().set(b);
+  });
+  f.get(count).i32Const(3).i32And().set(count);
+}
+
+/**
+ * shortDotsByFour's case of one shared vector b (bStep 0, a matrix-vector product): four rows of
+ * a at a time in the lanes of one vector, so each of b's floats (splatted once per call) takes
+ * one multiply and one add per four rows. One loop per k, each with its loads at fixed offsets.
+ */
+function shortMatvecByFour(f: Code, { a, aStep, b, k, count, o }: Record<"a" | "aStep" | "b" | "k" | "count" | "o", number>): void {
+  const quads = f.local(i32), rows = [1, 2, 3].map(() => f.local(i32)), v = f.local(v128), acc = f.local(v128);
+  const w = Array.from({ length: 7 }, () => f.local(v128));
+  for (let i = 0; i < 7; i++) f.i32Const(i).get(k).i32LtS().if().get(b).v128Load32Splat(4 * i).set(w[i]).end();
+  f.get(count).i32Const(2).i32ShrU().set(quads);
+  for (let K = 0; K < 8; K++) {
+    f.get(k).i32Const(K).i32Eq().if();
+    f.countdown(quads, () => {
+      rows.forEach((r, j) => f.get(j === 0 ? a : rows[j - 1]).get(aStep).i32Add().set(r));
+      f.v128ConstZero().set(acc);
+      for (let i = 0; i < K; i++) {
+        f.get(a).v128Load32Zero(4 * i).set(v);
+        rows.forEach((r, j) => f.get(r).get(v).v128Load32Lane(j + 1, 4 * i).set(v));
+        f.get(acc).get(v).get(w[i]).f32x4Mul().f32x4Add().set(acc);
+      }
+      f.get(o).get(acc).v128Store().addTo(o, 16);
+      f.get(rows[2]).get(aStep).i32Add().set(a);
+    });
+    f.end();
+  }
+  f.get(count).i32Const(3).i32And().set(count);
 }
 
 /** acc += the two floats at p, widened to float64 */

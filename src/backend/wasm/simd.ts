@@ -35,7 +35,8 @@ function staged(inputs: StridedArray[], out: KernelArray, body: (bases: number[]
       const [lo, hi] = extent(x);
       const addr = pushScratch((hi - lo) * size);
       if (addr < 0) return false;
-      heapLike(data).set(data.subarray(lo, hi), addr / size);
+      // (a view of the whole array costs more than the copy of a small one)
+      heapLike(data).set(lo === 0 && hi === data.length ? data : data.subarray(lo, hi), addr / size);
       bases.push(addr - lo * size);
     }
     const size = out.BYTES_PER_ELEMENT;
@@ -186,7 +187,8 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
   // each output element reads `weight` elements of an operand with trailing dims (a sum's run)
-  const weight = Math.max(1, ...operands.map((x) => numelOf(x.trail?.shape ?? [])));
+  let weight = 1;
+  for (const x of operands) if (x.trail) weight = Math.max(weight, numelOf(x.trail.shape));
   let d = 0, tail = out.length / c.shape[0];
   while (tail * weight > CHUNK && d < c.shape.length - 1) tail /= c.shape[++d];
   const per = Math.max(1, Math.floor(CHUNK / (tail * weight)));
@@ -215,7 +217,8 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
       const views = chunkViews(at, count);
       const shape = views[0].shape.slice(0, 1 + trailShape.length);
       const strides = [...c.strides.slice(0, K).map((s) => s.slice(d)), contiguousStrides(shape)];
-      const ok = staged(views, out.subarray(at[K], at[K] + count * tail), (bases, o) =>
+      const whole = count * tail === out.length;
+      const ok = staged(views, whole ? out : out.subarray(at[K], at[K] + count * tail), (bases, o) =>
         forEachPlane(shape, strides, [...at.slice(0, K), 0], (offs2, rows, rowStrides, n, inner) => plane(bases, o, offs2, rows, rowStrides, n, inner)));
       if (!ok) {
         if (!staged0) throw new OutOfScratch();

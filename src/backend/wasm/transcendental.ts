@@ -389,7 +389,8 @@ function widened(body: (f: Code) => void, arity: 1 | 2 = 1): ElementOp {
     vec(f);
     f.f32x4ExtractLane(0);
   };
-  return { vec, scalar, prologue: (f) => hoist(f, constants) };
+  // a long body: unrolling would only multiply the code
+  return { vec, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
 }
 
 export const TRANSCENDENTAL_OPS = {
