@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
-import { CHUNK } from "../src/backend/wasm/simd.js";
+import { BIG_OUTPUT, CHUNK } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
 import * as lax from "../src/primitives/lax.js";
 import { broadcastShapes } from "../src/core/shape.js";
@@ -443,6 +443,11 @@ test("planes split past a chunk: a tall outer product and a broadcast over a mid
   const a = data([3, m, 1], 2001), b = data([3, 1, 130], 2002);
   const [w, j] = both(() => matmul(a, b), "mul", `outer [3,${m},1]@[3,1,130]`);
   assertSame(w, j, `outer [3,${m},1]@[3,1,130]`);
+  // an output over BIG_OUTPUT goes out in chunks of 2 CHUNK, split along the second dim too
+  const mb = Math.ceil((2 * CHUNK) / 130) + 7, nb = Math.ceil(BIG_OUTPUT / (mb * 130)) + 1;
+  const ab = data([nb, mb, 1], 2006), bb = data([nb, 1, 130], 2007);
+  const [wb, jb] = both(() => matmul(ab, bb), "mul", `outer [${nb},${mb},1]@[${nb},1,130]`);
+  assertSame(wb, jb, `outer [${nb},${mb},1]@[${nb},1,130]`);
   const x = data([3, r, 201], 2003), row = data([3, 1, 201], 2004), col = data([3, r, 1], 2005);
   for (const [label, y] of [["row", row], ["column", col]] as const) {
     const [wa, ja] = both(() => x.add(y), "add", `[3,${r},201] + ${label}`);

@@ -282,7 +282,7 @@ function binaryKernel(f: Code, op: ElementOp): void {
       loadB();
       op.vec(f);
       storeVec(u);
-    });
+    }, op.unroll ?? UNROLL);
     f.countdown(i, () => {
       f.get(o).get(pa).f32Load().get(pb).f32Load();
       op.scalar(f);

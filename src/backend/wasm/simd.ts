@@ -163,7 +163,7 @@ export const CHUNK = 262144;
  * product of per-sample gradients 4.1-4.5 -> 3.5-3.8 ms), while smaller outputs, written into
  * cache, did better with the chunk in L2 (jacrev of 1024 x 1024: 4.4-4.7 against 5.0-5.9 ms).
  */
-const BIG_OUTPUT = 4194304;
+export const BIG_OUTPUT = 4194304;
 
 /**
  * An operand of a chunked kernel: a strided view over the output's (leading) dims, optionally
