@@ -223,7 +223,7 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
     for (let i0 = 0; i0 < c.shape[d]; i0 += per) {
       const count = Math.min(per, c.shape[d] - i0);
       const at = offs.map((v, k) => v + i0 * c.strides[k][d]);
-      const views = chunkViews(at, count);
+      const views = i0 === 0 && offs === start ? first : chunkViews(at, count); // the first chunk's views were made for the check above
       const shape = views[0].shape.slice(0, 1 + trailShape.length);
       const strides = [...c.strides.slice(0, K).map((s) => s.slice(d)), contiguousStrides(shape)];
       const whole = count * tail === out.length;
