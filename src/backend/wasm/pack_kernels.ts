@@ -72,18 +72,37 @@ export function packRowsKernel(f: Code): void {
  * packCols(src, ld, lines, groups, dst, panelBytes, shift, n): the staged block is `lines` lines
  * (one per k) of groups * 4 floats, ld bytes apart (any ld, even 0 or less than a line); a line
  * is already one k's values of all rows. Rows n and past are stored as zeros, whatever the
- * staged line holds there, so lines need no padding.
+ * staged line holds there, so lines need no padding. Panels wholly below n are plain copies, a
+ * panel's P floats at a time; only the groups of the last partial panel are masked.
  */
 export function packColsKernel(f: Code): void {
   const [src, ld, lines, groups, dst, panelBytes, shift, n] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const q = f.local(i32), s = f.local(i32), step = f.local(i32), lane = f.local(v128);
+  const q = f.local(i32), s = f.local(i32), d = f.local(i32), step = f.local(i32), lane = f.local(v128);
+  const whole = f.local(i32), firstPartial = f.local(i32), count = f.local(i32);
   f.i32Const(16).get(shift).i32Shl().set(step);
   f.i32x4Const([0, 1, 2, 3]).set(lane);
+  // the panels wholly below row n, and the first row group after them
+  f.get(n).get(shift).i32Const(2).i32Add().i32ShrU().set(whole);
+  f.get(whole).get(shift).i32Shl().set(firstPartial);
   f.countdown(lines, () => {
-    f.get(src).set(s).i32Const(0).set(q);
-    f.block().get(groups).i32Eqz().brIf(0).loop();
+    f.get(src).set(s).get(dst).set(d).get(whole).set(count);
+    // whole panels: one vector (P = 4) or two (P = 8) per panel
+    f.get(shift).if();
+    f.countdown(count, () => {
+      f.get(d).get(s).v128Load().v128Store();
+      f.get(d).get(s).v128Load(16).v128Store(16);
+      f.addTo(s, 32).get(d).get(panelBytes).i32Add().set(d);
+    });
+    f.else();
+    f.countdown(count, () => {
+      f.get(d).get(s).v128Load().v128Store();
+      f.addTo(s, 16).get(d).get(panelBytes).i32Add().set(d);
+    });
+    f.end();
+    // the row groups of the partial panel: keep the lanes of rows q * 4 + lane < n
+    f.get(firstPartial).set(q);
+    f.block().get(q).get(groups).i32Sub().i32Eqz().brIf(0).loop();
     groupSlot(f, dst, q, shift, panelBytes);
-    // keep the lanes of rows q * 4 + lane < n
     f.get(s).v128Load();
     f.get(n).get(q).i32Const(2).i32Shl().i32Sub().i32x4Splat().get(lane).i32x4GtS().v128And();
     f.v128Store();
