@@ -12,13 +12,13 @@ const param = (xs: number[]) => new nn.Parameter(f64(xs));
 // gradients for three steps, chosen by hand
 const G = [[0.5, -1, 2], [0.25, 0.5, -1.5], [-1, 1, 0.75]];
 
-function sgdReference(p0: number[], o: { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }): number[][] {
-  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = o;
+function sgdReference(p0: number[], o: { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }): number[][] {
+  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = o;
   const p = [...p0];
   let buf: number[] | null = null;
   const out: number[][] = [];
   for (const g0 of G) {
-    let d = g0.map((g, i) => g + weightDecay * p[i]);
+    let d = g0.map((g, i) => (maximize ? -g : g) + weightDecay * p[i]);
     if (momentum !== 0) {
       buf = buf === null ? [...d] : buf.map((b, i) => momentum * b + (1 - dampening) * d[i]);
       d = nesterov ? d.map((di, i) => di + momentum * buf![i]) : [...buf];
@@ -37,6 +37,9 @@ test("SGD: plain, momentum, dampening, nesterov and weight decay match the formu
     { lr: 0.1, momentum: 0.9, nesterov: true },
     { lr: 0.1, momentum: 0.5, weightDecay: 0.01 },
     { lr: 0.2, weightDecay: 0.1 },
+    { lr: 0.1, maximize: true },
+    { lr: 0.1, momentum: 0.9, dampening: 0.2, nesterov: false, weightDecay: 0.05, maximize: true },
+    { lr: 0.1, momentum: 0.7, nesterov: true, weightDecay: 0.05, maximize: true },
   ];
   for (const c of cases) {
     const p0 = [1, -2, 0.5];
@@ -54,14 +57,14 @@ test("SGD: plain, momentum, dampening, nesterov and weight decay match the formu
   }
 });
 
-function adamReference(p0: number[], o: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; decoupled?: boolean }): number[][] {
-  const { lr = 1e-3, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false, decoupled = false } = o;
+function adamReference(p0: number[], o: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; decoupled?: boolean; maximize?: boolean }): number[][] {
+  const { lr = 1e-3, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false, decoupled = false, maximize = false } = o;
   const p = [...p0], m = p.map(() => 0), s = p.map(() => 0), smax = p.map(() => 0);
   const out: number[][] = [];
   G.forEach((g0, k) => {
     const t = k + 1;
     for (let i = 0; i < p.length; i++) {
-      let g = g0[i];
+      let g = maximize ? -g0[i] : g0[i];
       if (decoupled) p[i] *= 1 - lr * weightDecay;
       else g += weightDecay * p[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
@@ -84,6 +87,9 @@ test("Adam and AdamW match the formulas (defaults, betas, weight decay, amsgrad)
     [{ lr: 0.05, amsgrad: true, betas: [0.5, 0.6] }, { lr: 0.05, amsgrad: true, betas: [0.5, 0.6] }, "Adam"],
     [{ lr: 0.05 }, { lr: 0.05, weightDecay: 0.01, decoupled: true }, "AdamW"],
     [{ lr: 0.05, weightDecay: 0.2 }, { lr: 0.05, weightDecay: 0.2, decoupled: true }, "AdamW"],
+    [{ lr: 0.05, weightDecay: 0.1, maximize: true }, { lr: 0.05, weightDecay: 0.1, maximize: true }, "Adam"],
+    [{ lr: 0.05, amsgrad: true, maximize: true }, { lr: 0.05, amsgrad: true, maximize: true }, "Adam"],
+    [{ lr: 0.05, weightDecay: 0.2, maximize: true }, { lr: 0.05, weightDecay: 0.2, decoupled: true, maximize: true }, "AdamW"],
   ];
   for (const [opts, refOpts, kind] of cases) {
     const p0 = [1, -2, 0.5];

@@ -248,6 +248,24 @@ test("unary special values: NaN, infinities, signed zero", () => {
   assertCloseList(sigmoid(tensor([-700, 700], { dtype: "float64" })).tolist() as number[], [Math.exp(-700), 1], 1e-12, 0, "sigmoid tails");
 });
 
+test("pow's special values follow C's pow (and PyTorch), not Math.pow: 1^NaN and (±1)^±inf are 1", () => {
+  // [base, exponent, result] from the C standard's Annex F (F.10.4.4)
+  const cases: [number, number, number][] = [
+    [1, NaN, 1], [1, Infinity, 1], [1, -Infinity, 1], [-1, Infinity, 1], [-1, -Infinity, 1], [1, 0.3, 1],
+    [NaN, 0, 1], [NaN, -0, 1], [-1, NaN, NaN], [2, NaN, NaN], [NaN, 1, NaN],
+    [0.5, Infinity, 0], [2, Infinity, Infinity], [0.5, -Infinity, Infinity], [2, -Infinity, 0], [-0.5, Infinity, 0], [-2, Infinity, Infinity],
+    [0, -1, Infinity], [-0, -1, -Infinity], [-0, -2, Infinity], [0, 3, 0], [-0, 3, -0], [-8, 1 / 3, NaN],
+    [-Infinity, 3, -Infinity], [-Infinity, 2, Infinity], [-Infinity, -3, -0], [-Infinity, -2, 0], [Infinity, -0.5, 0], [Infinity, 0.5, Infinity],
+  ];
+  for (const dtype of ["float32", "float64"] as const) {
+    const got = pow(tensor(cases.map((c) => c[0]), { dtype }), tensor(cases.map((c) => c[1]), { dtype })).tolist() as number[];
+    cases.forEach(([x, y, want], i) => assert.ok(Object.is(got[i], want), `${dtype} pow(${x}, ${y}) is ${got[i]}, expected ${want}`));
+    // a number exponent and a number base take the same path
+    assert.deepEqual(pow(tensor([1, -1, 1], { dtype }), Infinity).tolist(), [1, 1, 1]);
+    assert.deepEqual((pow(1, tensor([NaN, -Infinity], { dtype })) as Tensor).tolist(), [1, 1]);
+  }
+});
+
 /** Round half to even, from floor and the fraction (keeping the sign of a zero result). */
 function roundHalfEven(v: number): number {
   if (!Number.isFinite(v)) return v;

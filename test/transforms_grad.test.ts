@@ -97,6 +97,49 @@ describe("prod at zeros (the partials are products of the other elements, no 0/0
   });
 });
 
+describe("PyTorch's derivatives where the formula is 0 * inf or a tie (norm, std, clamp, pow)", () => {
+  // each value is PyTorch's (torch 1.13, autograd and functorch alike), checked against the
+  // subgradient it stands for; away from these points the finite-difference tests cover the rules
+  test("a zero vector's 2-norm and p-norm, and a constant's std, have gradient 0, not NaN", () => {
+    assertClose(grad((v: Tensor) => v.norm())(f64([0, 0, 0])), [0, 0, 0]);
+    assertClose(grad((v: Tensor) => v.norm(3))(f64([0, 0, 0])), [0, 0, 0]);
+    // only the zero row is special: the other keeps x / |x|
+    assertClose(grad((v: Tensor) => v.norm(2, 1).sum())(f64([[0, 0], [3, 4]])), [0, 0, 0.6, 0.8]);
+    assertClose(jvp((v: Tensor) => v.norm(), [f64([0, 0, 0])], [f64([1, 1, 1])])[1] as Tensor, [0]);
+    assertClose(grad((v: Tensor) => v.std())(f64([2, 2, 2])), [0, 0, 0]);
+    assertClose(grad((v: Tensor) => v.std(1).sum())(f64([[2, 2], [1, 3]])), [0, 0, -Math.SQRT1_2, Math.SQRT1_2]);
+    // the values themselves are untouched, NaN included
+    assertClose(f64([0, 0]).norm(), [0]);
+    assert.ok(Number.isNaN(values(f64([NaN, 1]).norm())[0]));
+  });
+  test("clamp passes the whole gradient to x where x equals a bound", () => {
+    assertClose(grad((v: Tensor) => v.clamp(-1, 1).sum())(f64([-1, 1, 0, 2, -3])), [1, 1, 1, 0, 0]);
+    assertClose(grad((v: Tensor) => v.clamp(0).sum())(f64([0, 1, -1])), [1, 1, 0]);
+    assertClose(jvp((v: Tensor) => v.clamp(-1, 1), [f64([-1, 1, 0, 2])], [f64([1, 1, 1, 1])])[1] as Tensor, [1, 1, 1, 0]);
+    // tensor bounds get the gradient where x is past them; lo > hi clamps to hi
+    const [gx, glo, ghi] = grad((x: Tensor, lo: Tensor, hi: Tensor) => x.clamp(lo, hi).sum(), { argnums: [0, 1, 2] })(
+      f64([-1, 1, 0, 2, 0.5, -2]), f64([-1, -1, -1, -1, 1, -1]), f64([1, 1, 1, 1, 0, 1])) as Tensor[];
+    assertClose(gx, [1, 1, 1, 0, 0, 0]);
+    assertClose(glo, [0, 0, 0, 0, 0, 1]);
+    assertClose(ghi, [0, 0, 0, 1, 1, 0]);
+  });
+  test("clamp's values: NaN in a tensor bound gives NaN, a NaN number bound is ignored, lo > hi gives hi", () => {
+    const x = f64([1, -3, 5]);
+    assert.deepEqual(x.clamp(NaN).tolist(), [1, -3, 5]);
+    assert.deepEqual(x.clamp(null, NaN).tolist(), [1, -3, 5]);
+    const t = x.clamp(f64([NaN, 0, 0]), f64([2, 2, NaN])).tolist() as number[];
+    assert.ok(Number.isNaN(t[0]) && t[1] === 0 && Number.isNaN(t[2]));
+    assert.deepEqual(f64([0, 3]).clamp(2, 1).tolist(), [1, 1]);
+    assert.ok(Number.isNaN((f64([NaN]).clamp(0, 1).tolist() as number[])[0]));
+  });
+  test("x^0 has derivative 0 in x, even at x = 0 (where e x^(e-1) would be 0 * inf)", () => {
+    assertClose(grad((v: Tensor) => v.pow(0).sum())(f64([0, 1, -1])), [0, 0, 0]);
+    const g = values(grad((v: Tensor) => v.pow(f64([0, 0.5, 2])).sum())(f64([0, 0, 0])));
+    assert.deepEqual(g, [0, Infinity, 0]);
+    assertClose(jvp((v: Tensor) => v.pow(f64([0, 0, 0])), [f64([0, 0, 0])], [f64([1, 1, 1])])[1] as Tensor, [0, 0, 0]);
+  });
+});
+
 describe("gradAndValue", () => {
   test("returns [grads, value]", () => {
     const x = r(3);

@@ -108,9 +108,9 @@ function reachableLeaves(roots: Node[]): Node[] {
   return leaves;
 }
 
-/** A gradient the leaf can own: contiguous storage nobody else holds. */
+/** A gradient the leaf can own: contiguous storage nobody else holds (a copy of the elements). */
 function ownedCopy(g: Tensor): Tensor {
-  return g.data ? lax.add(g, lax.zerosLike(g)) : g;
+  return g.data ? new Tensor(g.shape, g.dtype, g.toTypedArray()) : g;
 }
 
 /**

@@ -4,7 +4,7 @@
  * Public methods (add, matmul, ...) are attached by ops/methods.ts.
  */
 import type { DType, TypedArray } from "./dtype.js";
-import { allocArray, dtypeOfArray } from "./dtype.js";
+import { allocUnwritten, dtypeOfArray } from "./dtype.js";
 import { contiguousStrides, numelOf, type Shape } from "./shape.js";
 import type { Node } from "./node.js";
 import { formatTensor } from "./format.js";
@@ -59,7 +59,7 @@ export class Tensor {
     const t = this.concrete("data");
     const data = t.data!;
     if (t.isContiguous()) return t.offset === 0 && data.length === t.numel ? data : data.subarray(t.offset, t.offset + t.numel);
-    const out = allocArray(t.dtype, t.numel);
+    const out = allocUnwritten(t.dtype, t.numel);
     copyStrided(t, out);
     return out;
   }
@@ -76,7 +76,7 @@ export class Tensor {
   /** A row-major copy of the elements. */
   toTypedArray(): TypedArray {
     const t = this.concrete("toTypedArray()");
-    const out = allocArray(t.dtype, t.numel);
+    const out = allocUnwritten(t.dtype, t.numel);
     copyStrided(t, out);
     return out;
   }

@@ -97,9 +97,17 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   let out = checkTensor(x, "clamp");
   if (min === undefined && max === undefined) throw new Error("clamp: at least one of min and max must be given");
-  if (min !== undefined && min !== null) out = maximum(out, min);
-  if (max !== undefined && max !== null) out = minimum(out, max);
+  // as PyTorch's clamp: where x equals a bound its gradient goes to x whole (maximum and minimum
+  // would split it between the two); a NaN tensor bound gives NaN, a NaN number bound is ignored
+  if (min !== undefined && min !== null) out = takeBound(lt(out, min), min, out);
+  if (max !== undefined && max !== null) out = takeBound(gt(out, max), max, out);
   return out;
+}
+
+/** bound where `past` (x is past it) or where the bound is a NaN element of a tensor, else x. */
+function takeBound(past: Tensor, bound: TensorLike, x: Tensor): Tensor {
+  const clamped = where(past, bound, x);
+  return typeof bound === "object" && isFloat(bound.dtype) ? where(ne(bound, bound), bound, clamped) : clamped;
 }
 
 /** Cast to another dtype (a no-op when it already has it). */

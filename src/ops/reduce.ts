@@ -4,7 +4,7 @@ import { normDim, normDims, shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { checkTensor, toFloat } from "./convert.js";
-import { abs, add, div, exp, isFiniteTensor, log, mul, pow, sqrt, sub, where } from "./elementwise.js";
+import { abs, add, div, exp, isFiniteTensor, log, mul, ne, pow, sqrt, sub, where } from "./elementwise.js";
 import { stopGradient } from "./autograd_ops.js";
 
 export type Dims = number | readonly number[] | null | undefined;
@@ -85,7 +85,17 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: { correct
 }
 
 export function std(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
-  return sqrt(variance(x, dim, keepdim, opts));
+  return rootOfSum(variance(x, dim, keepdim, opts), sqrt);
+}
+
+/**
+ * root(s) of a sum s >= 0 (a norm's, a variance), with the derivative at s = 0 taken as 0 rather
+ * than inf * 0 = NaN: PyTorch's convention, so that a zero vector's norm and a constant's std have
+ * gradient 0 instead of poisoning a whole batch of gradients with NaN.
+ */
+function rootOfSum(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
+  const nonzero = ne(s, 0);
+  return where(nonzero, root(where(nonzero, s, 1)), 0);
 }
 
 /** Vector p-norm over dim (all elements by default). */
@@ -98,8 +108,8 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   if (q === Infinity) return lax.max(abs(f), axes, keepdim);
   if (q === -Infinity) return lax.min(abs(f), axes, keepdim);
   if (q === 1) return lax.sum(abs(f), axes, keepdim);
-  if (q === 2) return sqrt(lax.sum(mul(f, f), axes, keepdim));
+  if (q === 2) return rootOfSum(lax.sum(mul(f, f), axes, keepdim), sqrt);
   if (q === 0) return lax.sum(lax.cast(lax.ne(f, mul(f, 0)), f.dtype), axes, keepdim);
-  return pow(lax.sum(pow(abs(f), q), axes, keepdim), 1 / q);
+  return rootOfSum(lax.sum(pow(abs(f), q), axes, keepdim), (s) => pow(s, 1 / q));
 }
 

@@ -91,7 +91,7 @@ export abstract class Optimizer<O extends object> {
         if (gc.shape.length !== p.shape.length || gc.shape.some((d, i) => d !== p.shape[i])) {
           throw new Error(`${this.name}: the gradient of a parameter has shape [${gc.shape.join(", ")}] but the parameter has shape [${p.shape.join(", ")}]`);
         }
-        const grad = gc.toTypedArray();
+        const grad = sharedArray(gc) ?? gc.toTypedArray();
         const shared = sharedArray(p);
         const values = shared ?? p.toTypedArray();
         this.updateOne(p, values, grad, group, this.stateOf(p));
@@ -150,17 +150,26 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected updateOne(p: Tensor, values: TypedArray, grad: TypedArray, o: ParamGroup<SGDOptions>, state: Record<string, Tensor | number>): void {
-    const n = values.length;
+    const { lr, momentum, nesterov } = o, n = values.length;
+    const d = gradientTerm(grad, values, o.weightDecay, o.maximize);
+    if (momentum === 0) {
+      for (let i = 0; i < n; i++) values[i] -= lr * d[i];
+      return;
+    }
+    // buf = d at the first step (the buffer starts zeroed), then momentum * buf + (1 - dampening) * d
     const first = state.momentumBuffer === undefined;
-    const buf = o.momentum !== 0 ? this.buffer(p, state, "momentumBuffer") : null;
-    for (let i = 0; i < n; i++) {
-      let d = o.maximize ? -grad[i] : grad[i];
-      if (o.weightDecay !== 0) d += o.weightDecay * values[i];
-      if (buf) {
-        buf[i] = first ? d : o.momentum * buf[i] + (1 - o.dampening) * d;
-        d = o.nesterov ? d + o.momentum * buf[i] : buf[i];
+    const buf = this.buffer(p, state, "momentumBuffer");
+    const keepBuf = first ? 0 : momentum, keepD = first ? 1 : 1 - o.dampening;
+    if (nesterov) {
+      for (let i = 0; i < n; i++) {
+        buf[i] = keepBuf * buf[i] + keepD * d[i];
+        values[i] -= lr * (d[i] + momentum * buf[i]);
       }
-      values[i] = values[i] - o.lr * d;
+    } else {
+      for (let i = 0; i < n; i++) {
+        buf[i] = keepBuf * buf[i] + keepD * d[i];
+        values[i] -= lr * buf[i];
+      }
     }
   }
 }
@@ -198,19 +207,27 @@ export class Adam extends Optimizer<AdamOptions> {
     const t = ((state.step as number | undefined) ?? 0) + 1;
     state.step = t;
     const m = this.buffer(p, state, "expAvg"), v = this.buffer(p, state, "expAvgSq");
-    const vmax = o.amsgrad ? this.buffer(p, state, "maxExpAvgSq") : null;
     const bc1 = 1 - b1 ** t, bc2sqrt = Math.sqrt(1 - b2 ** t);
-    const stepSize = o.lr / bc1;
-    const decay = this.isDecoupled() ? 1 - o.lr * o.weightDecay : 1;
-    for (let i = 0; i < values.length; i++) {
-      let g = o.maximize ? -grad[i] : grad[i];
-      if (!this.isDecoupled() && o.weightDecay !== 0) g += o.weightDecay * values[i];
-      if (decay !== 1) values[i] = values[i] * decay;
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g * g;
-      let vi = v[i];
-      if (vmax) vi = vmax[i] = Math.max(vmax[i], v[i]);
-      values[i] = values[i] - stepSize * m[i] / (Math.sqrt(vi) / bc2sqrt + o.eps);
+    const stepSize = o.lr / bc1, eps = o.eps, n = values.length;
+    const d = gradientTerm(grad, values, this.isDecoupled() ? 0 : o.weightDecay, o.maximize);
+    if (this.isDecoupled() && o.weightDecay !== 0) {
+      const decay = 1 - o.lr * o.weightDecay;
+      for (let i = 0; i < n; i++) values[i] *= decay;
+    }
+    if (o.amsgrad) {
+      const vmax = this.buffer(p, state, "maxExpAvgSq");
+      for (let i = 0; i < n; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * d[i];
+        v[i] = b2 * v[i] + (1 - b2) * d[i] * d[i];
+        vmax[i] = Math.max(vmax[i], v[i]);
+        values[i] -= stepSize * m[i] / (Math.sqrt(vmax[i]) / bc2sqrt + eps);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * d[i];
+        v[i] = b2 * v[i] + (1 - b2) * d[i] * d[i];
+        values[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2sqrt + eps);
+      }
     }
   }
 
@@ -227,6 +244,18 @@ export class AdamW extends Adam {
   protected override isDecoupled(): boolean {
     return true;
   }
+}
+
+/**
+ * The gradient an update uses: grad + weightDecay * p, negated when maximizing; grad itself when
+ * that changes nothing. The update loops then have no branches: V8 does not hoist a loop-invariant
+ * test out of a loop, and one per element made them 2-3x slower.
+ */
+function gradientTerm(grad: TypedArray, values: TypedArray, weightDecay: number, maximize: boolean): ArrayLike<number> {
+  if (weightDecay === 0 && !maximize) return grad;
+  const sign = maximize ? -1 : 1, d = new Float64Array(grad.length);
+  for (let i = 0; i < d.length; i++) d[i] = sign * grad[i] + weightDecay * values[i];
+  return d;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -111,9 +111,10 @@ export const divP = binary("div", {
   },
 }, [0.5, 2]);
 
-/** d(a^b)/da = b a^(b-1). */
+/** d(a^b)/da = b a^(b-1), taken as 0 where b = 0 (PyTorch's convention; at a = 0 it would be 0 * inf). */
 function powDa(a: Tensor, b: Tensor): Tensor {
-  return lax.mul(b, lax.pow(a, lax.sub(b, constLike(b, 1))));
+  const zero = constLike(b, 0);
+  return lax.where(lax.eq(b, zero), zero, lax.mul(b, lax.pow(a, lax.sub(b, constLike(b, 1)))));
 }
 /** d(a^b)/db = a^b log a, taken as 0 where a = 0 (PyTorch's convention). */
 function powDb(a: Tensor, y: Tensor): Tensor {

@@ -30,6 +30,11 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
+/** x^y as C's pow (and PyTorch) define it: Math.pow differs only in giving NaN for 1^NaN and (±1)^±inf, where pow gives 1. */
+export function powC(x: number, y: number): number {
+  return x === 1 || (x === -1 && (y === Infinity || y === -Infinity)) ? 1 : Math.pow(x, y);
+}
+
 const unaryRows: Record<UnaryOp, Row1> = {
   neg: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = -x[xi]; },
   abs: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = Math.abs(x[xi]); },
@@ -74,7 +79,7 @@ const binaryRows: Record<BinaryOp, Row2> = {
   sub: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] - b[bi]; },
   mul: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * b[bi]; },
   div: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] / b[bi]; },
-  pow: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.pow(a[ai], b[bi]); },
+  pow: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = powC(a[ai], b[bi]); },
   // NaN wins, as in PyTorch, and +0 > -0: IEEE maximum, as the wasm kernels compute it
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },

@@ -327,11 +327,12 @@ function erf64(f: Code): void {
 }
 
 /**
- * x^y of the float64x2s x and y on the stack (y on top), as Math.pow defines it: e^(y log|x|),
+ * x^y of the float64x2s x and y on the stack (y on top), as C's pow defines it: e^(y log|x|),
  * negated where x's sign bit is set and y is an odd integer, NaN where x is finite and negative and
- * y no integer, and 1 wherever y is ±0 (even for a NaN x). The other edge cases fall out of the
- * formula: 0^-1 = inf, inf^-1 = 0, 1^inf = NaN (0 * inf), and infinities count as even integers,
- * so (-2)^inf = inf and (-inf)^0.5 = inf. Float32 operands keep y log|x| within float64's range,
+ * y no integer, 1 wherever y is ±0 (even for a NaN x), where x is 1 (even for a NaN y) and for
+ * (-1)^±inf (Math.pow gives NaN for those last two). The other edge cases fall out of the
+ * formula: 0^-1 = inf, inf^-1 = 0, and infinities count as even integers, so (-2)^inf = inf and
+ * (-inf)^0.5 = inf. Float32 operands keep y log|x| within float64's range,
  * and its error (below 1e-11 absolute for any result inside float32) stays below float32's ulp.
  */
 function pow64(f: Code): void {
@@ -352,6 +353,11 @@ function pow64(f: Code): void {
   f.get(x);
   k(-0).v128And().get(y);
   k(0.5).f64x2Mul().tee(half).f64x2Floor().get(half).f64x2Ne().v128And().get(isInt).v128And().v128Xor().set(r);
+  // 1 where x = 1, or x = -1 and y = ±inf
+  k(1).get(r).get(x);
+  k(1).f64x2Eq().get(x).f64x2Abs();
+  k(1).f64x2Eq().get(y).f64x2Abs();
+  k(Infinity).f64x2Eq().v128And().v128Or().v128Bitselect().set(r);
   k(1).get(r).get(y);
   k(0).f64x2Eq().v128Bitselect();
 }
