@@ -294,6 +294,10 @@ test("requiresGrad propagation", () => {
   assert.equal(z.requiresGrad, true);
   // creation functions take requiresGrad
   assert.equal(arange(3, { dtype: "float32", requiresGrad: true }).requiresGrad, true);
+  // only float tensors can require grad (as PyTorch); turning it off is always allowed
+  assert.throws(() => arange(3, { requiresGrad: true }), /requiresGrad_: only float tensors can require gradients, this one is int32/);
+  assert.throws(() => tensor([true]).requiresGrad_(), /only float tensors .* bool/);
+  assert.equal(tensor([1], { dtype: "int32" }).requiresGrad_(false).requiresGrad, false);
   // the gradient of detach is zero
   const d = x.detach().mul(x).sum();
   const [gd] = autograd.grad(d, x);

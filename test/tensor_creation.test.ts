@@ -77,7 +77,11 @@ test("tensor from typed arrays keeps the element type", () => {
 });
 
 test("bool storage holds only 0 and 1", () => {
-  const fromBytes = tensor(new Uint8Array([2, 0, 255]));
+  // a Uint8Array is bool storage: bytes other than 0 and 1 (pixels) are an error unless a dtype says what they are
+  assert.deepEqual(tensor(new Uint8Array([1, 0, 1])).tolist(), [true, false, true]);
+  assert.throws(() => tensor(new Uint8Array([2, 0, 255])), /Uint8Array gives a bool tensor.*element 0 is 2.*dtype: "int32"/);
+  assert.deepEqual(tensor(new Uint8Array([2, 0, 255]), { dtype: "int32" }).tolist(), [2, 0, 255]);
+  const fromBytes = tensor(new Uint8Array([2, 0, 255]), { dtype: "bool" });
   assert.equal(fromBytes.dtype, "bool");
   assert.deepEqual(fromBytes.tolist(), [true, false, true]);
   assert.equal(sum(fromBytes).item(), 2);
@@ -87,9 +91,17 @@ test("bool storage holds only 0 and 1", () => {
   assert.equal(sum(f).item(), 3);
   assert.deepEqual(full([1], NaN, { dtype: "bool" }).tolist(), [true]);
   assert.deepEqual(Array.from(tensor([5, 0], { dtype: "bool" }).toTypedArray()), [1, 0]);
-  // other typed arrays map to the nearest dtype
+  // other typed arrays map to the nearest dtype: integers to int32 (the int64 stand-in), exactly or not at all
   assert.equal(tensor(new Int16Array([1, -2])).dtype, "int32");
   assert.deepEqual(tensor(new Int16Array([1, -2])).tolist(), [1, -2]);
+  assert.deepEqual(tensor(new Uint8ClampedArray([0, 255])).tolist(), [0, 255]);
+  const big = tensor(new BigInt64Array([1n, -(2n ** 31n)]));
+  assert.equal(big.dtype, "int32");
+  assert.deepEqual(big.tolist(), [1, -(2 ** 31)]);
+  assert.throws(() => tensor(new Uint32Array([2 ** 31])), /value 2147483648 \(element 0\) cannot be converted to int32 without overflow/);
+  assert.throws(() => tensor(new BigInt64Array([2n ** 40n])), /cannot be converted to int32/);
+  assert.throws(() => tensor([3e9], { dtype: "int32" }), /value 3000000000 .* int32 without overflow/);
+  assert.deepEqual(tensor(new Uint32Array([2 ** 31]), { dtype: "float64" }).tolist(), [2 ** 31]);
 });
 
 test("tensor of a tensor is a detached copy", () => {

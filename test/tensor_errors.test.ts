@@ -135,6 +135,12 @@ test("bad operands", () => {
   assert.throws(() => max(zeros([0])), /max: cannot reduce over a zero-size dimension of a tensor of shape \[0\]/);
   assert.throws(() => pow(tensor([2], { dtype: "int32" }), -1), /pow: integers to negative integer powers are not allowed/);
   assert.throws(() => norm(x, "nuc" as never), { message: 'norm: p must be a number or "fro", got "nuc"' });
-  assert.throws(() => sub(tensor([true]), tensor([true])), /sub: subtraction of bool tensors is not supported/);
+  // bools, as in PyTorch: no subtraction with a bool operand on either side, no abs/relu/neg/rounding of bools
+  for (const [a, b] of [[tensor([true]), tensor([true])], [x, tensor([true])], [tensor([true]), 1], [x, true]] as const) {
+    assert.throws(() => sub(a as never, b as never), /sub: subtraction with a bool operand is not supported/);
+  }
+  for (const op of ["abs", "relu", "neg", "floor", "ceil", "round", "trunc"] as const) {
+    assert.throws(() => (tensor([true]) as unknown as Record<string, () => unknown>)[op](), new RegExp(`${op}: not supported for a bool tensor`));
+  }
   assert.throws(() => mul(tensor([1], { dtype: "int32" }), 2 ** 32), { message: "mul: value 4294967296 cannot be converted to int32 without overflow" });
 });

@@ -36,6 +36,33 @@ test("tensor with tensor: the wider category wins", () => {
   assert.equal((r64.tolist() as number[])[0], Math.fround(0.1) + 0.2);
 });
 
+test("a 0-d tensor beside one with dims counts only when its category is higher (PyTorch's rule)", () => {
+  // [dims dtype, 0-d dtype, result]: torch.result_type(torch.ones(3, dtype=a), torch.tensor(1, dtype=b))
+  const cases: [DType, DType, DType][] = [
+    ["float32", "float64", "float32"],
+    ["float64", "float32", "float64"],
+    ["int32", "float64", "float64"],
+    ["int32", "float32", "float32"],
+    ["bool", "int32", "int32"],
+    ["bool", "float64", "float64"],
+    ["int32", "bool", "int32"],
+    ["float32", "int32", "float32"],
+  ];
+  for (const [dims, zeroD, want] of cases) {
+    const x = tensor([1, 0, 1], { dtype: dims }), s = tensor(1, { dtype: zeroD });
+    for (const op of [add, mul, maximum]) {
+      assert.equal(op(x, s).dtype, want, `${op.name}(${dims} [3], ${zeroD} 0-d)`);
+      assert.equal(op(s, x).dtype, want, `${op.name}(${zeroD} 0-d, ${dims} [3])`);
+    }
+    assert.equal(where(b([true, false, true]), x, s).dtype, want, `where(${dims} [3], ${zeroD} 0-d)`);
+  }
+  // two 0-d tensors, or two with dims, promote as usual
+  assert.equal(add(tensor(1), tensor(1, { dtype: "float64" })).dtype, "float64");
+  assert.equal(add(f32([1]), f64([1])).dtype, "float64");
+  // the value is computed in the result dtype
+  assert.deepEqual(mul(f32([1, 2]), tensor(0.1, { dtype: "float64" })).tolist(), [Math.fround(0.1), Math.fround(Math.fround(0.1) * 2)]);
+});
+
 test("tensor with a plain number", () => {
   assert.equal(add(i32([1, 2]), 2.5).dtype, "float32");
   assert.deepEqual(add(i32([1, 2]), 2.5).tolist(), [3.5, 4.5]);
@@ -116,6 +143,10 @@ test("unary math on integers gives float32; sign-like ops keep the dtype", () =>
   assert.equal(neg(i32([3])).dtype, "int32");
   assert.equal(relu(i32([-3, 3])).dtype, "int32");
   assert.deepEqual(relu(i32([-3, 3])).tolist(), [0, 3]);
+  // squares of bools count (PyTorch gives int64: int32 here)
+  assert.equal(b([true, false]).square().dtype, "int32");
+  assert.deepEqual(pow(b([true, false]), 2).tolist(), [1, 0]);
+  assert.equal(pow(b([true, false]), 3).dtype, "int32");
 });
 
 test("where, clamp, matmul and cat promote their operands", () => {

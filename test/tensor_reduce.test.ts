@@ -201,8 +201,13 @@ test("zero-size reductions", () => {
   assert.throws(() => max(e), /max: cannot reduce over a zero-size dimension of a tensor of shape \[0\]/);
   assert.throws(() => min(e2, 1), /min: cannot reduce over a zero-size dimension of a tensor of shape \[2, 0, 3\]/);
   assert.throws(() => max(e2), /max: cannot reduce over a zero-size dimension/);
-  assert.throws(() => argmax(e), /argmax: cannot take argmax of an empty tensor/);
-  assert.throws(() => argmin(e2, 2), /argmin: /);
+  assert.throws(() => argmax(e), /argmax: cannot take argmax over an empty tensor/);
+  // argmax/argmin too: an empty result along a non-empty dim, an error along an empty one
+  assert.deepEqual(argmin(e2, 2).shape, [2, 0]);
+  assert.equal(argmin(e2, 2).dtype, "int32");
+  assert.deepEqual(argmax(e2, 0, true).shape, [1, 0, 3]);
+  assert.throws(() => argmax(e2, 1), /argmax: cannot take argmax over dim 1 of size 0 \(shape \[2, 0, 3\]\)/);
+  assert.throws(() => argmin(e2), /argmin: cannot take argmin over an empty tensor/);
 });
 
 test("reductions of 0-d tensors", () => {

@@ -286,6 +286,9 @@ test("split, chunk, unbind", () => {
   assert.deepEqual(chunk(iota([5]), 2).map((p) => p.tolist()), [[0, 1, 2], [3, 4]]);
   assert.deepEqual(iota([2, 6]).chunk(3, 1).map((p) => p.shape), [[2, 2], [2, 2], [2, 2]]);
   assert.deepEqual(chunk(iota([2]), 5).map((p) => p.tolist()), [[0], [1]]);
+  // an empty dim gives as many empty chunks as asked for (PyTorch's chunk)
+  assert.deepEqual(chunk(iota([0]), 3).map((p) => p.shape), [[0], [0], [0]]);
+  assert.deepEqual(zeros([2, 0]).chunk(2, 1).map((p) => p.shape), [[2, 0], [2, 0]]);
   const rows = unbind(x);
   assert.equal(rows.length, 5);
   rows.forEach((row) => assertSharesStorage(x, row, "unbind"));

@@ -99,7 +99,9 @@ describe("grad and friends", () => {
     assert.throws(() => grad((a: Tensor) => a.sum().to("float32"))(tensor([1, 2], { dtype: "int32" })), /grad.*int32.*floating/s);
     assert.throws(() => grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(f64([1]), tensor([true])), /grad.*bool.*floating/s);
   });
-  test("argnums out of range or empty", () => {
+  test("argnums out of range, empty or repeated", () => {
+    assert.throws(() => grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: [0, 0] })(f64([1]), f64([2])), /grad: argnums must be unique, got \[0,0\]/);
+    assert.throws(() => jacfwd((a: Tensor, b: Tensor) => a.mul(b), { argnums: [1, -1] })(f64([1]), f64([2])), /jacfwd: argnums must be unique, got \[1,-1\]/);
     assert.throws(() => grad((a: Tensor) => a.sum(), { argnums: 1 })(f64([1])), /grad.*argnums 1.*out of range.*1 argument/s);
     assert.throws(() => grad((a: Tensor) => a.sum(), { argnums: [] })(f64([1])), /grad.*argnums.*empty/s);
     assert.throws(() => jacrev((a: Tensor) => a, { argnums: [0, 2] })(f64([1])), /jacrev.*argnums 2/s);

@@ -4,7 +4,7 @@
  * Public methods (add, matmul, ...) are attached by ops/methods.ts.
  */
 import type { DType, TypedArray } from "./dtype.js";
-import { allocUnwritten, dtypeOfArray } from "./dtype.js";
+import { allocUnwritten, dtypeOfArray, isFloat } from "./dtype.js";
 import { contiguousStrides, numelOf, type Shape } from "./shape.js";
 import type { Node } from "./node.js";
 import { formatTensor } from "./format.js";
@@ -117,6 +117,9 @@ export class Tensor {
   /** Mark a leaf as requiring grad (in place), as torch's requires_grad_(). */
   requiresGrad_(flag = true): this {
     if (this.gradFn) throw new Error("requiresGrad_: only leaf tensors can change requiresGrad; use detach() first");
+    if (flag && !isFloat(this.dtype)) {
+      throw new Error(`requiresGrad_: only float tensors can require gradients, this one is ${this.dtype}; cast it first (x.to("float32"))`);
+    }
     this.requiresGrad = flag;
     return this;
   }

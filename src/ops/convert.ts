@@ -12,14 +12,26 @@ export function checkTensor(x: unknown, op: string, what = "input"): Tensor {
   throw new Error(`${op}: expected ${what} to be a Tensor, got ${x === null ? "null" : typeof x}`);
 }
 
-/** The dtype two operands compute in, as PyTorch promotes them. */
+/**
+ * The dtype two operands compute in, as PyTorch promotes them: a 0-d tensor beside one with dims
+ * counts only when it is of a higher category (bool < int < float), so float32 [3] * float64 0-d
+ * stays float32 while int32 [3] * float64 0-d is float64.
+ */
 export function resultType(a: TensorLike, b: TensorLike): DType {
-  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
+  if (a instanceof Tensor && b instanceof Tensor) {
+    if ((a.ndim === 0) !== (b.ndim === 0)) {
+      const [dims, zeroD] = a.ndim === 0 ? [b, a] : [a, b];
+      if (category(zeroD.dtype) <= category(dims.dtype)) return dims.dtype;
+    }
+    return promoteTypes(a.dtype, b.dtype);
+  }
   if (a instanceof Tensor) return promoteWithScalar(a.dtype, b as number | boolean);
   if (b instanceof Tensor) return promoteWithScalar(b.dtype, a as number | boolean);
   if (typeof a === "boolean" && typeof b === "boolean") return "bool";
   return "float32";
 }
+
+const category = (d: DType): number => (d === "bool" ? 0 : isFloat(d) ? 2 : 1);
 
 export function asTensor(x: TensorLike, dtype: DType, op: string): Tensor {
   if (x instanceof Tensor) return lax.cast(x, dtype);

@@ -51,10 +51,10 @@ function nestedShape(data: unknown): number[] {
 /** tensor(data, {dtype, requiresGrad}): nested arrays, a typed array, or a scalar. */
 export function tensor(data: unknown, opts: CreateOptions = {}): Tensor {
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    const native = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array;
-    const from = native ? dtypeOfArray(data as TypedArray) : Number.isInteger((data as unknown as number[])[0] ?? 0) ? "int32" : "float32";
-    const dtype = dtypeOpt(opts, from, "tensor");
-    return finish(new Tensor([(data as unknown as ArrayLike<number>).length], dtype, store(dtype, data as unknown as ArrayLike<number>)), opts);
+    const values = data as unknown as ArrayLike<number | bigint>;
+    const dtype = dtypeOpt(opts, typedArrayDType(values), "tensor");
+    if (dtype === "bool" && opts.dtype === undefined) checkBoolBytes(values as Uint8Array);
+    return finish(new Tensor([values.length], dtype, store(dtype, values)), opts);
   }
   if (data instanceof Tensor) {
     // a new leaf with its own storage, as torch.tensor(t) (t.clone().detach())
@@ -69,11 +69,38 @@ export function tensor(data: unknown, opts: CreateOptions = {}): Tensor {
   return finish(new Tensor(shape, dtype, store(dtype, flat)), opts);
 }
 
-/** The values converted to `dtype` storage: bools are 0/1 (any nonzero, NaN too, is true), other types by assignment. */
+/**
+ * The dtype a typed array gives: its own for tfunc's storage types (a Uint8Array is a bool
+ * tensor's storage), float32 for other float arrays, int32 (the int64 stand-in) for other integers.
+ */
+function typedArrayDType(a: ArrayLike<number | bigint>): DType {
+  if (a instanceof Float32Array || a instanceof Float64Array || a instanceof Int32Array || a instanceof Uint8Array) return dtypeOfArray(a);
+  const name = Object.prototype.toString.call(a).slice(8, -1);
+  return name.startsWith("Float") ? "float32" : "int32";
+}
+
+/** A Uint8Array becomes a bool tensor only when it holds bools: other bytes (pixels) would turn into true. */
+function checkBoolBytes(a: Uint8Array): void {
+  const i = a.findIndex((v) => v > 1);
+  if (i >= 0) {
+    throw new Error(`tensor: a Uint8Array gives a bool tensor (0 or 1 per element), but element ${i} is ${a[i]}; for byte values pass {dtype: "int32"} or {dtype: "float32"}`);
+  }
+}
+
+/**
+ * The values converted to `dtype` storage: bools are 0/1 (any nonzero, NaN too, is true), other
+ * types by assignment; an integer int32 cannot hold is an error rather than a silent wrap.
+ */
 function store(dtype: DType, values: ArrayLike<number | boolean | bigint>): TypedArray {
   const out = allocArray(dtype, values.length);
   if (dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = Number(values[i]) !== 0 ? 1 : 0;
-  else for (let i = 0; i < out.length; i++) out[i] = Number(values[i]);
+  else if (dtype === "int32") {
+    for (let i = 0; i < out.length; i++) {
+      const v = Number(values[i]);
+      if (v < -2147483648 || v > 2147483647) throw new Error(`tensor: value ${values[i]} (element ${i}) cannot be converted to int32 without overflow`);
+      out[i] = v;
+    }
+  } else for (let i = 0; i < out.length; i++) out[i] = Number(values[i]);
   return out;
 }
 

@@ -11,10 +11,12 @@ const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, float = false) 
   (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op, float));
 
 export const add = binary("add", lax.add);
-export const sub = binary("sub", (a, b) => {
-  if (a.dtype === "bool") throw new Error("sub: subtraction of bool tensors is not supported (as in PyTorch); to invert a mask use where(mask, false, true) or cast to int32 first");
-  return lax.sub(a, b);
-});
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  if ([a, b].some((v) => typeof v === "boolean" || (typeof v === "object" && v?.dtype === "bool"))) {
+    throw new Error("sub: subtraction with a bool operand is not supported (as in PyTorch); to invert a mask use where(mask, false, true), or cast to int32 first");
+  }
+  return lax.sub(...prepareBinary(a, b, "sub"));
+}
 export const mul = binary("mul", lax.mul);
 /** True division: integers give float32, as in PyTorch. */
 export const div = binary("div", lax.div, true);
@@ -26,7 +28,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
     throw new Error(`pow: integers to negative integer powers are not allowed (exponent ${b}, base dtype ${a.dtype}); cast the base to a float dtype first`);
   }
   // a tensor to the power 2 is common enough to be a multiply
-  if (typeof b === "number" && b === 2 && typeof a === "object") return mul(a, a);
+  if (typeof b === "number" && b === 2 && typeof a === "object") return square(a);
   return binary("pow", lax.pow)(a, b);
 }
 
@@ -52,22 +54,24 @@ export const rsqrt = (x: Tensor): Tensor => div(1, sqrt(x));
 export const tan = (x: Tensor): Tensor => div(sin(x), cos(x));
 
 const keepUnary = (op: string, f: (x: Tensor) => Tensor) => (x: Tensor): Tensor => f(checkTensor(x, op));
-export const neg = keepUnary("neg", (x) => {
-  if (x.dtype === "bool") throw new Error("neg: negation of a bool tensor is not supported (as in PyTorch); cast to int32 or float32 first");
-  return lax.neg(x);
+/** A unary op that keeps the dtype but, as PyTorch's, takes no bools. */
+const numericUnary = (op: string, f: (x: Tensor) => Tensor) => keepUnary(op, (x) => {
+  if (x.dtype === "bool") throw new Error(`${op}: not supported for a bool tensor (as in PyTorch); cast to int32 or float32 first`);
+  return f(x);
 });
-export const abs = keepUnary("abs", lax.abs);
+export const neg = numericUnary("neg", lax.neg);
+export const abs = numericUnary("abs", lax.abs);
 export const sign = keepUnary("sign", lax.sign);
-export const relu = keepUnary("relu", lax.relu);
-/** x * x as one op, whose derivative 2x g takes one pass over g (mul(x, x) would take three). */
-export const square = keepUnary("square", lax.square);
+export const relu = numericUnary("relu", lax.relu);
+/** x * x as one op, whose derivative 2x g takes one pass over g (mul(x, x) would take three); bools give int32. */
+export const square = keepUnary("square", (x) => lax.square(x.dtype === "bool" ? lax.cast(x, "int32") : x));
 // to integral values in the same dtype; gradients are zero, as PyTorch's
-export const floor = keepUnary("floor", lax.floor);
-export const ceil = keepUnary("ceil", lax.ceil);
+export const floor = numericUnary("floor", lax.floor);
+export const ceil = numericUnary("ceil", lax.ceil);
 /** To the nearest integer, halves to even (PyTorch's and NumPy's rule: round(2.5) is 2). */
-export const round = keepUnary("round", lax.round);
+export const round = numericUnary("round", lax.round);
 /** Toward zero. */
-export const trunc = keepUnary("trunc", lax.trunc);
+export const trunc = numericUnary("trunc", lax.trunc);
 
 /** gelu: exact x * Phi(x) by default, or the tanh approximation. */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {

@@ -51,8 +51,11 @@ export const min = extremum("min");
 function argExtremum(op: "argmax" | "argmin") {
   return (x: Tensor, dim?: number | null, keepdim = false): Tensor => {
     checkTensor(x, op);
-    if (x.numel === 0) throw new Error(`${op}: cannot take ${op} of an empty tensor (shape ${shapeStr(x.shape)})`);
     const d = dim === undefined || dim === null ? null : normDim(dim, x.ndim, op);
+    // along a dim of size > 0, other empty dims just make an empty result (as PyTorch)
+    if (d === null ? x.numel === 0 : x.shape[d] === 0) {
+      throw new Error(`${op}: cannot take ${op} over ${d === null ? "an empty tensor" : `dim ${d} of size 0`} (shape ${shapeStr(x.shape)})`);
+    }
     const axis = x.ndim === 0 ? null : d;
     return op === "argmax" ? lax.argmax(x, axis, keepdim) : lax.argmin(x, axis, keepdim);
   };

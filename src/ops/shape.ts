@@ -194,7 +194,9 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor(x, "chunk");
   if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: number of chunks must be a positive integer, got ${chunks}`);
   const d = normDim(dim, x.ndim, "chunk");
-  return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
+  // an empty dim gives `chunks` empty pieces, as PyTorch's chunk does
+  if (x.shape[d] === 0) return Array.from({ length: chunks }, () => narrow(x, d, 0, 0));
+  return split(x, Math.ceil(x.shape[d] / chunks), d);
 }
 
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
