@@ -18,6 +18,7 @@ import { Tensor } from "../core/tensor.js";
 import { isGradEnabled, Tracer, withGradMode } from "../core/trace.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
+import { checkOptions } from "../core/options.js";
 
 export interface BackwardOptions {
   /** Keep the graph's saved values so it can be walked again (default: createGraph). */
@@ -119,6 +120,7 @@ function ownedCopy(g: Tensor): Tensor {
  */
 export function backward(tensors: Tensors, gradTensors?: MaybeTensors, opts: BackwardOptions = {}): void {
   const op = "backward";
+  checkOptions(op, opts, { retainGraph: true, createGraph: true, inputs: true });
   const outputs = asList<Tensor>(tensors as Tensor | readonly Tensor[]).map((t, i) => checkTensorArg(t, op, `output ${i}`));
   const grads = gradTensors === undefined || gradTensors === null ? outputs.map(() => null) : asList(gradTensors as Tensor | null | readonly (Tensor | null)[]);
   const createGraph = !!opts.createGraph;
@@ -162,6 +164,7 @@ export function grad(outputs: Tensors, inputs: Tensors, gradOutputs?: MaybeTenso
 export function grad(outputs: Tensors, inputs: Tensors, gradOutputs?: MaybeTensors, opts?: GradOptions): (Tensor | null)[];
 export function grad(outputs: Tensors, inputs: Tensors, gradOutputs?: MaybeTensors, opts: GradOptions = {}): (Tensor | null)[] {
   const op = "autograd.grad";
+  checkOptions(op, opts, { retainGraph: true, createGraph: true, allowUnused: true, materializeGrads: true });
   const outs = asList<Tensor>(outputs as Tensor | readonly Tensor[]).map((t, i) => checkTensorArg(t, op, `outputs[${i}]`));
   const ins = asList<Tensor>(inputs as Tensor | readonly Tensor[]).map((t, i) => checkTensorArg(t, op, `inputs[${i}]`));
   if (outs.length === 0) throw new Error(`${op}: outputs must not be empty`);

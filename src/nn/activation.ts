@@ -3,6 +3,7 @@ import type { Tensor } from "../core/tensor.js";
 import * as E from "../ops/elementwise.js";
 import * as F from "../ops/nn/index.js";
 import { Module } from "./module.js";
+import { checkOptions } from "../core/options.js";
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
@@ -26,6 +27,7 @@ export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(opts: { approximate?: "none" | "tanh" } = {}) {
     super();
+    checkOptions("GELU", opts, { approximate: true });
     this.approximate = opts.approximate ?? "none";
   }
   forward(x: Tensor): Tensor {

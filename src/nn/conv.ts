@@ -5,6 +5,7 @@ import { empty } from "./util.js";
 import * as F from "../ops/nn/index.js";
 import { Module, Parameter } from "./module.js";
 import { checkFloatDType, checkInt, pair, pySize, resetLinearLike, type Size2 } from "./common.js";
+import { checkOptions } from "../core/options.js";
 
 export interface ConvOptions {
   stride?: Size2;
@@ -27,6 +28,7 @@ abstract class ConvNd extends Module {
   bias: Tensor | null;
   constructor(op: string, nd: number, inChannels: number, outChannels: number, kernelSize: Size2, opts: ConvOptions) {
     super();
+    checkOptions(op, opts, { stride: true, padding: true, dilation: true, groups: true, bias: true, dtype: true });
     this.inChannels = checkInt(inChannels, "inChannels", op);
     this.outChannels = checkInt(outChannels, "outChannels", op);
     this.groups = checkInt(opts.groups ?? 1, "groups", op);

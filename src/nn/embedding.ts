@@ -9,6 +9,7 @@ import * as F from "../ops/nn/index.js";
 import { Module, Parameter } from "./module.js";
 import { normal_ } from "./init.js";
 import { checkFloatDType, checkInt } from "./common.js";
+import { checkOptions } from "../core/options.js";
 
 export interface EmbeddingOptions { paddingIdx?: number | null; dtype?: DType }
 
@@ -20,6 +21,7 @@ export class Embedding extends Module {
   weight: Tensor;
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
+    checkOptions("Embedding", opts, { paddingIdx: true, dtype: true });
     this.numEmbeddings = checkInt(numEmbeddings, "numEmbeddings", "Embedding");
     this.embeddingDim = checkInt(embeddingDim, "embeddingDim", "Embedding");
     let pad = opts.paddingIdx ?? null;

@@ -9,6 +9,7 @@ import { storageWritten } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
+import { checkOptions } from "../core/options.js";
 
 function target(t: Tensor, op: string): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${t === null ? "null" : typeof t}`);
@@ -102,10 +103,11 @@ export interface KaimingOptions {
   mode?: "fanIn" | "fanOut";
   nonlinearity?: Nonlinearity;
 }
+const KAIMING_OPTIONS = { a: true, mode: true, nonlinearity: true } as const;
 
 /** Kaiming (He) uniform: bound = gain * sqrt(3 / fan). With a = sqrt(5) (nn.Linear's default) this is 1/sqrt(fanIn). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = opts;
+  const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = checkOptions("kaimingUniform_", opts, KAIMING_OPTIONS);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = mode === "fanIn" ? fanIn : fanOut;
   const bound = fan === 0 ? 0 : calculateGain(nonlinearity, a) * Math.sqrt(3 / fan);
@@ -113,7 +115,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 }
 
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = opts;
+  const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = checkOptions("kaimingNormal_", opts, KAIMING_OPTIONS);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = mode === "fanIn" ? fanIn : fanOut;
   return normal_(t, 0, fan === 0 ? 0 : calculateGain(nonlinearity, a) / Math.sqrt(fan));

@@ -5,6 +5,7 @@ import { empty } from "./util.js";
 import * as F from "../ops/nn/index.js";
 import { Module, Parameter } from "./module.js";
 import { checkFloatDType, checkInt, pyBool, resetLinearLike } from "./common.js";
+import { checkOptions } from "../core/options.js";
 
 export interface LinearOptions { bias?: boolean; dtype?: DType }
 
@@ -16,6 +17,7 @@ export class Linear extends Module {
   bias: Tensor | null;
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkOptions("Linear", opts, { bias: true, dtype: true });
     this.inFeatures = checkInt(inFeatures, "inFeatures", "Linear", 0);
     this.outFeatures = checkInt(outFeatures, "outFeatures", "Linear", 0);
     const dtype = checkFloatDType(opts.dtype, "Linear");

@@ -15,6 +15,7 @@ import { allocArray, isFloat, type DType } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import { copyInto_ } from "./init.js";
+import { checkOptions } from "../core/options.js";
 
 function concreteOf(t: unknown, what: string): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${what}: expected a Tensor, got ${t === null ? "null" : typeof t}`);
@@ -48,7 +49,7 @@ export class Buffer extends Tensor {
   constructor(data: Tensor, opts: { persistent?: boolean } = {}) {
     const t = concreteOf(data, "Buffer");
     super(t.shape, t.dtype, t.data, t.strides, t.offset);
-    this.persistent = opts.persistent ?? true;
+    this.persistent = checkOptions("Buffer", opts, { persistent: true }).persistent ?? true;
   }
 }
 
@@ -112,6 +113,7 @@ export class Module {
   /** Register a buffer (module state that is not trained); non-persistent buffers are left out of stateDict. */
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
     if (tensor !== null && !(tensor instanceof Tensor)) throw new Error(`registerBuffer: "${name}" must be a Tensor or null`);
+    checkOptions("registerBuffer", opts, { persistent: true });
     this.#kinds.set(name, "buffer");
     if (opts.persistent === false) this.#nonPersistent.add(name);
     else this.#nonPersistent.delete(name);
@@ -275,7 +277,7 @@ export class Module {
 
   /** Copy values into the parameters and buffers in place. strict (default) requires exactly the module's keys. */
   loadStateDict(state: Record<string, Tensor>, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const strict = opts.strict ?? true;
+    const strict = checkOptions("loadStateDict", opts, { strict: true }).strict ?? true;
     const slots = this._slots().filter((s) => s.kind === "param" || s.owner.isPersistentBuffer(s.field));
     const names = new Set(slots.map((s) => s.name));
     const missingKeys = [...names].filter((n) => !(n in state));

@@ -8,6 +8,7 @@ import * as F from "../ops/nn/index.js";
 import { Buffer, Module, Parameter } from "./module.js";
 import { copyInto_, ones_, zeros_ } from "./init.js";
 import { checkFloatDType, checkInt, pyBool, pySize } from "./common.js";
+import { checkOptions } from "../core/options.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -43,6 +44,7 @@ abstract class BatchNormBase extends Module {
   numBatchesTracked: Tensor | null = null;
   constructor(readonly op: string, numFeatures: number, opts: BatchNormOptions) {
     super();
+    checkOptions(op, opts, { eps: true, momentum: true, affine: true, trackRunningStats: true, dtype: true });
     this.numFeatures = checkInt(numFeatures, "numFeatures", op);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -156,6 +158,7 @@ export class LayerNorm extends Module {
   bias: Tensor | null = null;
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
+    checkOptions("LayerNorm", opts, { eps: true, elementwiseAffine: true, bias: true, dtype: true });
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape.forEach((d) => checkInt(d, "normalizedShape entries", "LayerNorm"));
     this.eps = opts.eps ?? 1e-5;

@@ -3,6 +3,7 @@ import type { Tensor } from "../core/tensor.js";
 import * as F from "../ops/nn/index.js";
 import { Module } from "./module.js";
 import { pyBool, pySize, type Size2 } from "./common.js";
+import { checkOptions } from "../core/options.js";
 
 export interface MaxPoolOptions { stride?: Size2 | null; padding?: Size2; dilation?: Size2; ceilMode?: boolean }
 
@@ -14,6 +15,7 @@ export class MaxPool2d extends Module {
   readonly ceilMode: boolean;
   constructor(kernelSize: Size2, opts: MaxPoolOptions = {}) {
     super();
+    checkOptions("MaxPool2d", opts, { stride: true, padding: true, dilation: true, ceilMode: true });
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -38,6 +40,7 @@ export class AvgPool2d extends Module {
   readonly countIncludePad: boolean;
   constructor(kernelSize: Size2, opts: AvgPoolOptions = {}) {
     super();
+    checkOptions("AvgPool2d", opts, { stride: true, padding: true, ceilMode: true, countIncludePad: true });
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;

@@ -1,6 +1,7 @@
 /** Shape layers: Identity and Flatten. */
 import type { Tensor } from "../core/tensor.js";
 import { Module } from "./module.js";
+import { checkOptions } from "../core/options.js";
 
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
@@ -15,6 +16,7 @@ export class Flatten extends Module {
   constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
     super();
     if (typeof startDim === "object") {
+      checkOptions("Flatten", startDim, { startDim: true, endDim: true });
       this.startDim = startDim.startDim ?? 1;
       this.endDim = startDim.endDim ?? -1;
     } else {

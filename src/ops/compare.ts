@@ -4,6 +4,7 @@ import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { checkTensor, prepareBinary } from "./convert.js";
 import { abs, add, isFiniteTensor, le, maximum, mul, ne, sub } from "./elementwise.js";
+import { checkOptions } from "../core/options.js";
 
 export interface CloseOptions { rtol?: number; atol?: number; equalNan?: boolean }
 
@@ -11,6 +12,7 @@ export interface CloseOptions { rtol?: number; atol?: number; equalNan?: boolean
 export function isclose(a: Tensor, b: Tensor, opts: CloseOptions = {}): Tensor {
   checkTensor(a, "isclose");
   checkTensor(b, "isclose");
+  checkOptions("isclose", opts, { rtol: true, atol: true, equalNan: true });
   const { rtol = 1e-5, atol = 1e-8 } = opts;
   let [x, y] = prepareBinary(a, b, "isclose");
   if (!isFloat(x.dtype)) [x, y] = [lax.cast(x, "float64"), lax.cast(y, "float64")];

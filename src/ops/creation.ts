@@ -8,6 +8,7 @@ import * as lax from "../primitives/lax.js";
 import { manualSeed } from "../primitives/random.js";
 import { stopGradient } from "./autograd_ops.js";
 import { checkTensor } from "./convert.js";
+import { checkOptions } from "../core/options.js";
 
 export interface CreateOptions {
   dtype?: DType;
@@ -22,6 +23,7 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
 }
 
 function dtypeOpt(opts: CreateOptions, fallback: DType, op: string): DType {
+  checkOptions(op, opts, { dtype: true, requiresGrad: true });
   return opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
 }
 

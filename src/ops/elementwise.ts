@@ -6,6 +6,7 @@ import type { Tensor } from "../core/tensor.js";
 import { constLike } from "../primitives/elementwise.js";
 import * as lax from "../primitives/lax.js";
 import { asTensor, checkTensor, prepareBinary, resultType, toFloat, type TensorLike } from "./convert.js";
+import { checkOptions } from "../core/options.js";
 
 const binary = (op: string, f: (a: Tensor, b: Tensor) => Tensor, float = false) =>
   (a: TensorLike, b: TensorLike): Tensor => f(...prepareBinary(a, b, op, float));
@@ -75,6 +76,7 @@ export const trunc = numericUnary("trunc", lax.trunc);
 
 /** gelu: exact x * Phi(x) by default, or the tanh approximation. */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+  checkOptions("gelu", opts, { approximate: true });
   const a = opts.approximate ?? "none";
   if (a === "tanh") {
     // x^3 as x * x^2, as PyTorch's kernel computes it: two multiplies, where pow costs an exp and a log

@@ -12,6 +12,7 @@ import * as E from "./elementwise.js";
 import * as I from "./indexing.js";
 import * as L from "./linalg.js";
 import * as R from "./reduce.js";
+import type { VarianceOptions } from "./reduce.js";
 import type { Dims } from "./reduce.js";
 import * as S from "./shape.js";
 import * as lax from "../primitives/lax.js";
@@ -33,7 +34,7 @@ declare module "../core/tensor.js" {
     max(dim?: Dims, keepdim?: boolean): Tensor; min(dim?: Dims, keepdim?: boolean): Tensor;
     argmax(dim?: number | null, keepdim?: boolean): Tensor; argmin(dim?: number | null, keepdim?: boolean): Tensor;
     logsumexp(dim?: Dims, keepdim?: boolean): Tensor;
-    var(dim?: Dims, keepdim?: boolean, opts?: { correction?: number }): Tensor; std(dim?: Dims, keepdim?: boolean, opts?: { correction?: number }): Tensor;
+    var(dim?: Dims, keepdim?: boolean, opts?: VarianceOptions): Tensor; std(dim?: Dims, keepdim?: boolean, opts?: VarianceOptions): Tensor;
     norm(p?: number | "fro", dim?: Dims, keepdim?: boolean): Tensor;
     matmul(other: Tensor): Tensor; dot(other: Tensor): Tensor; mv(v: Tensor): Tensor; mm(other: Tensor): Tensor; bmm(other: Tensor): Tensor; outer(other: Tensor): Tensor;
     reshape(shape: readonly number[]): Tensor; view(shape: readonly number[]): Tensor; flatten(startDim?: number, endDim?: number): Tensor;

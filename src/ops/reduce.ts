@@ -6,6 +6,7 @@ import * as lax from "../primitives/lax.js";
 import { checkTensor, toFloat } from "./convert.js";
 import { abs, add, div, exp, isFiniteTensor, log, mul, ne, pow, sqrt, sub, where } from "./elementwise.js";
 import { stopGradient } from "./autograd_ops.js";
+import { checkOptions } from "../core/options.js";
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -78,16 +79,31 @@ export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /** Variance with Bessel's correction by default (PyTorch's unbiased=True). */
-export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
+export interface VarianceOptions {
+  /** Subtracted from the count in the divisor: 1 (Bessel's correction, the default) or 0 for the population variance. */
+  correction?: number;
+  /** PyTorch's older spelling: unbiased false is correction 0. */
+  unbiased?: boolean;
+}
+
+export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarianceOptions = {}): Tensor {
   checkTensor(x, "var");
+  const correction = correctionOf("var", opts);
   const f = toFloat(x);
   const axes = normDims(dim, f.ndim, "var");
   const n = countOf(f, axes);
   const centered = sub(f, mean(f, axes, true));
-  return div(lax.sum(mul(centered, centered), axes, keepdim), Math.max(n - (opts.correction ?? 1), 0));
+  return div(lax.sum(mul(centered, centered), axes, keepdim), Math.max(n - correction, 0));
 }
 
-export function std(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
+function correctionOf(op: string, opts: VarianceOptions): number {
+  const { correction, unbiased } = checkOptions(op, opts, { correction: true, unbiased: true });
+  if (correction !== undefined && unbiased !== undefined) throw new Error(`${op}: give correction or unbiased, not both`);
+  return correction ?? (unbiased === false ? 0 : 1);
+}
+
+export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarianceOptions = {}): Tensor {
+  correctionOf("std", opts);
   return rootOfSum(variance(x, dim, keepdim, opts), sqrt);
 }
 

@@ -8,6 +8,7 @@ import { Tensor } from "../core/tensor.js";
 import { zerosLike } from "../ops/creation.js";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise.js";
 import { describe, flatten, unflatten } from "../tree/tree.js";
+import { checkOptions } from "../core/options.js";
 
 function leavesOf(tree: unknown, what: string, op: string): [Tensor[], ReturnType<typeof flatten>[1]] {
   const [leaves, def] = flatten(tree);
@@ -39,7 +40,7 @@ export interface SgdUpdateOptions {
 
 /** params - lr * (grads + weightDecay * params), leaf by leaf, as new tensors with params' structure. */
 export function sgdUpdate<T>(params: T, grads: unknown, lr: number, opts: SgdUpdateOptions = {}): T {
-  const { weightDecay = 0, maximize = false } = opts;
+  const { weightDecay = 0, maximize = false } = checkOptions("sgdUpdate", opts, { weightDecay: true, maximize: true });
   if (typeof lr !== "number" || !Number.isFinite(lr)) throw new Error(`sgdUpdate: lr must be a finite number, got ${lr}`);
   const [ps, gs, def] = paired(params, grads, "sgdUpdate");
   return unflatten(def, ps.map((p, i) => {
@@ -72,7 +73,7 @@ export function adamInit<T>(params: T): AdamState<T> {
 
 /** One Adam step as a pure function: returns [newParams, newState] (PyTorch's Adam rule; see optim.Adam). */
 export function adamUpdate<T>(params: T, grads: unknown, state: AdamState<T>, opts: AdamUpdateOptions = {}): [T, AdamState<T>] {
-  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, decoupled = false } = opts;
+  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, decoupled = false } = checkOptions("adamUpdate", opts, { lr: true, betas: true, eps: true, weightDecay: true, decoupled: true });
   const [b1, b2] = betas;
   const [ps, gs, def] = paired(params, grads, "adamUpdate");
   const [ms] = leavesOf(state.expAvg, "state.expAvg", "adamUpdate");

@@ -10,6 +10,7 @@ import { storageWritten } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import { copyInto_ } from "../nn/init.js";
+import { checkOptions } from "../core/options.js";
 
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
 export type ParamsArg<O> = Iterable<Tensor> | ParamGroupInput<O>[];
@@ -56,7 +57,11 @@ export abstract class Optimizer<O extends object> {
       seen.add(p);
     });
     const opts = { ...this.defaults } as O;
-    for (const [k, v] of Object.entries(group)) if (k !== "params" && v !== undefined) (opts as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(group)) {
+      if (k === "params" || v === undefined) continue;
+      if (!(k in opts)) throw new Error(`${this.name}: unknown option "${k}" in a parameter group; the options are ${Object.keys(opts).join(", ")}`);
+      (opts as Record<string, unknown>)[k] = v;
+    }
     this.validate(opts);
     this.paramGroups.push({ ...opts, params });
   }
@@ -139,6 +144,7 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {
+    checkOptions("SGD", opts, { lr: true, momentum: true, dampening: true, weightDecay: true, nesterov: true, maximize: true });
     super("SGD", params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...stripUndefined(opts) });
   }
 
@@ -189,6 +195,7 @@ export interface AdamOptions {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}, name = "Adam", weightDecay = 0) {
+    checkOptions(name, opts, { lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true, maximize: true });
     super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, ...stripUndefined(opts) });
   }
 

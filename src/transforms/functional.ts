@@ -20,6 +20,7 @@ import { isBatchNorm } from "../nn/norm.js";
 import { Module, type Slot } from "../nn/module.js";
 import { stack } from "../ops/shape.js";
 import { isPlainObject } from "../tree/tree.js";
+import { checkOptions } from "../core/options.js";
 
 export type NamedTensors = Record<string, Tensor>;
 
@@ -40,6 +41,7 @@ const quote = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
 export function functionalCall(module: Module, paramsAndBuffers: NamedTensors | readonly NamedTensors[], args: unknown, opts: FunctionalCallOptions = {}): any {
   const op = "functionalCall";
   if (!(module instanceof Module)) throw new Error(`${op}: expected an nn.Module as the first argument, got ${module === null ? "null" : typeof module}`);
+  checkOptions(op, opts, { strict: true, tieWeights: true });
   const dicts = Array.isArray(paramsAndBuffers) ? paramsAndBuffers : [paramsAndBuffers];
   const given = new Map<string, Tensor>();
   dicts.forEach((d, k) => {

@@ -12,11 +12,15 @@ import { jvp } from "./jvp.js";
 import { checkArgnums } from "./util.js";
 import { vjp } from "./vjp.js";
 import { vmap } from "./vmap.js";
+import { checkOptions } from "../core/options.js";
 
 export interface JacOptions {
   argnums?: number | number[];
   hasAux?: boolean;
 }
+type JacrevOptions = JacOptions & { chunkSize?: number };
+type JacfwdOptions = JacOptions & { randomness?: Randomness };
+type HessianOptions = { argnums?: number | number[] };
 
 /** Columns [start, start + n) of the identity of size total, shaped [total, ...shape]. */
 function basisBlock(total: number, start: number, shape: readonly number[], dtype: Tensor["dtype"]): Tensor {
@@ -59,8 +63,8 @@ function assemble(jac: Tensor[][], outDef: ReturnType<typeof flatten>[1], inDef:
   }));
 }
 
-export function jacrev<F extends (...args: any[]) => any>(func: F, opts: JacOptions & { chunkSize?: number } = {}): (...args: Parameters<F>) => any {
-  const { argnums = 0, hasAux = false, chunkSize } = opts;
+export function jacrev<F extends (...args: any[]) => any>(func: F, opts: JacrevOptions = {}): (...args: Parameters<F>) => any {
+  const { argnums = 0, hasAux = false, chunkSize } = checkOptions("jacrev", opts, { argnums: true, hasAux: true, chunkSize: true });
   return (...args) => {
     const nums = checkArgnums(argnums, args.length, "jacrev");
     const [out, vjpFn, aux] = vjp(partialOf(func, args, nums), nums.map((a) => args[a]), { hasAux }, "jacrev");
@@ -77,8 +81,8 @@ export function jacrev<F extends (...args: any[]) => any>(func: F, opts: JacOpti
   };
 }
 
-export function jacfwd<F extends (...args: any[]) => any>(func: F, opts: JacOptions & { randomness?: Randomness } = {}): (...args: Parameters<F>) => any {
-  const { argnums = 0, hasAux = false, randomness = "error" } = opts;
+export function jacfwd<F extends (...args: any[]) => any>(func: F, opts: JacfwdOptions = {}): (...args: Parameters<F>) => any {
+  const { argnums = 0, hasAux = false, randomness = "error" } = checkOptions("jacfwd", opts, { argnums: true, hasAux: true, randomness: true });
   return (...args) => {
     const nums = checkArgnums(argnums, args.length, "jacfwd");
     const primals = nums.map((a) => args[a]);
@@ -113,6 +117,7 @@ export function jacfwd<F extends (...args: any[]) => any>(func: F, opts: JacOpti
   };
 }
 
-export function hessian<F extends (...args: any[]) => any>(func: F, opts: { argnums?: number | number[] } = {}): (...args: Parameters<F>) => any {
+export function hessian<F extends (...args: any[]) => any>(func: F, opts: HessianOptions = {}): (...args: Parameters<F>) => any {
+  checkOptions("hessian", opts, { argnums: true });
   return jacfwd(jacrev(func, opts), opts);
 }

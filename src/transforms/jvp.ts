@@ -6,6 +6,7 @@ import { Tensor } from "../core/tensor.js";
 import { Level, Tracer, bind, withLevel } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
 import { flatten, unflatten, describe } from "../tree/tree.js";
+import { checkOptions, type OptionNames } from "../core/options.js";
 
 class JvpLevel extends Level {
   constructor(depth: number) {
@@ -41,6 +42,7 @@ class JvpTracer extends Tracer {
 export interface AuxOptions {
   hasAux?: boolean;
 }
+export const AUX_OPTIONS: OptionNames<AuxOptions> = { hasAux: true };
 
 /** Split f's result into [output, aux] when hasAux, checking the shape of the result. */
 export function splitAux(result: unknown, hasAux: boolean, transform: string): [unknown, unknown] {
@@ -53,6 +55,7 @@ export function splitAux(result: unknown, hasAux: boolean, transform: string): [
 
 /** jvp(func, primals, tangents) returns [output, tangent of output] (and aux third). */
 export function jvp(func: (...args: any[]) => any, primals: unknown[], tangents: unknown[], opts: AuxOptions = {}): any[] {
+  checkOptions("jvp", opts, AUX_OPTIONS);
   if (!Array.isArray(primals) || !Array.isArray(tangents)) throw new Error("jvp: primals and tangents must be arrays (one entry per argument of func)");
   const [pLeaves, pDef] = flatten(primals);
   const [tLeaves, tDef] = flatten(tangents);

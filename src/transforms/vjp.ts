@@ -12,8 +12,9 @@ import { Level, Tracer, bind, withLevel } from "../core/trace.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
 import { describe, flatten, unflatten } from "../tree/tree.js";
-import { splitAux, type AuxOptions } from "./jvp.js";
+import { AUX_OPTIONS, splitAux, type AuxOptions } from "./jvp.js";
 import { checkArgnums } from "./util.js";
+import { checkOptions, type OptionNames } from "../core/options.js";
 
 class GradLevel extends Level {
   constructor(depth: number, transform: string) {
@@ -55,6 +56,7 @@ type VjpFn = (cotangents: unknown) => unknown[];
 
 /** vjp(func, primals) returns [output, vjpFn] (and aux third with hasAux). */
 export function vjp(func: (...args: any[]) => any, primals: Tensor | unknown[], opts: AuxOptions = {}, transform = "vjp"): [unknown, VjpFn, unknown?] {
+  checkOptions(transform, opts, AUX_OPTIONS);
   const args = Array.isArray(primals) ? primals : [primals];
   const [pLeaves, pDef] = flatten(args);
   pLeaves.forEach((p, i) => {
@@ -104,6 +106,7 @@ function unwrapTree(tree: unknown, level: Level): unknown {
 export interface GradOptions extends AuxOptions {
   argnums?: number | number[];
 }
+const GRAD_OPTIONS: OptionNames<GradOptions> = { argnums: true, hasAux: true };
 
 /** The gradient and value of func at args, for grad and gradAndValue. */
 function gradAndValueAt(func: (...a: any[]) => any, args: unknown[], opts: GradOptions, transform: string): [unknown, unknown, unknown] {
@@ -125,6 +128,7 @@ function gradAndValueAt(func: (...a: any[]) => any, args: unknown[], opts: GradO
 
 /** grad(func) returns a function computing the gradient of func's scalar output. */
 export function grad<F extends (...args: any[]) => any>(func: F, opts: GradOptions = {}): (...args: Parameters<F>) => any {
+  checkOptions("grad", opts, GRAD_OPTIONS);
   return (...args) => {
     const [g, , aux] = gradAndValueAt(func, args, opts, "grad");
     return opts.hasAux ? [g, aux] : g;
@@ -133,6 +137,7 @@ export function grad<F extends (...args: any[]) => any>(func: F, opts: GradOptio
 
 /** gradAndValue(func) returns [grads, value] (or [grads, [value, aux]] with hasAux). */
 export function gradAndValue<F extends (...args: any[]) => any>(func: F, opts: GradOptions = {}): (...args: Parameters<F>) => any {
+  checkOptions("gradAndValue", opts, GRAD_OPTIONS);
   return (...args) => {
     const [g, value, aux] = gradAndValueAt(func, args, opts, "gradAndValue");
     return opts.hasAux ? [g, [value, aux]] : [g, value];

@@ -10,6 +10,7 @@ import { moveDim } from "../primitives/batching.js";
 import * as lax from "../primitives/lax.js";
 import { getRngState, setRngState } from "../primitives/random.js";
 import { broadcastPrefix, flatten, unflatten, type TreeDef } from "../tree/tree.js";
+import { checkOptions, type OptionNames } from "../core/options.js";
 
 export type InDims = number | null | readonly InDims[] | { readonly [k: string]: InDims };
 
@@ -19,6 +20,7 @@ export interface VmapOptions {
   randomness?: Randomness;
   chunkSize?: number;
 }
+const VMAP_OPTIONS: OptionNames<VmapOptions> = { inDims: true, outDims: true, randomness: true, chunkSize: true };
 
 class BatchLevel extends Level implements BatchContext {
   constructor(depth: number, readonly axisSize: number, readonly randomness: Randomness) {
@@ -61,8 +63,8 @@ const isDimLeaf = (x: unknown): boolean => x === null || typeof x === "number";
 
 /** vmap(func, opts) returns func mapped over a dim of its arguments. */
 export function vmap<F extends (...args: any[]) => any>(func: F, opts: VmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
-  const { inDims = 0, outDims = 0, randomness = "error", chunkSize } = opts;
   if (typeof func !== "function") throw new Error(`vmap: expected a function, got ${typeof func}`);
+  const { inDims = 0, outDims = 0, randomness = "error", chunkSize } = checkOptions("vmap", opts, VMAP_OPTIONS);
   if (!["error", "different", "same"].includes(randomness)) {
     throw new Error(`vmap: randomness must be "error", "different" or "same", got ${JSON.stringify(randomness)}`);
   }

@@ -7,6 +7,7 @@ import { stopGradient } from "../autograd_ops.js";
 import { checkTensor } from "../convert.js";
 import { div, exp, gelu, isFiniteTensor, log, relu, sub, where } from "../elementwise.js";
 import { sum } from "../reduce.js";
+import { checkOptions } from "../../core/options.js";
 
 export { relu, gelu };
 
@@ -24,6 +25,7 @@ function shiftByMax(x: Tensor, d: number): Tensor {
 /** The float input of softmax-like ops with its dim normalised; a 0-d input is seen as [1]. */
 function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions): [Tensor, number] {
   checkTensor(x, op);
+  checkOptions(op, opts, { dtype: true });
   if (dim === undefined || dim === null) throw new Error(`${op}: dim is required (softmax over which dimension?), got ${dim}`);
   const lo = -Math.max(x.ndim, 1), hi = Math.max(x.ndim, 1) - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {

@@ -3,6 +3,7 @@ import { shapeStr } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
 import { castOpt, channelView, floatDType, type Optional, sizes, type Size2 } from "./common.js";
+import { checkOptions } from "../../core/options.js";
 
 export interface ConvOptions {
   stride?: Size2;
@@ -26,6 +27,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Optional, opts: ConvOptions = {
 }
 
 function convNd(op: string, nd: 1 | 2, x: Tensor, w: Tensor, b: Optional, opts: ConvOptions): Tensor {
+  checkOptions(op, opts, { stride: true, padding: true, dilation: true, groups: true });
   const dtype = floatDType(op, [["input", x], ["weight", w], ["bias", b]]);
   const spatial = nd === 1 ? "L" : "H, W";
   const kdims = nd === 1 ? "k" : "kH, kW";

@@ -3,6 +3,7 @@ import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
 import { ge, mul } from "../elementwise.js";
 import { floatDType } from "./common.js";
+import { checkOptions } from "../../core/options.js";
 
 export interface DropoutOptions { p?: number; training?: boolean }
 
@@ -12,6 +13,7 @@ export interface DropoutOptions { p?: number; training?: boolean }
  * call), so under vmap it follows the randomness mode ("error" by default).
  */
 export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
+  checkOptions("dropout", opts, { p: true, training: true });
   floatDType("dropout", [["input", x]]);
   const p = opts.p ?? 0.5;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`dropout: probability has to be between 0 and 1, got ${p}`);

@@ -9,6 +9,7 @@ import { indexSelect } from "../indexing.js";
 import { sum } from "../reduce.js";
 import { logSoftmax } from "./activation.js";
 import { castOpt, channelView, checkReduction, floatDType, type Optional, type Reduction, reduceLoss } from "./common.js";
+import { checkOptions } from "../../core/options.js";
 
 export interface NllLossOptions {
   reduction?: Reduction;
@@ -80,6 +81,7 @@ function nllCore(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreInde
 
 /** Negative log likelihood of int32 class targets under log-probabilities input [N, C, ...] or [C]. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkOptions("nllLoss", opts, { reduction: true, ignoreIndex: true, weight: true });
   const dtype = checkInputAndWeight("nllLoss", input, opts.weight);
   const reduction = checkReduction(opts.reduction ?? "mean", "nllLoss");
   const ignoreIndex = opts.ignoreIndex ?? -100;
@@ -93,6 +95,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
+  checkOptions(op, opts, { reduction: true, ignoreIndex: true, weight: true, labelSmoothing: true });
   checkTensor(target, op, "target");
   const probs = isFloat(target.dtype);
   const dtype = checkInputAndWeight(op, input, opts.weight, probs ? [["target", target]] : []);
@@ -145,6 +148,7 @@ function softTargetLoss(logp: Tensor, target: Tensor, weight: Tensor | null, smo
 
 /** Mean squared error; shapes broadcast (PyTorch warns when they differ). */
 export function mseLoss(a: Tensor, b: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  checkOptions("mseLoss", opts, { reduction: true });
   floatDType("mseLoss", [["input", a], ["target", b]]);
   const reduction = checkReduction(opts.reduction ?? "mean", "mseLoss");
   const diff = sub(a, b);

@@ -5,10 +5,12 @@ import * as lax from "../../primitives/lax.js";
 import { add, mul, rsqrt, sub } from "../elementwise.js";
 import { mean } from "../reduce.js";
 import { castOpt, channelView, floatDType, type Optional } from "./common.js";
+import { checkOptions } from "../../core/options.js";
 
 /** Normalise over the trailing dims normalizedShape with biased variance, then scale and shift. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], w?: Optional, b?: Optional, opts: { eps?: number } = {}): Tensor {
   const op = "layerNorm";
+  checkOptions(op, opts, { eps: true });
   const dtype = floatDType(op, [["input", x], ["weight", w], ["bias", b]]);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0)) {
@@ -60,6 +62,7 @@ export interface BatchNormOptions { training?: boolean; momentum?: number; eps?:
  */
 export function batchNorm(x: Tensor, runningMean: Optional, runningVar: Optional, w?: Optional, b?: Optional, opts: BatchNormOptions = {}): Tensor {
   const op = "batchNorm";
+  checkOptions(op, opts, { training: true, momentum: true, eps: true });
   const dtype = floatDType(op, [["input", x], ["weight", w], ["bias", b]]);
   floatDType(op, [["runningMean", runningMean], ["runningVar", runningVar]]); // may be of another float dtype
   if (x.ndim < 2) throw new Error(`${op}: expected input of shape [N, C, ...] with at least 2 dims, got ${shapeStr(x.shape)}`);

@@ -6,6 +6,7 @@ import { produce, scalar } from "../../primitives/kernel.js";
 import * as lax from "../../primitives/lax.js";
 import { ones } from "../creation.js";
 import { floatDType, sizes, type Size2 } from "./common.js";
+import { checkOptions } from "../../core/options.js";
 
 export interface MaxPoolOptions {
   /** Defaults to the kernel size. */
@@ -89,6 +90,7 @@ function poolInput(op: string, x: Tensor): [Tensor, boolean] {
 }
 
 export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPoolOptions = {}): Tensor {
+  checkOptions("maxPool2d", opts, { stride: true, padding: true, dilation: true, ceilMode: true });
   const [x4, batched] = poolInput("maxPool2d", x);
   const [N, C, H, W] = x4.shape;
   const g = poolDims("maxPool2d", [H, W], kernelSize, opts);
@@ -107,6 +109,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPoolOptions = {
 }
 
 export function avgPool2d(x: Tensor, kernelSize: Size2, opts: AvgPoolOptions = {}): Tensor {
+  checkOptions("avgPool2d", opts, { stride: true, padding: true, ceilMode: true, countIncludePad: true, divisorOverride: true });
   const [x4, batched] = poolInput("avgPool2d", x);
   const [N, C, H, W] = x4.shape;
   const g = poolDims("avgPool2d", [H, W], kernelSize, { ...opts, dilation: 1 });
