@@ -37,6 +37,20 @@ test("item: one element of any shape; an error naming the element count otherwis
   assert.throws(() => tensor([1, 2]).item(), /item\(\): a Tensor with 2 elements/);
 });
 
+test("number contexts take a one-element tensor's value; string contexts print it", () => {
+  const x = tensor([1, 2, 3]);
+  const s = x.sum() as unknown as number;
+  // without Symbol.toPrimitive these would compare the printed text and be false
+  assert.equal(s > 5, true);
+  assert.equal(s > 7, false);
+  assert.equal(Number(x.max()), 3);
+  assert.equal(+tensor([[true]]), 1);
+  assert.equal(Math.max(tensor(-2.5) as unknown as number, -3), -2.5);
+  assert.equal(`${x.sum()}`, "tensor(6.)");
+  assert.equal("sum: " + x.sum(), "sum: tensor(6.)");
+  assert.throws(() => (x as unknown as number) > 0, /Number\(x\) \(which x > 0 and \+x call\): a Tensor with 3 elements \(shape \[3\]\) has no single number; reduce it first/);
+});
+
 test("toTypedArray: a row-major copy of the right element type", () => {
   const x = tensor([[1, 2, 3], [4, 5, 6]]);
   const a = x.toTypedArray();

@@ -20,6 +20,8 @@ describe("vmap: reading values of a batched tensor", () => {
   }
   test("data-dependent control flow (an if on a batched value) is reported", () => {
     assert.throws(() => vmap((v: Tensor) => ((v.sum().item() as number) > 0 ? v : v.neg()))(x23), /vmap.*item\(\).*where/s);
+    // the same comparison on the tensor itself (JavaScript converts it with Symbol.toPrimitive)
+    assert.throws(() => vmap((v: Tensor) => ((v.sum() as unknown as number) > 0 ? v : v.neg()))(x23), /vmap: cannot call Number\(x\) \(which x > 0 and \+x call\) on a batched tensor.*where/s);
   });
   test("values that are not batched may still be read inside vmap", () => {
     const c = f64([1, 2]);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Tensor, grad, gradAndValue, hessian, jacfwd, jacrev, jvp, linearize, manualSeed, rand, tensor, vjp } from "../src/index.js";
+import { Tensor, enableGrad, grad, gradAndValue, hessian, jacfwd, jacrev, jvp, linearize, manualSeed, noGrad, rand, tensor, vjp, vmap } from "../src/index.js";
 import { Rng, assertClose, fromArray, jacobianFD, randTensor, values } from "./helpers/check.js";
 
 const rng = new Rng(11);
@@ -137,6 +137,29 @@ describe("PyTorch's derivatives where the formula is 0 * inf or a tie (norm, std
     const g = values(grad((v: Tensor) => v.pow(f64([0, 0.5, 2])).sum())(f64([0, 0, 0])));
     assert.deepEqual(g, [0, Infinity, 0]);
     assertClose(jvp((v: Tensor) => v.pow(f64([0, 0, 0])), [f64([0, 0, 0])], [f64([1, 1, 1])])[1] as Tensor, [0, 0, 0]);
+  });
+});
+
+describe("noGrad inside transforms (torch.func's rule)", () => {
+  // f(a) = c * a with c = 2a computed under noGrad: reverse mode sees c as a constant (df/da = 2a),
+  // forward mode ignores noGrad (df/da = 4a), as in PyTorch
+  const f = (a: Tensor) => noGrad(() => a.mul(2)).mul(a);
+  const x = f64([1, 2, 3]);
+  test("grad, vjp and jacrev treat what noGrad computes as a constant", () => {
+    assertClose(grad((a: Tensor) => f(a).sum())(x), [2, 4, 6]);
+    assertClose(jacrev(f)(x), [2, 0, 0, 0, 4, 0, 0, 0, 6]);
+    assertClose((vjp(f, x)[1](f64([1, 1, 1])) as Tensor[])[0], [2, 4, 6]);
+    assertClose(vmap(grad((a: Tensor) => f(a).sum()))(f64([[1, 2], [3, 4]])), [2, 4, 6, 8]);
+  });
+  test("jvp and jacfwd ignore it", () => {
+    assertClose(jvp(f, [x], [f64([1, 1, 1])])[1] as Tensor, [4, 8, 12]);
+    assertClose(jacfwd(f)(x), [4, 0, 0, 0, 8, 0, 0, 0, 12]);
+  });
+  test("a transform entered inside noGrad works; enableGrad inside noGrad resumes recording", () => {
+    assertClose(noGrad(() => grad((a: Tensor) => a.mul(a).sum())(x)), [2, 4, 6]);
+    // d/da of (d/db sum(b^2 a) at b = a) * a with the inner gradient 2a^2 a constant: 2a^2
+    assertClose(grad((a: Tensor) => noGrad(() => grad((b: Tensor) => b.mul(b).mul(a).sum())(a)).mul(a).sum())(f64([1, 2])), [2, 8]);
+    assertClose(grad((a: Tensor) => noGrad(() => enableGrad(() => a.mul(2))).mul(a).sum())(x), [4, 8, 12]);
   });
 });
 

@@ -15,7 +15,7 @@ import { isFloat } from "../core/dtype.js";
 import { Node } from "../core/node.js";
 import { sameShape, shapeStr } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { isGradEnabled, Tracer, withGradMode } from "../core/trace.js";
+import { isGradEnabled, Tracer, withGradMode, withReverseMode } from "../core/trace.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
 import { checkOptions } from "../core/options.js";
@@ -194,19 +194,22 @@ export function grad(outputs: Tensors, inputs: Tensors, gradOutputs?: MaybeTenso
   });
 }
 
-/** Run fn with tape recording off: results do not require grad (torch.no_grad). */
+/**
+ * Run fn with tape recording off: results do not require grad (torch.no_grad). Inside grad, vjp
+ * or jacrev, what fn computes is a constant for them too (torch.func's rule); jvp and jacfwd ignore it.
+ */
 export function noGrad<R>(fn: () => R): R {
-  return withGradMode(false, fn);
+  return withGradMode(false, () => withReverseMode(false, fn));
 }
 
 /** Run fn with tape recording on, e.g. inside noGrad (torch.enable_grad). */
 export function enableGrad<R>(fn: () => R): R {
-  return withGradMode(true, fn);
+  return withGradMode(true, () => withReverseMode(true, fn));
 }
 
 /** Run fn with recording on or off (torch.set_grad_enabled as a scope). */
 export function setGradEnabled<R>(enabled: boolean, fn: () => R): R {
-  return withGradMode(!!enabled, fn);
+  return withGradMode(!!enabled, () => withReverseMode(!!enabled, fn));
 }
 
 export { isGradEnabled };

@@ -106,6 +106,21 @@ export class Tensor {
     return build(0);
   }
 
+  /**
+   * Number contexts (`x > 0`, `Number(x)`, `+x`, `Math.max(x, 1)`) take a one-element tensor's
+   * value, as PyTorch's `if x > 0:` and `float(x)` do; without this JavaScript would compare the
+   * printed text and quietly get false. String contexts (`${x}`, "x: " + x) print the tensor.
+   */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint !== "number") return this.toString();
+    const op = "Number(x) (which x > 0 and +x call)";
+    const t = this.concrete(op);
+    if (t.numel !== 1) {
+      throw new Error(`${op}: a Tensor with ${t.numel} elements (shape [${t.shape.join(", ")}]) has no single number; reduce it first (x.sum(), x.max()) or compare elementwise (x.gt(0))`);
+    }
+    return Number(t.data![t.offset]);
+  }
+
   toString(): string {
     const t = this.concrete("toString()");
     const suffixes: string[] = [];

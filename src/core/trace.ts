@@ -92,6 +92,28 @@ export function withGradMode<R>(enabled: boolean, fn: () => R): R {
   }
 }
 
+/**
+ * Reverse-mode levels (grad, vjp, jacrev) below this depth do not record: those entered before an active noGrad see what is computed inside it as constants, as torch.func's
+ * grad respects an inner torch.no_grad; levels entered inside it work as usual. (Forward mode
+ * ignores noGrad, as PyTorch's does.)
+ */
+let reversePausedBelow = 0;
+
+export function reverseModePaused(level: Level): boolean {
+  return level.depth < reversePausedBelow;
+}
+
+/** Run fn with reverse-mode recording paused for the levels active now, or resumed for all. */
+export function withReverseMode<R>(enabled: boolean, fn: () => R): R {
+  const saved = reversePausedBelow;
+  reversePausedBelow = enabled ? 0 : stack.length;
+  try {
+    return fn();
+  } finally {
+    reversePausedBelow = saved;
+  }
+}
+
 function evaluate(prim: Primitive, args: Tensor[], params: unknown): Tensor {
   const out = prim.impl(args, params);
   if (gradEnabled && prim.vjp !== "nonDifferentiable" && isFloat(out.dtype)) {

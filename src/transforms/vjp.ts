@@ -8,7 +8,7 @@ import { Node } from "../core/node.js";
 import type { Primitive } from "../core/primitive.js";
 import { sameShape, shapeStr } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { Level, Tracer, bind, withLevel } from "../core/trace.js";
+import { Level, Tracer, bind, reverseModePaused, withLevel } from "../core/trace.js";
 import { scalar } from "../primitives/kernel.js";
 import * as lax from "../primitives/lax.js";
 import { describe, flatten, unflatten } from "../tree/tree.js";
@@ -37,7 +37,7 @@ class GradLevel extends Level {
       }
     }
     const out = bind(prim, primals, params);
-    if (!any || prim.vjp === "nonDifferentiable" || !isFloat(out.dtype)) return out;
+    if (!any || prim.vjp === "nonDifferentiable" || !isFloat(out.dtype) || reverseModePaused(this)) return out;
     return new GradTracer(this, out, new Node(prim, primals, params, out, parents));
   }
 }
