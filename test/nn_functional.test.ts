@@ -406,6 +406,25 @@ test("softmax sums to 1 in float64, logSoftmax = log(softmax), both stable for l
   assertThrows(() => (F.softmax as (x: Tensor) => Tensor)(x), /^softmax: dim is required/);
 });
 
+test("softmax and logSoftmax of rows whose max is not finite are NaN, as PyTorch's; -inf entries are fine", () => {
+  const rows: [number[], number[] | null, number[] | null][] = [
+    // [row, softmax, logSoftmax]; null is a row of NaN
+    [[Infinity, 1, 0], null, null],
+    [[-Infinity, -Infinity], null, null],
+    [[NaN, 1], null, null],
+    [[Infinity, Infinity], null, null],
+    [[0, -Infinity], [1, 0], [0, -Infinity]],
+    [[-Infinity, 1], [0, 1], [-Infinity, 0]],
+  ];
+  for (const [row, soft, logSoft] of rows) {
+    for (const [got, want, name] of [[F.softmax(make(row, [row.length]), 0), soft, "softmax"], [F.logSoftmax(make(row, [row.length]), 0), logSoft, "logSoftmax"]] as const) {
+      const v = Array.from(got.toTypedArray());
+      if (want === null) assert.ok(v.every(Number.isNaN), `${name}(${row}) = ${v}`);
+      else assert.deepEqual(v, want, `${name}(${row})`);
+    }
+  }
+});
+
 // ---------------------------------------------------------------- losses
 
 const logits = [[1, 2, 3], [1, 0, 0], [0.5, -1, 2], [0, 0, 0]];

@@ -52,8 +52,9 @@ test("dims out of range", () => {
   assert.throws(() => diagonal(x, 0, 0, 2), { message: msg("diagonal", 2, 2) });
   assert.throws(() => x.size(2), { message: msg("size", 2, 2) });
   assert.throws(() => x.flatten(0, 2), { message: msg("flatten", 2, 2) });
-  // a non-integer dim is rejected the same way
-  assert.throws(() => sum(x, 0.5), { message: msg("sum", 0.5, 2) });
+  // a non-integer dim says so, quoting a string
+  assert.throws(() => sum(x, 0.5), { message: "sum: a dimension must be an integer, got 0.5" });
+  assert.throws(() => transpose(x, "1" as never, 0), { message: 'transpose: a dimension must be an integer, got "1"' });
   assert.throws(() => sum(x, "0" as never), /sum: dim must be a number or an array of numbers, got "0"/);
   assert.throws(() => sum(x, [0, 0]), /sum: dim \[0,0\] repeats a dimension/);
   assert.throws(() => permute(x, [1, 1]), /permute: dims \[1,1\] repeat a dimension/);
@@ -64,7 +65,7 @@ test("dims out of range", () => {
 test("non-integer or out-of-bounds indices", () => {
   assert.throws(() => select(x, 0, 2), { message: "select: index 2 is out of range for dim 0 of size 2 (shape [2, 3])" });
   assert.throws(() => select(x, 1, -4), { message: "select: index -4 is out of range for dim 1 of size 3 (shape [2, 3])" });
-  assert.throws(() => select(x, 1, 0.5), { message: "select: index 0.5 is out of range for dim 1 of size 3 (shape [2, 3])" });
+  assert.throws(() => select(x, 1, 0.5), { message: "select: index must be an integer, got 0.5" });
   assert.throws(() => narrow(x, 1, 2, 2), { message: "narrow: start 2 and length 2 are out of range for dim 1 of size 3 (shape [2, 3])" });
   assert.throws(() => narrow(x, 1, 1.5, 1), /narrow: start 1.5 and length 1 are out of range/);
   assert.throws(() => gather(x, 1, idx([[3]])), { message: "gather: index 3 is out of bounds for dimension 1 with size 3" });
@@ -76,6 +77,17 @@ test("non-integer or out-of-bounds indices", () => {
   assert.throws(() => diagonal(x, 1.5), { message: "diagonal: offset must be an integer, got 1.5" });
   assert.throws(() => tril(x, 0.5), { message: "tril: diagonal must be an integer, got 0.5" });
   assert.throws(() => triu(x, NaN), { message: "triu: diagonal must be an integer, got NaN" });
+});
+
+test("errors name the function called, not the one it is built on", () => {
+  assert.throws(() => x.view([4]), { message: "view: shape [4] is invalid for input of size 6 (shape [2, 3])" });
+  assert.throws(() => x.view(["2", "3"] as never), { message: 'view: shape entries must be integers, got ["2","3"]' });
+  assert.throws(() => matmul(zeros([2, 3]), zeros([4])), /^Error: matmul: shapes \[2, 3\] and \[4\] cannot be multiplied \(3 != 4\)/);
+  assert.throws(() => x.mv(zeros([4])), /^Error: mv: shapes \[2, 3\] and \[4\] cannot be multiplied/);
+  assert.throws(() => x.mm(zeros([4, 2])), /^Error: mm: shapes/);
+  assert.throws(() => zeros([2, 2, 3]).bmm(zeros([2, 4, 2])), /^Error: bmm: shapes/);
+  assert.throws(() => x.clamp("a" as never), { message: 'clamp: min must be a Tensor or a number, got "a"' });
+  assert.throws(() => x.clamp(null, {} as never), { message: "clamp: max must be a Tensor or a number, got object" });
 });
 
 test("mismatched cat / stack / split shapes", () => {

@@ -41,9 +41,13 @@ export function broadcastShapes(a: Shape, b: Shape): number[] | null {
 }
 
 /** Normalise a possibly negative dim for a tensor of rank `ndim`, with an error naming the op. */
+/** A value as it appears in an error message: strings quoted, so that "1" does not read as 1. */
+export const shown = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
 export function normDim(dim: number, ndim: number, op: string): number {
   const lo = -Math.max(ndim, 1), hi = Math.max(ndim, 1) - 1;
-  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+  if (!Number.isInteger(dim)) throw new Error(`${op}: a dimension must be an integer, got ${shown(dim)}`);
+  if (dim < lo || dim > hi) {
     throw new Error(`${op}: dimension ${dim} out of range for a tensor of rank ${ndim} (expected an integer in [${lo}, ${hi}])`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
@@ -71,6 +75,7 @@ export function checkShape(shape: unknown, op: string): number[] {
 
 /** Resolve one -1 entry of a reshape target against the element count. */
 export function inferShape(shape: readonly number[], numel: number, op: string, from: Shape): number[] {
+  if (shape.some((s) => typeof s !== "number")) throw new Error(`${op}: shape entries must be integers, got ${JSON.stringify(shape)}`);
   const out = [...shape];
   const neg = out.indexOf(-1);
   if (out.some((s, i) => !Number.isInteger(s) || s < -1 || (s === -1 && i !== neg))) {

@@ -103,6 +103,11 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   let out = checkTensor(x, "clamp");
   if (min === undefined && max === undefined) throw new Error("clamp: at least one of min and max must be given");
+  for (const [name, v] of [["min", min], ["max", max]] as const) {
+    if (v !== undefined && v !== null && typeof v !== "number" && typeof v !== "boolean" && typeof v?.dtype !== "string") {
+      throw new Error(`clamp: ${name} must be a Tensor or a number, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`);
+    }
+  }
   // as PyTorch's clamp: where x equals a bound its gradient goes to x whole (maximum and minimum
   // would split it between the two); a NaN tensor bound gives NaN, a NaN number bound is ignored
   if (min !== undefined && min !== null) out = takeBound(lt(out, min), min, out);

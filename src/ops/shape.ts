@@ -1,6 +1,6 @@
 /** Shape and view ops: reshape, transpose, squeeze, expand, slicing, joining and splitting. */
 import { promoteTypes } from "../core/dtype.js";
-import { inferShape, normDim, normDims, sameShape, shapeStr } from "../core/shape.js";
+import { inferShape, normDim, normDims, sameShape, shapeStr, shown } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { checkTensor } from "./convert.js";
@@ -12,7 +12,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Like reshape; tfunc copies when a view is impossible instead of failing. */
-export const view = reshape;
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor(x, "view");
+  if (!Array.isArray(shape)) throw new Error(`view: shape must be an array, got ${JSON.stringify(shape)}`);
+  return lax.reshape(x, inferShape(shape, x.numel, "view", x.shape));
+}
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor(x, "flatten");
@@ -125,7 +129,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new Error("select: cannot select from a 0-d tensor");
   const d = normDim(dim, x.ndim, "select");
   const size = x.shape[d];
-  if (!Number.isInteger(index) || index < -size || index >= size) {
+  if (!Number.isInteger(index)) throw new Error(`select: index must be an integer, got ${shown(index)}`);
+  if (index < -size || index >= size) {
     throw new Error(`select: index ${index} is out of range for dim ${d} of size ${size} (shape ${shapeStr(x.shape)})`);
   }
   const i = index < 0 ? index + size : index;

@@ -1,11 +1,11 @@
 /** Activations: softmax and logSoftmax, and relu and gelu re-exported from the elementwise ops. */
 import { type DType, isFloat } from "../../core/dtype.js";
-import { shapeStr } from "../../core/shape.js";
+import { shapeStr, shown } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
 import { stopGradient } from "../autograd_ops.js";
 import { checkTensor } from "../convert.js";
-import { div, exp, gelu, isFiniteTensor, log, relu, sub, where } from "../elementwise.js";
+import { div, exp, gelu, log, relu, sub } from "../elementwise.js";
 import { sum } from "../reduce.js";
 import { checkOptions } from "../../core/options.js";
 
@@ -16,10 +16,10 @@ export interface SoftmaxOptions { dtype?: DType }
 /** x minus its max along d: exp of it cannot overflow. The max is a constant to every gradient. */
 function shiftByMax(x: Tensor, d: number): Tensor {
   if (x.numel === 0) return x;
+  // a row whose max is not finite (+inf, all -inf, NaN) becomes NaN - as in PyTorch, whose
+  // softmax of [inf, 1, 0] is all NaN
   const m = stopGradient(lax.max(x, [d], true));
-  // a row of -inf (or +inf) keeps its values, so it gives NaN as in PyTorch rather than NaN - NaN
-  const shift = where(isFiniteTensor(m), m, 0);
-  return lax.sub(x, lax.expand(shift, x.shape));
+  return lax.sub(x, lax.expand(m, x.shape));
 }
 
 /** The float input of softmax-like ops with its dim normalised; a 0-d input is seen as [1]. */
@@ -28,7 +28,8 @@ function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions):
   checkOptions(op, opts, { dtype: true });
   if (dim === undefined || dim === null) throw new Error(`${op}: dim is required (softmax over which dimension?), got ${dim}`);
   const lo = -Math.max(x.ndim, 1), hi = Math.max(x.ndim, 1) - 1;
-  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+  if (!Number.isInteger(dim)) throw new Error(`${op}: dim must be an integer, got ${shown(dim)}`);
+  if (dim < lo || dim > hi) {
     throw new Error(`${op}: dim ${dim} is out of range for an input of shape ${shapeStr(x.shape)} (expected an integer in [${lo}, ${hi}])`);
   }
   const dtype = opts.dtype ?? (isFloat(x.dtype) ? x.dtype : "float32");
