@@ -40,10 +40,10 @@ export function broadcastShapes(a: Shape, b: Shape): number[] | null {
   return out;
 }
 
-/** Normalise a possibly negative dim for a tensor of rank `ndim`, with an error naming the op. */
 /** A value as it appears in an error message: strings quoted, so that "1" does not read as 1. */
 export const shown = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
 
+/** Normalise a possibly negative dim for a tensor of rank `ndim`, with an error naming the op. */
 export function normDim(dim: number, ndim: number, op: string): number {
   const lo = -Math.max(ndim, 1), hi = Math.max(ndim, 1) - 1;
   if (!Number.isInteger(dim)) throw new Error(`${op}: a dimension must be an integer, got ${shown(dim)}`);

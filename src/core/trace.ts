@@ -93,9 +93,10 @@ export function withGradMode<R>(enabled: boolean, fn: () => R): R {
 }
 
 /**
- * Reverse-mode levels (grad, vjp, jacrev) below this depth do not record: those entered before an active noGrad see what is computed inside it as constants, as torch.func's
- * grad respects an inner torch.no_grad; levels entered inside it work as usual. (Forward mode
- * ignores noGrad, as PyTorch's does.)
+ * Reverse-mode levels (grad, vjp, jacrev) below this depth do not record: those entered before
+ * an active noGrad see what it computes as constants, as torch.func's grad respects an inner
+ * torch.no_grad, while levels entered inside it work as usual. (Forward mode ignores noGrad, as
+ * PyTorch's does.)
  */
 let reversePausedBelow = 0;
 
