@@ -379,3 +379,44 @@ test("nn.functional and nn.init are exported; Parameter from a broadcast view ow
   assert.deepEqual(v(p), [5, 5, 5]);
   assert.deepEqual(v(base), [1]);
 });
+
+test("built-in layers' weights stay parameters when a plain tensor is assigned before any listing", () => {
+  for (const m of [new nn.Linear(2, 2), new nn.Conv2d(1, 1, 3), new nn.Embedding(3, 2)]) {
+    (m as unknown as { weight: Tensor }).weight = randn([...(m as unknown as { weight: Tensor }).weight.shape]);
+    assert.deepEqual(m.namedParameters().map(([n]) => n).includes("weight"), true, m.constructor.name);
+    assert.ok("weight" in m.stateDict(), m.constructor.name);
+  }
+});
+
+test("zeroGrad(false) zeroes the gradient in place, as PyTorch's zero_()", () => {
+  const m = new nn.Linear(2, 1);
+  m.call(tensor([[1, 2]])).sum().backward();
+  const g = m.parameters()[0].grad!;
+  m.zeroGrad(false);
+  assert.equal(m.parameters()[0].grad, g);
+  assert.deepEqual(v(g), [0, 0]);
+  m.zeroGrad();
+  assert.equal(m.parameters()[0].grad, null);
+});
+
+test("init and module misuse: PyTorch's spellings, int tensors, missing inputs, optimizers given a module", async () => {
+  const w = randn([4, 3]);
+  assert.throws(() => nn.init.kaimingUniform_(w, { mode: "fan_in" as never }), /kaimingUniform_: mode must be "fanIn" or "fanOut", got "fan_in" \(options are camelCase: fanIn\)/);
+  assert.throws(() => nn.init.kaimingNormal_(w, { mode: "bogus" as never }), /kaimingNormal_: mode must be "fanIn" or "fanOut", got "bogus"$/);
+  assert.throws(() => nn.init.uniform_(randint(0, 3, [3])), /uniform_: expected a floating-point tensor, got int32/);
+  assert.throws(() => nn.init.normal_(randint(0, 3, [3])), /normal_: expected a floating-point tensor, got int32/);
+  for (const g of ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"] as const) assert.equal(nn.init.calculateGain(g), 1);
+  assert.throws(() => (new nn.Linear(2, 2).call as () => unknown).call(new nn.Linear(2, 2)), /linear: expected input to be a Tensor, got undefined/);
+  assert.throws(() => new nn.Linear(2, 2).train("x" as never), /Linear.train: mode must be a boolean, got "x"/);
+  const { optim } = await import("../src/index.js");
+  assert.throws(() => new optim.Adam(new nn.Linear(1, 1) as never), /Adam: params argument .* got Linear; for a module pass module.parameters\(\)/);
+});
+
+test("module printing follows PyTorch's repr: Python floats, bare padding strings, None", () => {
+  assert.equal(String(new nn.BatchNorm2d(16)), "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  assert.equal(String(new nn.BatchNorm1d(2, { eps: 1e-6, momentum: null })), "BatchNorm1d(2, eps=1e-06, momentum=None, affine=True, track_running_stats=True)");
+  assert.equal(String(new nn.BatchNorm1d(2, { momentum: 1 })), "BatchNorm1d(2, eps=1e-05, momentum=1.0, affine=True, track_running_stats=True)");
+  assert.equal(String(new nn.LayerNorm(4, { eps: 0.001 })), "LayerNorm((4,), eps=0.001, elementwise_affine=True)");
+  assert.equal(String(new nn.Conv2d(1, 2, 3, { padding: "same" })), "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=same)");
+  assert.equal(String(new nn.Softmax(undefined as never)), "Softmax(dim=None)");
+});

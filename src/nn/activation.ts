@@ -46,7 +46,7 @@ export class Softmax extends Module {
     return F.softmax(x, this.dim);
   }
   override extraRepr(): string {
-    return `dim=${this.dim}`;
+    return `dim=${this.dim ?? "None"}`;
   }
 }
 
@@ -58,6 +58,6 @@ export class LogSoftmax extends Module {
     return F.logSoftmax(x, this.dim);
   }
   override extraRepr(): string {
-    return `dim=${this.dim}`;
+    return `dim=${this.dim ?? "None"}`;
   }
 }

@@ -24,7 +24,8 @@ abstract class ConvNd extends Module {
   readonly padding: Size2 | "valid" | "same";
   readonly dilation: Size2;
   readonly groups: number;
-  weight: Tensor;
+  /** Registered in the constructor, so that assigning a plain tensor later keeps it a parameter. */
+  weight!: Tensor;
   bias: Tensor | null;
   constructor(op: string, nd: number, inChannels: number, outChannels: number, kernelSize: Size2, opts: ConvOptions) {
     super();
@@ -43,7 +44,7 @@ abstract class ConvNd extends Module {
     this.padding = opts.padding ?? 0;
     this.dilation = opts.dilation ?? 1;
     const dtype = checkFloatDType(opts.dtype, op);
-    this.weight = new Parameter(empty([outChannels, inChannels / this.groups, ...k], dtype));
+    this.registerParameter("weight", new Parameter(empty([outChannels, inChannels / this.groups, ...k], dtype)));
     this.bias = null;
     this.registerParameter("bias", (opts.bias ?? true) ? new Parameter(empty([outChannels], dtype)) : null);
     this.resetParameters();
@@ -59,7 +60,8 @@ abstract class ConvNd extends Module {
     const tuple = (v: Size2) => pySize(typeof v === "number" ? new Array<number>(nd).fill(v) : v);
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernelSize)}, stride=${tuple(this.stride)}`;
     const isZero = typeof this.padding !== "string" && pair(this.padding).every((p) => p === 0);
-    if (!isZero) s += `, padding=${typeof this.padding === "string" ? pySize(this.padding) : tuple(this.padding)}`;
+    // PyTorch prints a padding string bare: padding=same
+    if (!isZero) s += `, padding=${typeof this.padding === "string" ? this.padding : tuple(this.padding)}`;
     if (!pair(this.dilation).every((d) => d === 1)) s += `, dilation=${tuple(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ", bias=False";

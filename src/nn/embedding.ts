@@ -18,7 +18,8 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
-  weight: Tensor;
+  /** Registered in the constructor, so that assigning a plain tensor later keeps it a parameter. */
+  weight!: Tensor;
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
     checkOptions("Embedding", opts, { paddingIdx: true, dtype: true });
@@ -32,7 +33,7 @@ export class Embedding extends Module {
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
-    this.weight = new Parameter(normal_(empty([numEmbeddings, embeddingDim], checkFloatDType(opts.dtype, "Embedding"))));
+    this.registerParameter("weight", new Parameter(normal_(empty([numEmbeddings, embeddingDim], checkFloatDType(opts.dtype, "Embedding")))));
     if (pad !== null) {
       this.weight.data!.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
       storageWritten(this.weight.data!);

@@ -61,11 +61,13 @@ function draws(t: Tensor, kind: "uniform" | "normal"): Float64Array {
 
 /** Uniform on [a, b). */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+  checkFloat(target(t, "uniform_"), "uniform_");
   return fillWith(t, "uniform_", draws(t, "uniform").map((u) => a + (b - a) * u));
 }
 
 /** Normal with the given mean and std. */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+  checkFloat(target(t, "normal_"), "normal_");
   return fillWith(t, "normal_", draws(t, "normal").map((z) => mean + std * z));
 }
 
@@ -84,12 +86,12 @@ export function calculateFanInAndFanOut(t: Tensor | readonly number[]): [number,
   return [shape[1] * receptive, shape[0] * receptive];
 }
 
-export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
 
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case "linear": case "conv1d": case "conv2d": case "sigmoid": return 1;
+    case "linear": case "conv1d": case "conv2d": case "conv3d": case "conv_transpose1d": case "conv_transpose2d": case "conv_transpose3d": case "sigmoid": return 1;
     case "tanh": return 5 / 3;
     case "relu": return Math.SQRT2;
     case "leaky_relu": { const a = param ?? 0.01; return Math.sqrt(2 / (1 + a * a)); }
@@ -105,19 +107,26 @@ export interface KaimingOptions {
 }
 const KAIMING_OPTIONS = { a: true, mode: true, nonlinearity: true } as const;
 
+/** The fan that mode ("fanIn" or "fanOut") names; PyTorch's "fan_in" spelling gets a hint rather than the other fan. */
+function kaimingFan(t: Tensor, mode: string, op: string): number {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  if (mode === "fanIn") return fanIn;
+  if (mode === "fanOut") return fanOut;
+  const hint = mode === "fan_in" || mode === "fan_out" ? ` (options are camelCase: ${mode === "fan_in" ? "fanIn" : "fanOut"})` : "";
+  throw new Error(`${op}: mode must be "fanIn" or "fanOut", got ${JSON.stringify(mode)}${hint}`);
+}
+
 /** Kaiming (He) uniform: bound = gain * sqrt(3 / fan). With a = sqrt(5) (nn.Linear's default) this is 1/sqrt(fanIn). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = checkOptions("kaimingUniform_", opts, KAIMING_OPTIONS);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = mode === "fanIn" ? fanIn : fanOut;
+  const fan = kaimingFan(t, mode, "kaimingUniform_");
   const bound = fan === 0 ? 0 : calculateGain(nonlinearity, a) * Math.sqrt(3 / fan);
   return uniform_(t, -bound, bound);
 }
 
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const { a = 0, mode = "fanIn", nonlinearity = "leaky_relu" } = checkOptions("kaimingNormal_", opts, KAIMING_OPTIONS);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = mode === "fanIn" ? fanIn : fanOut;
+  const fan = kaimingFan(t, mode, "kaimingNormal_");
   return normal_(t, 0, fan === 0 ? 0 : calculateGain(nonlinearity, a) / Math.sqrt(fan));
 }
 

@@ -13,7 +13,8 @@ export interface LinearOptions { bias?: boolean; dtype?: DType }
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
-  weight: Tensor;
+  /** Registered in the constructor, so that assigning a plain tensor later keeps it a parameter. */
+  weight!: Tensor;
   bias: Tensor | null;
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
@@ -21,7 +22,7 @@ export class Linear extends Module {
     this.inFeatures = checkInt(inFeatures, "inFeatures", "Linear", 0);
     this.outFeatures = checkInt(outFeatures, "outFeatures", "Linear", 0);
     const dtype = checkFloatDType(opts.dtype, "Linear");
-    this.weight = new Parameter(empty([outFeatures, inFeatures], dtype));
+    this.registerParameter("weight", new Parameter(empty([outFeatures, inFeatures], dtype)));
     this.bias = null;
     this.registerParameter("bias", (opts.bias ?? true) ? new Parameter(empty([outFeatures], dtype)) : null);
     this.resetParameters();

@@ -55,6 +55,17 @@ export class Buffer extends Tensor {
 
 type Kind = "param" | "buffer" | "module";
 
+/**
+ * p.grad = null, or zeros with setToNone = false: written into the gradient in place, as
+ * PyTorch's zero_(), unless it is part of a graph (createGraph), which gets fresh zeros.
+ */
+export function zeroGradOf(p: Tensor, setToNone: boolean): void {
+  const g = p.grad;
+  if (setToNone || g === null) p.grad = null;
+  else if (g.data && !g.gradFn && g.isContiguous()) copyInto_(g, 0);
+  else p.grad = new Tensor(p.shape, p.dtype, allocArray(p.dtype, p.numel));
+}
+
 export interface Slot {
   /** dotted name from the root */
   name: string;
@@ -213,6 +224,7 @@ export class Module {
 
   /** Set training mode on this module and every descendant. */
   train(mode = true): this {
+    if (typeof mode !== "boolean") throw new Error(`${this.constructor.name}.train: mode must be a boolean, got ${JSON.stringify(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -223,10 +235,7 @@ export class Module {
 
   /** Set every parameter's .grad to null (or to zeros with setToNone = false). */
   zeroGrad(setToNone = true): void {
-    for (const p of this.parameters()) {
-      if (setToNone || p.grad === null) p.grad = null;
-      else p.grad = new Tensor(p.shape, p.dtype, allocArray(p.dtype, p.numel));
-    }
+    for (const p of this.parameters()) zeroGradOf(p, setToNone);
   }
 
   /** Turn gradients on or off for every parameter. */

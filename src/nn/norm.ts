@@ -7,7 +7,7 @@ import { empty } from "./util.js";
 import * as F from "../ops/nn/index.js";
 import { Buffer, Module, Parameter } from "./module.js";
 import { copyInto_, ones_, zeros_ } from "./init.js";
-import { checkFloatDType, checkInt, pyBool, pySize } from "./common.js";
+import { checkFloatDType, checkInt, pyBool, pyFloat, pySize } from "./common.js";
 import { checkOptions } from "../core/options.js";
 
 export interface BatchNormOptions {
@@ -118,7 +118,7 @@ abstract class BatchNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum === null ? "None" : this.momentum}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
   }
 }
 
@@ -172,6 +172,6 @@ export class LayerNorm extends Module {
     return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
   override extraRepr(): string {
-    return `${pySize(this.normalizedShape)}, eps=${this.eps}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+    return `${pySize(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
   }
 }

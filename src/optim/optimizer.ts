@@ -10,6 +10,7 @@ import { storageWritten } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { withGradMode } from "../core/trace.js";
 import { copyInto_ } from "../nn/init.js";
+import { zeroGradOf } from "../nn/module.js";
 import { checkOptions } from "../core/options.js";
 
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -36,6 +37,10 @@ export abstract class Optimizer<O extends object> {
     this.defaults = defaults;
     if (params instanceof Tensor) {
       throw new Error(`${name}: params argument given to the optimizer should be an iterable of Tensors or of param groups, but got a Tensor; wrap it in an array`);
+    }
+    if (typeof (params as Iterable<Tensor> | null)?.[Symbol.iterator] !== "function") {
+      const got = params === null ? "null" : typeof params === "object" ? params.constructor.name : typeof params;
+      throw new Error(`${name}: params argument given to the optimizer should be an iterable of Tensors or of param groups, but got ${got}; for a module pass module.parameters()`);
     }
     const groups: ParamGroupInput<O>[] = isGroupList(params) ? params : [{ params } as ParamGroupInput<O>];
     if (groups.length === 0 || (groups.length === 1 && [...groups[0].params].length === 0)) {
@@ -70,12 +75,7 @@ export abstract class Optimizer<O extends object> {
 
   /** Set the parameters' .grad to null (PyTorch's default), or to zeros with setToNone = false. */
   zeroGrad(setToNone = true): void {
-    for (const g of this.paramGroups) {
-      for (const p of g.params) {
-        if (setToNone || p.grad === null) p.grad = null;
-        else p.grad = new Tensor(p.shape, p.dtype, allocArray(p.dtype, p.numel));
-      }
-    }
+    for (const g of this.paramGroups) for (const p of g.params) zeroGradOf(p, setToNone);
   }
 
   /**

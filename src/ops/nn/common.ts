@@ -11,11 +11,14 @@ export type Optional = Tensor | null | undefined;
 /** A size given once for every spatial dim, or once per dim. */
 export type Size2 = number | readonly number[];
 
-/** Check that every given tensor is floating point; return the dtype they compute in. */
+/** Check that every given tensor (the input is required) is floating point; return the dtype they compute in. */
 export function floatDType(op: string, named: [string, Optional][]): DType {
   let dtype: DType | null = null;
   for (const [what, t] of named) {
-    if (t === null || t === undefined) continue;
+    if (t === null || t === undefined) {
+      if (what === "input") throw new Error(`${op}: expected input to be a Tensor, got ${t}`);
+      continue;
+    }
     checkTensor(t, op, what);
     if (!isFloat(t.dtype)) throw new Error(`${op}: expected ${what} to be a floating point tensor, got dtype ${t.dtype} (shape ${shapeStr(t.shape)})`);
     dtype = dtype === null ? t.dtype : promoteTypes(dtype, t.dtype);
