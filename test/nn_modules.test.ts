@@ -408,6 +408,8 @@ test("init and module misuse: PyTorch's spellings, int tensors, missing inputs, 
   for (const g of ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"] as const) assert.equal(nn.init.calculateGain(g), 1);
   assert.throws(() => (new nn.Linear(2, 2).call as () => unknown).call(new nn.Linear(2, 2)), /linear: expected input to be a Tensor, got undefined/);
   assert.throws(() => new nn.Linear(2, 2).train("x" as never), /Linear.train: mode must be a boolean, got "x"/);
+  const seq = new nn.Sequential(new nn.Linear(2, 2));
+  assert.throws(() => (seq.call as (...a: unknown[]) => unknown).call(seq, randn([1, 2]), randn([1, 2])), /Sequential: forward takes one input, got 2/);
   const { optim } = await import("../src/index.js");
   assert.throws(() => new optim.Adam(new nn.Linear(1, 1) as never), /Adam: params argument .* got Linear; for a module pass module.parameters\(\)/);
 });

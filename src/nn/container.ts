@@ -37,6 +37,8 @@ export class Sequential extends Module {
     return this.children()[Symbol.iterator]();
   }
   forward(x: any): any {
+    // a second input would be dropped without a word (PyTorch's Sequential refuses it too)
+    if (arguments.length !== 1) throw new Error(`Sequential: forward takes one input, got ${arguments.length}`);
     for (const m of this.children()) x = m.call(x);
     return x;
   }
