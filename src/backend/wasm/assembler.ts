@@ -151,14 +151,37 @@ export class Code {
   f32Ge(): this { return this.op(0x60); }
   /** Pops a condition and two values; keeps the first if the condition is nonzero, else the second. */
   select(): this { return this.op(0x1b); }
+  f64Load(offset = 0): this { return this.op(0x2b).memarg(3, offset); }
+  f64Store(offset = 0): this { return this.op(0x39).memarg(3, offset); }
+  f64Abs(): this { return this.op(0x99); }
+  f64Neg(): this { return this.op(0x9a); }
+  f64Ceil(): this { return this.op(0x9b); }
+  f64Floor(): this { return this.op(0x9c); }
+  f64Trunc(): this { return this.op(0x9d); }
+  f64Nearest(): this { return this.op(0x9e); }
+  f64Sqrt(): this { return this.op(0x9f); }
   f64Add(): this { return this.op(0xa0); }
+  f64Sub(): this { return this.op(0xa1); }
+  f64Mul(): this { return this.op(0xa2); }
+  f64Div(): this { return this.op(0xa3); }
+  f64Min(): this { return this.op(0xa4); }
+  f64Max(): this { return this.op(0xa5); }
+  f64Eq(): this { return this.op(0x61); }
+  f64Ne(): this { return this.op(0x62); }
+  f64Lt(): this { return this.op(0x63); }
+  f64Gt(): this { return this.op(0x64); }
+  f64Le(): this { return this.op(0x65); }
+  f64Ge(): this { return this.op(0x66); }
   f32DemoteF64(): this { return this.op(0xb6); }
   f64PromoteF32(): this { return this.op(0xbb); }
 
   // SIMD128. Offsets are byte offsets folded into the memory operand.
   v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }
   v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(2, offset); }
+  v128Load64Splat(offset = 0): this { return this.simd(0x0a).memarg(3, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(4, offset); }
+  /** Stores 16-bit lane `lane` of the vector. */
+  v128Store16Lane(lane: number, offset = 0): this { this.simd(0x59).memarg(1, offset); this.bytes.push(lane); return this; }
   /** Pops an address and a vector: the vector with lane `lane` replaced by the four bytes there. */
   v128Load32Lane(lane: number, offset = 0): this { this.simd(0x56).memarg(2, offset); this.bytes.push(lane); return this; }
   /** Stores 32-bit lane `lane` of the vector. */
@@ -223,7 +246,18 @@ export class Code {
   f64x2Gt(): this { return this.simd(0x4a); }
   f64x2Eq(): this { return this.simd(0x47); }
   f64x2Ne(): this { return this.simd(0x48); }
+  f64x2Le(): this { return this.simd(0x4b); }
+  f64x2Ge(): this { return this.simd(0x4c); }
   f64x2Floor(): this { return this.simd(0x75); }
+  f64x2Ceil(): this { return this.simd(0x74); }
+  f64x2Trunc(): this { return this.simd(0x7a); }
+  f64x2Nearest(): this { return this.simd(0x94); }
+  f64x2Sqrt(): this { return this.simd(0xef); }
+  /** Zero-extends the low two int32 lanes to int64 lanes. */
+  i64x2ExtendLowI32x4U(): this { return this.simd(0xc9); }
+  i64x2Neg(): this { return this.simd(0xc1); }
+  i64x2Eq(): this { return this.simd(0xd6); }
+  i64x2Ne(): this { return this.simd(0xd7); }
   /** Both lanes set to `value`. */
   f64x2Const(value: number): this { return this.simd(0x0c).immediate(new Float64Array(2).fill(value)); }
   /** All four lanes set to `value`. */
@@ -248,6 +282,7 @@ export class Code {
   f32x4Mul(): this { return this.simd(0xe6); }
   /** a * b + c, possibly fused (relaxed SIMD). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
+  f64x2RelaxedMadd(): this { return this.simd(0x107); }
   /** The four int32 lanes given. */
   i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
   /** Lanewise signed a > b as all ones or all zeros. */

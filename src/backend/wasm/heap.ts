@@ -20,6 +20,7 @@ let kernels: Kernels | undefined;
 /** Top of the scratch stack, in bytes. */
 let top = MIRROR_BASE + MIRROR_BYTES;
 let f32View = new Float32Array(0);
+let f64View = new Float64Array(0);
 let i32View = new Int32Array(0);
 let u8View = new Uint8Array(0);
 
@@ -76,6 +77,13 @@ export function heapF32(): Float32Array {
   return f32View;
 }
 
+/** The memory as float64. */
+export function heapF64(): Float64Array {
+  const buffer = memory!.buffer;
+  if (f64View.buffer !== buffer) f64View = new Float64Array(buffer);
+  return f64View;
+}
+
 /** The memory as bytes, for bool operands and results. */
 export function heapU8(): Uint8Array {
   const buffer = memory!.buffer;
@@ -83,9 +91,12 @@ export function heapU8(): Uint8Array {
   return u8View;
 }
 
-/** The memory as the element type of `like`: float32, int32 (indices) or bool bytes. */
-export function heapLike<T extends Float32Array | Int32Array | Uint8Array>(like: T): T {
-  return (like instanceof Uint8Array ? heapU8() : like instanceof Int32Array ? heapI32() : heapF32()) as T;
+/** The typed arrays the kernels read and write: floats, int32 indices and bool bytes. */
+export type HeapArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** The memory as the element type of `like`. */
+export function heapLike<T extends HeapArray>(like: T): T {
+  return (like instanceof Uint8Array ? heapU8() : like instanceof Int32Array ? heapI32() : like instanceof Float64Array ? heapF64() : heapF32()) as T;
 }
 
 /** The memory as int32, for the tables some kernels read. */

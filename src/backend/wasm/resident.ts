@@ -8,7 +8,7 @@
 
 import type { TypedArray } from "../../core/dtype.js";
 import { isCreated, onStorageWritten } from "../../core/storage.js";
-import { heapLike, MIRROR_BASE, MIRROR_BYTES } from "./heap.js";
+import { type HeapArray, heapLike, MIRROR_BASE, MIRROR_BYTES } from "./heap.js";
 
 /** Where one array's elements are in the region, while `live`. */
 interface Mirror {
@@ -39,7 +39,7 @@ function evict(from: number, to: number): void {
  * The byte address of element 0 of `data` in the kernels' memory if it is mirrored, mirroring
  * it now if it is a created tensor's storage that fits; -1 otherwise (stage a copy).
  */
-export function mirrorAddress(data: Float32Array | Int32Array | Uint8Array): number {
+export function mirrorAddress(data: HeapArray): number {
   const m = mirrors.get(data);
   if (m?.live) return m.addr;
   const bytes = Math.ceil(data.byteLength / 16) * 16;
