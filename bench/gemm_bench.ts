@@ -1,12 +1,12 @@
-// GFLOP/s of gemmF32 on a single thread: node build/bench/gemm_bench.js
-import { gemmF32, wasmRelaxedSimdAvailable, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+// GFLOP/s of the gemm on a single thread, float32 then float64: node build/bench/gemm_bench.js
+import { gemm, wasmRelaxedSimdAvailable, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
 
-function bench(M: number, N: number, K: number, transposeB = false): void {
-  const a = Float32Array.from({ length: M * K }, () => Math.random() - 0.5);
-  const b = Float32Array.from({ length: K * N }, () => Math.random() - 0.5);
-  const c = new Float32Array(M * N);
+function bench(Floats: Float32ArrayConstructor | Float64ArrayConstructor, M: number, N: number, K: number, transposeB = false): void {
+  const random = (n: number) => new Floats(n).map(() => Math.random() - 0.5);
+  const a = random(M * K), b = random(K * N);
+  const c = new Floats(M * N);
   const [brs, bcs] = transposeB ? [1, K] : [N, 1];
-  const run = (): void => gemmF32(M, N, K, a, 0, K, 1, b, 0, brs, bcs, c, 0);
+  const run = (): void => gemm(M, N, K, a, 0, K, 1, b, 0, brs, bcs, c, 0);
 
   // Enough repetitions per sample for ~20 ms, so timer resolution does not matter.
   const flops = 2 * M * N * K;
@@ -27,14 +27,17 @@ function bench(M: number, N: number, K: number, transposeB = false): void {
 }
 
 console.log(`wasm SIMD: ${wasmSimdAvailable()}, relaxed SIMD (fused multiply-add): ${wasmRelaxedSimdAvailable()}`);
-bench(512, 512, 512);
-bench(512, 512, 512, true);
-bench(1024, 1024, 1024);
-bench(256, 256, 256);
-bench(128, 128, 128);
-bench(64, 784, 128);
-bench(64, 128, 784);
-bench(784, 64, 128);
-bench(32, 32, 32);
-bench(1, 1024, 1024);
-bench(1024, 1, 1024);
+for (const Floats of [Float32Array, Float64Array]) {
+  console.log(`\n${Floats === Float32Array ? "float32" : "float64"}`);
+  bench(Floats, 512, 512, 512);
+  bench(Floats, 512, 512, 512, true);
+  bench(Floats, 1024, 1024, 1024);
+  bench(Floats, 256, 256, 256);
+  bench(Floats, 128, 128, 128);
+  bench(Floats, 64, 784, 128);
+  bench(Floats, 64, 128, 784);
+  bench(Floats, 784, 64, 128);
+  bench(Floats, 32, 32, 32);
+  bench(Floats, 1, 1024, 1024);
+  bench(Floats, 1024, 1, 1024);
+}

@@ -1,4 +1,6 @@
-// Float32 GEMM on WebAssembly SIMD128, with the kernel assembled at run time.
+// Float32 and float64 GEMM on WebAssembly SIMD128, with the kernels assembled at run time. One
+// driver serves both; a Precision (below) holds what differs: the element size, the micro-tile's
+// width (8 floats or 4 doubles: two vectors either way) and the kernel.
 //
 // Structure (GotoBLAS/BLIS style):
 //   for each block of MB rows of C
@@ -19,20 +21,20 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
-import { heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
-import { packPanels, stageFloatsFor } from "./pack.js";
+import { heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
+import type { Kernels } from "./kernels.js";
+import { packPanels, packPanelsF64, stageFloatsFor } from "./pack.js";
 import { mirrorAddress } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
 /**
- * Rows per micro-tile (each row is NV f32x4 accumulators). 4 x 8 keeps the 8
+ * Rows per micro-tile (each row is NV vector accumulators). 4 x 8 floats keeps the 8
  * accumulators, 2 B vectors and 4 A broadcasts in V8's 16 xmm registers;
  * 6 x 8, 5 x 8 and 4 x 12 spill and measured slower, with or without FMA.
  */
 const MR = 4;
-/** Vectors per row of a micro-tile; NR = 4 * NV columns. */
+/** Vectors per row of a micro-tile: NR = NV * lanes columns, 8 floats or 4 doubles. */
 const NV = 2;
-const NR = 4 * NV;
 /** Cache blocking: an A block (MC x KC) stays in L2, a B panel (KC x NR) in L1. */
 const KC = 256;
 const MC = 128;
@@ -55,15 +57,52 @@ const SMALL = 256;
 
 const { i32, v128 } = ValType;
 
+/** The operands and result of a product: all float32 or all float64. */
+export type Floats = Float32Array | Float64Array;
+
+/** What the driver needs to know of an element type; everything else is shared. */
+interface Precision {
+  readonly bytes: 4 | 8;
+  /** Columns per micro-tile: NV vectors of 16 / bytes lanes. */
+  readonly NR: number;
+  /** The memory, and an operand, as words of one element each for copies (a float's int32 bits: NaN payloads survive). */
+  heap(): Int32Array | Float64Array;
+  words(x: Floats): Int32Array | Float64Array;
+  /** pack.ts's packing into panels, in element units */
+  pack(h: Int32Array | Float64Array, x: Int32Array | Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
+    dst: number, stage: number, stageElements: number, mirror: number): void;
+  /** The zeroSpans kernels for A's panels (MR elements wide) and B's (NR wide), and nonFinite's. */
+  zeroSpansA(k: Kernels): Kernels["zeroSpans4"];
+  zeroSpansB(k: Kernels): Kernels["zeroSpans4"];
+  nonFinite(k: Kernels): Kernels["nonFinite"];
+  kernel?: Kernel;
+}
+
+const F32: Precision = {
+  bytes: 4, NR: 4 * NV,
+  heap: heapI32, words: (x) => int32Bits(x as Float32Array),
+  pack: (h, x, ...rest) => packPanels(h as Int32Array, x as Int32Array, ...rest),
+  zeroSpansA: (k) => k.zeroSpans4, zeroSpansB: (k) => k.zeroSpans8, nonFinite: (k) => k.nonFinite,
+};
+
+const F64: Precision = {
+  bytes: 8, NR: 2 * NV,
+  heap: heapF64, words: (x) => x as Float64Array,
+  pack: (h, x, ...rest) => packPanelsF64(h as Float64Array, x as Float64Array, ...rest),
+  zeroSpansA: (k) => k.zeroSpansF64, zeroSpansB: (k) => k.zeroSpansF64, nonFinite: (k) => k.nonFiniteF64,
+};
+
+const precisionOf = (x: Floats): Precision => (x instanceof Float64Array ? F64 : F32);
+
 /**
  * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, bRowBytes, bPanelBytes, accumulate,
  * aPanelBytes): for each of nPanels B panels and mPanels A panels, computes the MR x NR
  * tile panelA @ panelB over kc steps and stores it into C (row stride
  * ldcBytes), adding to what is there when `accumulate` is nonzero. Row k of
- * B panel p is the NR floats at bPack + p * bPanelBytes + k * bRowBytes, so B
+ * B panel p is the NR elements at bPack + p * bPanelBytes + k * bRowBytes, so B
  * can be packed panels or plain rows; A panel i starts at aPack + i * aPanelBytes.
  */
-function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
+function buildKernel(relaxed: boolean, bytes: 4 | 8): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
   const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
   const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, bRow, bPanel, accumulate, aStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -72,26 +111,42 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const acc = Array.from({ length: MR * NV }, () => f.local(v128));
   const bv = Array.from({ length: NV }, () => f.local(v128));
   const av = f.local(v128);
+  const double = bytes === 8;
+  const add = () => (double ? f.f64x2Add() : f.f32x4Add());
 
   // One k step: a rank-1 update of the tile by MR values of A and NR of B.
   const step = (): void => {
     for (let v = 0; v < NV; v++) f.get(b).v128Load(v * 16).set(bv[v]);
     for (let r = 0; r < MR; r++) {
-      f.get(a).v128Load32Splat(r * 4).set(av);
+      f.get(a);
+      if (double) f.v128Load64Splat(r * 8);
+      else f.v128Load32Splat(r * 4);
+      f.set(av);
       for (let v = 0; v < NV; v++) {
         const t = acc[r * NV + v];
-        if (relaxed) f.get(av).get(bv[v]).get(t).f32x4RelaxedMadd().set(t);
-        else f.get(t).get(av).get(bv[v]).f32x4Mul().f32x4Add().set(t);
+        if (relaxed) {
+          f.get(av).get(bv[v]).get(t);
+          if (double) f.f64x2RelaxedMadd();
+          else f.f32x4RelaxedMadd();
+        } else {
+          f.get(t).get(av).get(bv[v]);
+          if (double) f.f64x2Mul();
+          else f.f32x4Mul();
+          add();
+        }
+        f.set(t);
       }
     }
   };
-  const storeTile = (add: boolean): void => {
+  const storeTile = (accumulated: boolean): void => {
     f.get(cTile).set(cRow);
     for (let r = 0; r < MR; r++) {
       for (let v = 0; v < NV; v++) {
         f.get(cRow);
-        if (add) f.get(cRow).v128Load(v * 16).get(acc[r * NV + v]).f32x4Add();
-        else f.get(acc[r * NV + v]);
+        if (accumulated) {
+          f.get(cRow).v128Load(v * 16).get(acc[r * NV + v]);
+          add();
+        } else f.get(acc[r * NV + v]);
         f.v128Store(v * 16);
       }
       f.get(cRow).get(ldc).i32Add().set(cRow);
@@ -108,7 +163,7 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
       // allocates registers better than for a hand-unrolled body.
       f.countdown(k, () => {
         step();
-        f.addTo(a, MR * 4);
+        f.addTo(a, MR * bytes);
         f.get(b).get(bRow).i32Add().set(b);
       });
       f.get(accumulate).if();
@@ -121,7 +176,7 @@ function buildKernel(relaxed: boolean): Uint8Array<ArrayBuffer> {
       f.get(cRow).set(cTile);
     });
     f.get(bPack).get(bPanel).i32Add().set(bPack);
-    f.addTo(cPtr, NR * 4);
+    f.addTo(cPtr, NV * 16);
   });
   return mod.encode();
 }
@@ -157,43 +212,44 @@ export type Kernel = (
   aPanelBytes: number,
 ) => void;
 
-let kernel: Kernel | undefined;
-
-/** The micro-kernel itself, for callers that lay out their own panels (winograd.ts). */
+/** The float32 micro-kernel itself, for callers that lay out their own panels (winograd.ts). */
 export function gemmKernel(): Kernel {
-  return (kernel ??= init());
+  return kernelOf(F32);
 }
 
 /** The kernel works in the scratch memory of heap.ts, shared with the other SIMD kernels. */
-function init(): Kernel {
-  // Compiled synchronously, like the kernels of heap.ts (25 KB): current browsers allow that on
-  // the main thread (scripts/test-browser.mjs runs it in Chromium), where Chrome once capped it at 4 KB.
-  const module = new WebAssembly.Module(buildKernel(wasmRelaxedSimdAvailable()));
-  const instance = new WebAssembly.Instance(module, { env: { memory: heapMemory() } });
-  return instance.exports.kernel as Kernel;
+function kernelOf(P: Precision): Kernel {
+  if (!P.kernel) {
+    // Compiled synchronously, like the kernels of heap.ts (25 KB): current browsers allow that on
+    // the main thread (scripts/test-browser.mjs runs it in Chromium), where Chrome once capped it at 4 KB.
+    const module = new WebAssembly.Module(buildKernel(wasmRelaxedSimdAvailable(), P.bytes));
+    const instance = new WebAssembly.Instance(module, { env: { memory: heapMemory() } });
+    P.kernel = instance.exports.kernel as Kernel;
+  }
+  return P.kernel;
 }
 
-/** A byte address as a float index, or -1 for none. */
-const floatIndex = (addr: number): number => (addr < 0 ? -1 : addr / 4);
-
 /**
- * Row stride (floats) for B copied as rows: an odd number of 64-byte cache
+ * Row stride (elements) for B copied as rows: an odd number of 64-byte cache
  * lines, so the kc rows of a panel spread over all L1 sets instead of
  * aliasing to a few, as a power-of-two stride would.
  */
-const ldbFor = (nc: number): number => ((roundUp(nc, 16) / 16) | 1) * 16;
+const ldbFor = (nc: number, bytes: number): number => {
+  const perLine = 64 / bytes;
+  return ((roundUp(nc, perLine) / perLine) | 1) * perLine;
+};
 
 /**
  * C = A @ B with C written contiguous row-major [M, N] at c[cOff...],
  * A[i, k] = a[aOff + i * aRowStride + k * aColStride] and
- * B[k, j] = b[bOff + k * bRowStride + j * bColStride]. Any strides work,
- * including 0 (broadcast) and transposed views. c must not overlap a or b.
+ * B[k, j] = b[bOff + k * bRowStride + j * bColStride], all float32 or all float64. Any strides
+ * work, including 0 (broadcast) and transposed views. c must not overlap a or b.
  */
-export function gemmF32(
+export function gemm(
   M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number,
+  a: Floats, aOff: number, aRowStride: number, aColStride: number,
+  b: Floats, bOff: number, bRowStride: number, bColStride: number,
+  c: Floats, cOff: number,
 ): void {
   switch (route(M, N, K)) {
     case "empty":
@@ -204,43 +260,47 @@ export function gemmF32(
     case "transposed":
       // A matrix-vector product: compute C^T = B^T A^T instead, which has the
       // same memory layout but wastes MR-1 padded rows instead of NR-1 columns.
-      gemmF32(1, M, K, b, bOff, bColStride, bRowStride, a, aOff, aColStride, aRowStride, c, cOff);
+      gemm(1, M, K, b, bOff, bColStride, bRowStride, a, aOff, aColStride, aRowStride, c, cOff);
       return;
     case "js":
       gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
       return;
-    case "wasm":
-      withScratch(M, N, K, (base) => packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, base, false))
+    case "wasm": {
+      const P = precisionOf(c);
+      withScratch(P, M, N, K, (base) => packedGemm(P, M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, base, false))
         || gemmJs(M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+    }
   }
 }
 
 /**
- * Heap layout of a product (in floats from `base`): [A block (mb rows and all of K when
+ * Heap layout of a product (in elements from `base`): [A block (mb rows and all of K when
  * `aWhole`, else MC x KC) | B block (fits either layout) | C block | staging for packing |
- * zeroSpans's spans of the A and B panels], each
- * 16-byte aligned. Its size is bounded by MB, NC, KC, K and wasmSettings.gemmWholeA.
+ * zeroSpans's spans of the A and B panels, as int32 pairs], each 16-byte aligned. Its size is
+ * bounded by MB, NC, KC, K and wasmSettings.gemmWholeA.
  */
-function layout(M: number, N: number, K: number, base: number) {
+function layout(P: Precision, M: number, N: number, K: number, base: number) {
+  const { NR, bytes } = P;
   const ncMax = roundUp(Math.min(NC, N), NR);
   const mbMax = roundUp(Math.min(MB, M), MR);
   const aWhole = mbMax * K <= wasmSettings.gemmWholeA;
-  const aPack = base / 4;
+  const aPack = base / bytes;
   const bPack = aPack + (aWhole ? mbMax * K : roundUp(Math.min(MC, M), MR) * Math.min(KC, K));
-  const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N));
+  const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N), bytes);
   const stage = cBuf + mbMax * ncMax;
-  const stageFloats = stageFloatsFor(Math.max(mbMax, ncMax), K);
+  // packing stages words (two per double); elements are at least one word, so this holds them
+  const stageElements = stageFloatsFor(Math.max(mbMax, ncMax) * (bytes / 4), K);
   // the zero spans of every A panel (of the whole block per KC block of K, or of one A block), and of B's block
-  const aScan = stage + stageFloats, aScanPanels = aWhole ? mbMax / MR : MC / MR;
+  const aScan = stage + stageElements, aScanPanels = aWhole ? mbMax / MR : MC / MR;
   const bScan = aScan + 2 * aScanPanels * Math.ceil(K / KC);
-  return { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan, end: bScan + 2 * (NC / NR) };
+  return { aWhole, aPack, bPack, cBuf, stage, stageElements, aScan, aScanPanels, bScan, end: bScan + 2 * (NC / NR) };
 }
 
 /** Runs `body` with scratch space for an M x N x K product; false if the memory is full. */
-function withScratch(M: number, N: number, K: number, body: (base: number) => void): boolean {
+function withScratch(P: Precision, M: number, N: number, K: number, body: (base: number) => void): boolean {
   const mark = markScratch();
   try {
-    const base = pushScratch(layout(M, N, K, 0).end * 4);
+    const base = pushScratch(layout(P, M, N, K, 0).end * P.bytes);
     if (base < 0) return false;
     body(base);
     return true;
@@ -261,64 +321,72 @@ function route(M: number, N: number, K: number): "empty" | "zero" | "transposed"
  * The packed wasm gemm in the scratch space at `base` (withScratch). With `aPacked`, A is
  * already there, packed whole by the previous call at the same base (the same A, M, N and K,
  * M <= MB so it was one block, and its layout's aWhole). With `cTransposed`, C^T is written
- * instead: [N, M] row-major at c[cOff...].
+ * instead: [N, M] row-major at c[cOff...]. Positions are in elements of P.
  */
 function packedGemm(
-  M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, base: number, aPacked: boolean, cTransposed = false,
+  P: Precision, M: number, N: number, K: number,
+  a: Floats, aOff: number, aRowStride: number, aColStride: number,
+  b: Floats, bOff: number, bRowStride: number, bColStride: number,
+  c: Floats, cOff: number, base: number, aPacked: boolean, cTransposed = false,
 ): void {
-  const run = (kernel ??= init());
-  const { aWhole, aPack, bPack, cBuf, stage, stageFloats, aScan, aScanPanels, bScan } = layout(M, N, K, base);
-  const heap = heapI32();
-  const aBits = int32Bits(a), bBits = int32Bits(b), cBits = int32Bits(c);
+  const { NR, bytes } = P;
+  const run = kernelOf(P);
+  const { aWhole, aPack, bPack, cBuf, stage, stageElements, aScan, aScanPanels, bScan } = layout(P, M, N, K, base);
+  const heap = P.heap(), spans = heapI32(), kernels = heapKernels();
+  const aWords = P.words(a), bWords = P.words(b), cWords = P.words(c);
   // mirrored operands (created tensors: inputs, weights) are packed from their mirrors
-  const aMirror = aPacked ? -1 : floatIndex(mirrorAddress(a)), bMirror = floatIndex(mirrorAddress(b));
-  const pack = (x: Int32Array, mirror: number, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number) =>
-    packPanels(heap, x, off, rs, ks, n, kc, P, dst, stage, stageFloats, mirror);
+  const elementAt = (addr: number): number => (addr < 0 ? -1 : addr / bytes);
+  const aMirror = aPacked ? -1 : elementAt(mirrorAddress(a)), bMirror = elementAt(mirrorAddress(b));
+  const pack = (x: Int32Array | Float64Array, mirror: number, off: number, rs: number, ks: number, n: number, kc: number, width: number, dst: number) =>
+    P.pack(heap, x, off, rs, ks, n, kc, width, dst, stage, stageElements, mirror);
+  // zeroSpans writes int32 (lo, hi) pairs: its output is addressed in int32 words (spans)
+  const aSpans = (aScan * bytes) / 4, bSpans = (bScan * bytes) / 4;
+  const zeroSpans = (kernel: Kernels["zeroSpans4"], at: number, panelElements: number, panels: number, kc: number, stepElements: number, out: number) =>
+    kernel(at * bytes, panelElements * bytes, panels, kc, stepElements * bytes, out * 4);
+  const allFinite = (at: number, rows: number, cols: number, stride: number) =>
+    P.nonFinite(kernels)(at * bytes, rows, (cols * bytes) / 16, stride * bytes) === 0;
   const bRowsOk = bColStride === 1 && N >= ROWS_MIN_N;
 
   for (let i0 = 0; i0 < M; i0 += MB) {
     const mb = Math.min(MB, M - i0);
     if (aWhole && !aPacked) {
-      pack(aBits, aMirror, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
+      pack(aWords, aMirror, aOff + i0 * aRowStride, aRowStride, aColStride, mb, K, MR, aPack);
       wholeAFinite = undefined;
       for (let p0 = 0; p0 < K; p0 += KC) {
-        zeroSpans(MR, aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), MR, aScan + (p0 / KC) * 2 * aScanPanels);
+        zeroSpans(P.zeroSpansA(kernels), aPack + p0 * MR, K * MR, Math.ceil(mb / MR), Math.min(KC, K - p0), MR, aSpans + (p0 / KC) * 2 * aScanPanels);
       }
     }
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0);
       const ldc = roundUp(nc, NR), bPanels = ldc / NR;
-      const ldb = ldbFor(nc);
+      const ldb = ldbFor(nc, bytes);
       for (let p0 = 0; p0 < K; p0 += KC) {
         const kc = Math.min(KC, K - p0);
         const bAsRows = bRowsOk && kc < ROWS_MAX_KC;
         const bAt = bOff + p0 * bRowStride + j0 * bColStride;
-        // B panel p starts bPanelFloats after panel p - 1, and its row k bRowFloats after row k - 1
-        let bRowFloats: number, bPanelFloats: number;
+        // B panel p starts bPanelElements after panel p - 1, and its row k bRowElements after row k - 1
+        let bRowElements: number, bPanelElements: number;
         if (bAsRows) {
-          copyRows(heap, bBits, bAt, bRowStride, kc, nc, ldb, bPack);
-          [bRowFloats, bPanelFloats] = [ldb, NR];
+          copyRows(heap, bWords, bAt, bRowStride, kc, nc, roundUp(nc, NR), ldb, bPack);
+          [bRowElements, bPanelElements] = [ldb, NR];
         } else {
-          pack(bBits, bMirror, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
-          [bRowFloats, bPanelFloats] = [NR, kc * NR];
+          pack(bWords, bMirror, bAt, bColStride, bRowStride, nc, kc, NR, bPack);
+          [bRowElements, bPanelElements] = [NR, kc * NR];
         }
-        zeroSpans(NR, bPack, bPanelFloats, bPanels, kc, bRowFloats, bScan);
-        bRuns.group(heap, bScan, bPanels);
+        zeroSpans(P.zeroSpansB(kernels), bPack, bPanelElements, bPanels, kc, bRowElements, bSpans);
+        bRuns.group(spans, bSpans, bPanels);
         // whether B's block is free of infinities and NaN, asked only when A has zeros to skip
         let bFinite: boolean | undefined;
         for (let i1 = 0; i1 < mb; i1 += MC) {
           const mc = Math.min(MC, mb - i1);
           const aPanels = Math.ceil(mc / MR);
           if (!aWhole) {
-            pack(aBits, aMirror, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
-            zeroSpans(MR, aPack, kc * MR, aPanels, kc, MR, aScan);
+            pack(aWords, aMirror, aOff + (i0 + i1) * aRowStride + p0 * aColStride, aRowStride, aColStride, mc, kc, MR, aPack);
+            zeroSpans(P.zeroSpansA(kernels), aPack, kc * MR, aPanels, kc, MR, aSpans);
           }
           // A panel i1 / MR of the whole block from column p0, or the block packed just now
-          const [aAt, aPanelFloats] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
-          aRuns.group(heap, aWhole ? aScan + ((p0 / KC) * aScanPanels + i1 / MR) * 2 : aScan, aPanels);
+          const [aAt, aPanelElements] = aWhole ? [aPack + (i1 / MR) * K * MR + p0 * MR, K * MR] : [aPack, kc * MR];
+          aRuns.group(spans, aWhole ? aSpans + ((p0 / KC) * aScanPanels + i1 / MR) * 2 : aSpans, aPanels);
           // 0 * inf is NaN: one operand's zeros may be skipped only where the other is finite
           if (aRuns.skips(kc) && !(bFinite ??= bAsRows ? allFinite(bPack, kc, ldc, ldb) : allFinite(bPack, 1, ldc * kc, 0))) {
             aRuns.whole(aPanels, kc);
@@ -334,16 +402,16 @@ function packedGemm(
               if (steps === 0 && p0 > 0) continue; // adds nothing to what is there
               const k0 = steps > 0 ? lo : 0;
               run(
-                (aAt + aFirst * aPanelFloats + k0 * MR) * 4, (bPack + bFirst * bPanelFloats + k0 * bRowFloats) * 4,
-                (cBuf + (i1 + aFirst * MR) * ldc + bFirst * NR) * 4, aRuns.panels(r), bUsed.panels(q), steps, ldc * 4,
-                bRowFloats * 4, bPanelFloats * 4, p0 > 0 ? 1 : 0, aPanelFloats * 4,
+                (aAt + aFirst * aPanelElements + k0 * MR) * bytes, (bPack + bFirst * bPanelElements + k0 * bRowElements) * bytes,
+                (cBuf + (i1 + aFirst * MR) * ldc + bFirst * NR) * bytes, aRuns.panels(r), bUsed.panels(q), steps, ldc * bytes,
+                bRowElements * bytes, bPanelElements * bytes, p0 > 0 ? 1 : 0, aPanelElements * bytes,
               );
             }
           }
         }
       }
-      if (cTransposed) copyOutTransposed(heap, cBuf, ldc, cBits, cOff + j0 * M + i0, M, mb, nc);
-      else copyOut(heap, cBuf, ldc, cBits, cOff + i0 * N + j0, N, mb, nc);
+      if (cTransposed) copyOutTransposed(heap, cBuf, ldc, cWords, cOff + j0 * M + i0, M, mb, nc);
+      else copyOut(heap, cBuf, ldc, cWords, cOff + i0 * N + j0, N, mb, nc);
     }
   }
 }
@@ -395,30 +463,12 @@ class PanelRuns {
   }
 }
 
-const aRuns = new PanelRuns(MC / MR), bRuns = new PanelRuns(NC / NR), wholeB = new PanelRuns(1);
+const aRuns = new PanelRuns(MC / MR), bRuns = new PanelRuns(NC / Math.min(F32.NR, F64.NR)), wholeB = new PanelRuns(1);
 /** Whether A packed whole is all finite; kept for the next products of a batch sharing A. */
 let wholeAFinite: boolean | undefined;
 
 /**
- * Writes the span of nonzero steps of `panels` packed panels `width` floats wide (MR or NR), at
- * heap float `at` and panelFloats apart with steps stepFloats apart, as int32 (lo, hi) pairs at
- * heap index `out`.
- */
-function zeroSpans(width: number, at: number, panelFloats: number, panels: number, kc: number, stepFloats: number, out: number): void {
-  const k = heapKernels();
-  (width === MR ? k.zeroSpans4 : k.zeroSpans8)(at * 4, panelFloats * 4, panels, kc, stepFloats * 4, out * 4);
-}
-
-/**
- * Whether the rows x cols floats at heap float `at` (rows `stride` apart) are all finite; cols is
- * a multiple of 4 (B's rows are zero-padded to NR).
- */
-function allFinite(at: number, rows: number, cols: number, stride: number): boolean {
-  return heapKernels().nonFinite(at * 4, rows, cols / 4, stride * 4) === 0;
-}
-
-/**
- * gemmF32 over a batch: matrix t of A, B and C starts at aOff + t * aBatchStride,
+ * gemm over a batch: matrix t of A, B and C starts at aOff + t * aBatchStride,
  * bOff + t * bBatchStride and cOff + t * M * N. A batch stride of 0 broadcasts; a shared A
  * (the weights of a layer under vmap, a conv's filters) is packed once for the batch. A shared
  * B against row-major As is one product with the rows of all of them; otherwise it is packed
@@ -426,15 +476,15 @@ function allFinite(at: number, rows: number, cols: number, stride: number): bool
  * matrix): it is the shared A of the transposed products C_t^T = B^T A_t^T, whose results are
  * written back transposed. With many rows that copy-out would cost more than packing B each time.
  */
-export function gemmF32Batched(
+export function gemmBatched(
   batch: number, M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number,
+  a: Floats, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: Floats, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: Floats, cOff: number,
 ): void {
   // rows of A evenly spaced across the batch (or one row each) against a shared B: one product of batch * M rows
   if (bBatchStride === 0 && aBatchStride !== 0 && (M === 1 || aBatchStride === M * aRowStride)) {
-    gemmF32(batch * M, N, K, a, aOff, aBatchStride / M, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
+    gemm(batch * M, N, K, a, aOff, aBatchStride / M, aColStride, b, bOff, bRowStride, bColStride, c, cOff);
     return;
   }
   const done = aBatchStride === 0
@@ -443,7 +493,7 @@ export function gemmF32Batched(
       sharedA(batch, N, M, K, b, bOff, bColStride, bRowStride, a, aOff, aBatchStride, aColStride, aRowStride, c, cOff, true);
   if (done) return;
   for (let t = 0; t < batch; t++) {
-    gemmF32(M, N, K, a, aOff + t * aBatchStride, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N);
+    gemm(M, N, K, a, aOff + t * aBatchStride, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N);
   }
 }
 
@@ -453,22 +503,23 @@ const TRANSPOSE_ROWS = 4;
 /** The batch of products A @ B_t with A packed once; false if A cannot be packed whole. */
 function sharedA(
   batch: number, M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, cTransposed: boolean,
+  a: Floats, aOff: number, aRowStride: number, aColStride: number,
+  b: Floats, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: Floats, cOff: number, cTransposed: boolean,
 ): boolean {
-  if (M > MB || route(M, N, K) !== "wasm" || !layout(M, N, K, 0).aWhole) return false;
-  return withScratch(M, N, K, (base) => {
+  const P = precisionOf(c);
+  if (M > MB || route(M, N, K) !== "wasm" || !layout(P, M, N, K, 0).aWhole) return false;
+  return withScratch(P, M, N, K, (base) => {
     for (let t = 0; t < batch; t++) {
-      packedGemm(M, N, K, a, aOff, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N, base, t > 0, cTransposed);
+      packedGemm(P, M, N, K, a, aOff, aRowStride, aColStride, b, bOff + t * bBatchStride, bRowStride, bColStride, c, cOff + t * M * N, base, t > 0, cTransposed);
     }
   });
 }
 
+type Words = Int32Array | Float64Array;
+
 /** Copies the rows x cols block at h[src] (rows srcStride apart) to c[dst] (rows dstStride apart). */
-function copyOut(
-  h: Int32Array, src: number, srcStride: number, c: Int32Array, dst: number, dstStride: number, rows: number, cols: number,
-): void {
+function copyOut(h: Words, src: number, srcStride: number, c: Words, dst: number, dstStride: number, rows: number, cols: number): void {
   if (srcStride === cols && dstStride === cols) c.set(h.subarray(src, src + rows * cols), dst);
   else if (cols < SHORT_ROW) {
     for (let i = 0; i < rows; i++, src += srcStride, dst += dstStride) for (let j = 0; j < cols; j++) c[dst + j] = h[src + j];
@@ -478,22 +529,17 @@ function copyOut(
 }
 
 /** copyOut of the transposed block: h[src + i * srcStride + j] goes to c[dst + j * dstStride + i]. */
-function copyOutTransposed(
-  h: Int32Array, src: number, srcStride: number, c: Int32Array, dst: number, dstStride: number, rows: number, cols: number,
-): void {
+function copyOutTransposed(h: Words, src: number, srcStride: number, c: Words, dst: number, dstStride: number, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++, src += srcStride, dst++) {
     for (let j = 0, d = dst; j < cols; j++, d += dstStride) c[d] = h[src + j];
   }
 }
 
 /**
- * Copies rows [0, rows) of x (row r is the `cols` floats at off + r * rs) to
- * h[dst + r * ld], zero-filling each row up to a whole number of NR.
+ * Copies rows [0, rows) of x (row r is the `cols` elements at off + r * rs) to
+ * h[dst + r * ld], zero-filling each row up to `padded` (a whole number of NR).
  */
-function copyRows(
-  h: Int32Array, x: Int32Array, off: number, rs: number, rows: number, cols: number, ld: number, dst: number,
-): void {
-  const padded = roundUp(cols, NR);
+function copyRows(h: Words, x: Words, off: number, rs: number, rows: number, cols: number, padded: number, ld: number, dst: number): void {
   for (let r = 0, s = off, d = dst; r < rows; r++, s += rs, d += ld) {
     h.set(x.subarray(s, s + cols), d);
     if (padded > cols) h.fill(0, d + cols, d + padded);
@@ -510,9 +556,9 @@ let accRow = new Float64Array(64);
  */
 function gemmJs(
   M: number, N: number, K: number,
-  a: Float32Array, aOff: number, ars: number, acs: number,
-  b: Float32Array, bOff: number, brs: number, bcs: number,
-  c: Float32Array, cOff: number,
+  a: Floats, aOff: number, ars: number, acs: number,
+  b: Floats, bOff: number, brs: number, bcs: number,
+  c: Floats, cOff: number,
 ): void {
   if (accRow.length < N) accRow = new Float64Array(N);
   const acc = accRow;

@@ -1,13 +1,14 @@
 /**
- * The wasm backend: float32 kernels in WebAssembly SIMD, matmul (and so conv2d, which is
+ * The wasm backend: float32 kernels in WebAssembly SIMD, matmul in float32 and float64 (and so conv2d, which is
  * im2col + matmul, or Winograd's algorithm for 3 x 3 filters: winograd.ts) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
  * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Other dtypes and ops, and
  * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
  */
+import type { TypedArray } from "../../core/dtype.js";
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
-import { gemmF32Batched } from "./gemm.js";
+import { gemmBatched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
 import { transposeF32 } from "./transpose.js";
@@ -18,7 +19,11 @@ export { wasmSimdAvailable } from "./gemm.js";
 /** Tiny products cost less in plain JS than a wasm call with packing. */
 const smallGemm = eachGemm(gemmJs);
 const gemm: BatchedGemm = (count, M, N, K, ...rest) =>
-  M * N <= 16 ? smallGemm(count, M, N, K, ...rest) : (gemmF32Batched as unknown as BatchedGemm)(count, M, N, K, ...rest);
+  M * N <= 16 ? smallGemm(count, M, N, K, ...rest) : (gemmBatched as unknown as BatchedGemm)(count, M, N, K, ...rest);
+
+/** All float32 or all float64: the packed gemm's operands. */
+const sameFloats = (out: TypedArray, a: TypedArray, b: TypedArray): boolean =>
+  (out instanceof Float32Array || out instanceof Float64Array) && a.constructor === out.constructor && b.constructor === out.constructor;
 
 export const wasmBackend: Backend = {
   ...jsBackend,
@@ -35,7 +40,7 @@ export const wasmBackend: Backend = {
   conv3x3WeightGrad: winogradWeightGradF32,
   matmul: (a, b, out) => {
     if (matmulF32(a, b, out)) return;
-    if (out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array) batchedMatmul(gemm, a, b, out);
+    if (sameFloats(out, a.data, b.data)) batchedMatmul(gemm, a, b, out);
     else jsBackend.matmul(a, b, out);
   },
 };

@@ -123,8 +123,11 @@ export interface Kernels {
   /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
   zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
   zeroSpans8(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
-  /** 1 if a float of the rows is infinite or NaN, else 0 */
+  /** zeroSpans of panels 4 doubles wide (both of the float64 gemm's) */
+  zeroSpansF64(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
+  /** 1 if a float (a double) of the rows is infinite or NaN, else 0 */
   nonFinite(at: number, rows: number, vectors: number, strideBytes: number): number;
+  nonFiniteF64(at: number, rows: number, vectors: number, strideBytes: number): number;
   /** Winograd's F(2x2, 3x3) convolution: staging into a padded image and the two transforms (winograd_kernels.ts). */
   copyPlanes(src: number, srcChanBytes: number, srcRowBytes: number, channels: number, h: number, w: number, dst: number, dstChanBytes: number, dstRowBytes: number): void;
   winogradInput(src: number, rowBytes: number, chanBytes: number, channels: number, tileRows: number, groups: number, dst: number, planeBytes: number, lineBytes: number): void;
@@ -156,7 +159,9 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32, i32]));
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
+  zeroSpansKernel(mod.func("zeroSpansF64", [i32, i32, i32, i32, i32, i32]), 2, true);
   nonFiniteKernel(mod.func("nonFinite", [i32, i32, i32, i32], [i32]));
+  nonFiniteKernel(mod.func("nonFiniteF64", [i32, i32, i32, i32], [i32]), true);
   copyPlanesKernel(mod.func("copyPlanes", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradInputKernel(mod.func("winogradInput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradOutputKernel(mod.func("winogradOutput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
@@ -179,7 +184,8 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
     unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
     where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
     maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
-    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, nonFinite: e.nonFinite,
+    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
+    nonFinite: e.nonFinite, nonFiniteF64: e.nonFiniteF64,
     copyPlanes: e.copyPlanes, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
     winogradInputAdjoint: e.winogradInputAdjoint,
   };

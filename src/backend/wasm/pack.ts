@@ -5,7 +5,7 @@
 // kernels of pack_kernels.ts, which read a mirrored X (resident.ts) in place instead; other
 // strides take the element loop.
 
-import { heapKernels, roundUp } from "./heap.js";
+import { heapI32, heapKernels, roundUp } from "./heap.js";
 
 /** Below this many elements the element loop beats staging and a wasm call. */
 const SMALL_PACK = 512;
@@ -40,6 +40,26 @@ export function packPanels(
   else if (columns && mirror >= 0) packMirroredColumns(mirror + off, ks, n, kc, P, dst);
   else if (columns) packStagedColumns(h, x, off, ks, n, kc, P, dst, stage, stageFloats);
   else packLoop(h, x, off, rs, ks, n, kc, P, dst);
+}
+
+/**
+ * packPanels for float64, in doubles (h is the memory as float64, x the matrix). A double is two
+ * words: contiguous columns take the column kernels on words (a line of n doubles is 2n words,
+ * a panel of P doubles 2P); other layouts take the element loop. (A row kernel would need
+ * 2 x 2 transposes of 64-bit lanes; the loop costs a few percent of a product large enough to
+ * notice.)
+ */
+export function packPanelsF64(
+  h: Float64Array, x: Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageWords: number, mirror = -1,
+): void {
+  const columns = rs === 1 && n * kc >= SMALL_PACK && (closeLines(ks, n, P) || n >= SHORT_LINE);
+  if (!columns) packLoop(h, x, off, rs, ks, n, kc, P, dst);
+  else if (mirror >= 0) packMirroredColumns(2 * (mirror + off), 2 * ks, 2 * n, kc, 2 * P, 2 * dst);
+  else {
+    const words = new Int32Array(x.buffer, x.byteOffset, 2 * x.length);
+    packStagedColumns(heapI32(), words, 2 * off, 2 * ks, 2 * n, kc, 2 * P, 2 * dst, 2 * stage, stageWords);
+  }
 }
 
 /**
@@ -102,7 +122,7 @@ function packMirroredColumns(at: number, ks: number, n: number, kc: number, P: n
 
 /** The element loop, for any strides; the full panels of the gemm's two widths are unrolled. */
 function packLoop(
-  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
+  h: Int32Array | Float64Array, x: Int32Array | Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number, dst: number,
 ): void {
   let d = dst;
   for (let p = 0; p < n; p += P) {

@@ -115,13 +115,14 @@ export function packColsKernel(f: Code): void {
 }
 
 /**
- * zeroSpans(at, panelBytes, panels, kc, stepBytes, out), for panels of `vectors` f32x4 per step
- * (1 for the gemm's A panels of MR = 4 rows, 2 for its B panels of NR = 8 columns): for each of
- * `panels` panels (panelBytes apart, kc steps stepBytes apart), stores as two int32 at out the
- * span [lo, hi) of steps outside which the panel is all zeros (either sign). The scans from each
- * end look at 4 steps at a time, then single steps; a dense panel stops both at once.
+ * zeroSpans(at, panelBytes, panels, kc, stepBytes, out), for panels of `vectors` vectors per step
+ * (1 for the gemm's float32 A panels of MR = 4 rows, 2 for its B panels of NR = 8 columns and
+ * for both float64 panels, 4 doubles wide): for each of `panels` panels (panelBytes apart, kc
+ * steps stepBytes apart), stores as two int32 at out the span [lo, hi) of steps outside which
+ * the panel is all zeros (either sign: `double` says where the sign bits are). The scans from
+ * each end look at 4 steps at a time, then single steps; a dense panel stops both at once.
  */
-export function zeroSpansKernel(f: Code, vectors: number): void {
+export function zeroSpansKernel(f: Code, vectors: number, double = false): void {
   const [at, panelBytes, panels, kc, stepBytes, out] = [0, 1, 2, 3, 4, 5];
   const lo = f.local(i32), hi = f.local(i32), p = f.local(i32), magnitude = f.local(v128);
   /** Moves `end` (lo up, or hi down) past the zero steps next to it, without crossing the other. */
@@ -146,7 +147,9 @@ export function zeroSpansKernel(f: Code, vectors: number): void {
       f.end().end();
     }
   };
-  f.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
+  // every bit but the signs: a double's is the top bit of its high word
+  if (double) f.i32x4Const([-1, 0x7fffffff, -1, 0x7fffffff]).set(magnitude);
+  else f.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
   f.countdown(panels, () => {
     f.i32Const(0).set(lo).get(kc).set(hi);
     skipZeros(lo, 1);
@@ -159,19 +162,23 @@ export function zeroSpansKernel(f: Code, vectors: number): void {
 }
 
 /**
- * nonFinite(at, rows, vectors, strideBytes) -> i32: whether any of `rows` rows of vectors * 4
- * floats (strideBytes apart) is infinite or NaN, that is has every exponent bit set. Branch-free:
- * the lanes' verdicts are or-ed together and tested once.
+ * nonFinite(at, rows, vectors, strideBytes) -> i32: whether any of `rows` rows of `vectors`
+ * vectors of floats (doubles when `double`), strideBytes apart, is infinite or NaN, that is has
+ * every exponent bit set. Branch-free: the lanes' verdicts are or-ed together and tested once.
  */
-export function nonFiniteKernel(f: Code): void {
+export function nonFiniteKernel(f: Code, double = false): void {
   const [at, rows, vectors, stride] = [0, 1, 2, 3];
   const p = f.local(i32), i = f.local(i32), exponent = f.local(v128), found = f.local(v128);
-  f.i32Const(0x7f800000).i32x4Splat().set(exponent);
+  if (double) f.i32x4Const([0, 0x7ff00000, 0, 0x7ff00000]).set(exponent);
+  else f.i32Const(0x7f800000).i32x4Splat().set(exponent);
   f.v128ConstZero().set(found);
   f.countdown(rows, () => {
     f.get(at).set(p).get(vectors).set(i);
     f.countdown(i, () => {
-      f.get(found).get(p).v128Load().get(exponent).v128And().get(exponent).i32x4Eq().v128Or().set(found);
+      f.get(found).get(p).v128Load().get(exponent).v128And().get(exponent);
+      if (double) f.i64x2Eq();
+      else f.i32x4Eq();
+      f.v128Or().set(found);
       f.addTo(p, 16);
     });
     f.get(at).get(stride).i32Add().set(at);

@@ -4,7 +4,7 @@ export interface WasmSettings {
   minKernelElements: number;
   /**
    * The gemm packs A whole (a block of up to 1024 rows, all of K) when that is at most this many
-   * floats, and reuses it for every block of B and every product of a batch sharing A; a larger
+   * elements, and reuses it for every block of B and every product of a batch sharing A; a larger
    * A is packed a cache block at a time, bounding the scratch memory.
    */
   gemmWholeA: number;
