@@ -19,9 +19,9 @@ function onWasm(f: () => void): void {
 }
 
 /** Checks every element of t against expected(i), computed in float64 from the inputs' values. */
-function check(t: Tensor, expected: (i: number) => number, what: string): void {
+function check(t: Tensor, expected: (i: number) => number, what: string, tol = 1e-6): void {
   const got = t.toTypedArray();
-  assertNear(got, Float64Array.from({ length: got.length }, (_, i) => expected(i)), 1e-6, what);
+  assertNear(got, Float64Array.from({ length: got.length }, (_, i) => expected(i)), tol, what);
 }
 
 const randomArray = (n: number, seed: number): Float32Array => {
@@ -89,23 +89,28 @@ test("views into a mirrored tensor (slices, transposes, broadcasts) read the rig
   check(x.narrow(1, 7, 1).mul(x), (i) => at(Math.floor(i / cols), 7) * a[i], "a broadcast column");
 }));
 
-test("matmuls pack mirrored operands in place: row panels, columns close together and far apart, after a write", () => onWasm(() => {
+test("matmuls pack mirrored operands in place: row panels, columns close together and far apart, after a write (float32 and float64)", () => onWasm(() => {
   // A [64, 300] (two blocks of K; whole row panels), used whole and as a slice of its columns;
   // B [300, 64] (lines of one k close together) and B' a slice of [300, 200] (lines far apart)
   const M = 64, K = 300, N = 64, W = 200;
-  const a = randomArray(M * K, 50), b = randomArray(K * N, 51), wide = randomArray(K * W, 52), a2 = randomArray(M * K, 53);
-  const A = tensor(a).reshape([M, K]), B = tensor(b).reshape([K, N]), Wide = tensor(wide).reshape([K, W]);
-  const product = (x: (i: number, k: number) => number, y: (k: number, j: number) => number, kc: number, n: number) => (i: number) => {
-    let s = 0;
-    for (let k = 0; k < kc; k++) s += x(Math.floor(i / n), k) * y(k, i % n);
-    return s;
-  };
-  const aAt = (src: Float32Array) => (i: number, k: number) => src[i * K + k];
-  check(A.matmul(B), product(aAt(a), (k, j) => b[k * N + j], K, N), "A @ B");
-  check(A.matmul(Wide.narrow(1, 30, N)), product(aAt(a), (k, j) => wide[k * W + 30 + j], K, N), "A @ a slice of a wide B");
-  check(A.narrow(1, 7, 250).matmul(B.narrow(0, 0, 250)), product((i, k) => a[i * K + 7 + k], (k, j) => b[k * N + j], 250, N), "a column slice of A");
-  check(A.matmul(B.flip(0)), product(aAt(a), (k, j) => b[(K - 1 - k) * N + j], K, N), "A @ B flipped along k");
-  check(A.flip(0).matmul(B), product((i, k) => a[(M - 1 - i) * K + k], (k, j) => b[k * N + j], K, N), "A flipped along rows @ B");
-  nn.init.copyInto_(A, tensor(a2).reshape([M, K]));
-  check(A.matmul(B), product(aAt(a2), (k, j) => b[k * N + j], K, N), "A @ B after copyInto_");
+  for (const Floats of [Float32Array, Float64Array]) {
+    // float32 values: their products need 48 bits, which a float32 product in the float64 gemm would round away
+    const random = (n: number, seed: number) => Floats.from(randomArray(n, seed));
+    const a = random(M * K, 50), b = random(K * N, 51), wide = random(K * W, 52), a2 = random(M * K, 53);
+    const A = tensor(a).reshape([M, K]), B = tensor(b).reshape([K, N]), Wide = tensor(wide).reshape([K, W]);
+    const product = (x: (i: number, k: number) => number, y: (k: number, j: number) => number, kc: number, n: number) => (i: number) => {
+      let s = 0;
+      for (let k = 0; k < kc; k++) s += x(Math.floor(i / n), k) * y(k, i % n);
+      return s;
+    };
+    const tol = Floats === Float32Array ? 1e-6 : 1e-13;
+    const aAt = (src: Float32Array | Float64Array) => (i: number, k: number) => src[i * K + k];
+    check(A.matmul(B), product(aAt(a), (k, j) => b[k * N + j], K, N), `${Floats.name}: A @ B`, tol);
+    check(A.matmul(Wide.narrow(1, 30, N)), product(aAt(a), (k, j) => wide[k * W + 30 + j], K, N), `${Floats.name}: A @ a slice of a wide B`, tol);
+    check(A.narrow(1, 7, 250).matmul(B.narrow(0, 0, 250)), product((i, k) => a[i * K + 7 + k], (k, j) => b[k * N + j], 250, N), `${Floats.name}: a column slice of A`, tol);
+    check(A.matmul(B.flip(0)), product(aAt(a), (k, j) => b[(K - 1 - k) * N + j], K, N), `${Floats.name}: A @ B flipped along k`, tol);
+    check(A.flip(0).matmul(B), product((i, k) => a[(M - 1 - i) * K + k], (k, j) => b[k * N + j], K, N), `${Floats.name}: A flipped along rows @ B`, tol);
+    nn.init.copyInto_(A, tensor(a2).reshape([M, K]));
+    check(A.matmul(B), product(aAt(a2), (k, j) => b[k * N + j], K, N), `${Floats.name}: A @ B after copyInto_`, tol);
+  }
 }));
