@@ -287,6 +287,19 @@ export class Code {
   i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
   /** Lanewise signed a > b as all ones or all zeros. */
   i32x4GtS(): this { return this.simd(0x3b); }
+  /** Two bytes into every 16-bit lane. */
+  v128Load16Splat(offset = 0): this { return this.simd(0x08).memarg(1, offset); }
+  /** Pops an address and a vector: the vector with lane `lane` replaced by the eight bytes there. */
+  v128Load64Lane(lane: number, offset = 0): this { this.simd(0x57).memarg(3, offset); this.bytes.push(lane); return this; }
+  /** Stores 64-bit lane `lane` of the vector. */
+  v128Store64Lane(lane: number, offset = 0): this { this.simd(0x5b).memarg(3, offset); this.bytes.push(lane); return this; }
+  /** Picks sixteen bytes of the two operands: bytes 0-15 are the first's, 16-31 the second's. */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16) throw new Error("assembler: i8x16.shuffle takes 16 lanes");
+    this.simd(0x0d);
+    this.bytes.push(...lanes);
+    return this;
+  }
 
   /** Locals grouped into runs of equal type, as the binary format wants. */
   encode(): number[] {

@@ -1,7 +1,8 @@
 /**
  * The wasm backend: float32 kernels in WebAssembly SIMD, matmul in float32 and float64 (and so conv2d, which is
  * im2col + matmul, or Winograd's algorithm for 3 x 3 filters: winograd.ts) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
- * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Other dtypes and ops, and
+ * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Float64 elementwise ops
+ * (but the transcendental ones), where, reductions, batched dots and outer products run kernels.ts's float64 kernels. Other dtypes and ops, and
  * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
  */
 import type { TypedArray } from "../../core/dtype.js";
@@ -10,7 +11,7 @@ import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmBatched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
-import { binaryF32, matmulF32, reduceF32, unaryF32, whereF32 } from "./simd.js";
+import { binaryFloat, matmulFloat, reduceFloat, unaryFloat, whereFloat } from "./simd.js";
 import { transposeF32 } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
@@ -29,17 +30,17 @@ export const wasmBackend: Backend = {
   ...jsBackend,
   name: "wasm",
   copy: (src, dst) => transposeF32(src, dst) || jsBackend.copy(src, dst),
-  unary: (op, x, out) => unaryF32(op, x, out) || jsBackend.unary(op, x, out),
-  binary: (op, a, b, out) => binaryF32(op, a, b, out) || jsBackend.binary(op, a, b, out),
-  where: (c, a, b, out) => whereF32(c, a, b, out) || jsBackend.where(c, a, b, out),
-  reduce: (op, x, nReduced, out) => reduceF32(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
+  unary: (op, x, out) => unaryFloat(op, x, out) || jsBackend.unary(op, x, out),
+  binary: (op, a, b, out) => binaryFloat(op, a, b, out) || jsBackend.binary(op, a, b, out),
+  where: (c, a, b, out) => whereFloat(c, a, b, out) || jsBackend.where(c, a, b, out),
+  reduce: (op, x, nReduced, out) => reduceFloat(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
   col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
   conv3x3: winogradConvF32,
   conv3x3InputGrad: winogradInputGradF32,
   conv3x3WeightGrad: winogradWeightGradF32,
   matmul: (a, b, out) => {
-    if (matmulF32(a, b, out)) return;
+    if (matmulFloat(a, b, out)) return;
     if (sameFloats(out, a.data, b.data)) batchedMatmul(gemm, a, b, out);
     else jsBackend.matmul(a, b, out);
   },

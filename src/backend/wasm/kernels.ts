@@ -1,8 +1,10 @@
-// Float32 SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops
-// (comparisons write bool bytes, where reads them), reductions and batched dot products. Every
-// pointer is a byte address in the memory and every stride counts elements. Unit strides (and
-// stride 0, a broadcast scalar) take the SIMD path; any other stride takes a scalar loop, as do the
-// last n % 4 elements.
+// SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops
+// (comparisons write bool bytes, where reads them), reductions and batched dot products, each
+// built for float32 (f32x4 lanes) and float64 (f64x2 lanes) by the same builder code from a
+// description of the element type (FloatType); the transcendental ops, im2col and col2im are
+// float32 only. Every pointer is a byte address in the memory and every stride counts elements.
+// Unit strides (and stride 0, a broadcast scalar) take the SIMD path; any other stride takes a
+// scalar loop, as do the last n % lanes elements.
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
@@ -11,89 +13,212 @@ import { copyPlanesKernel, winogradGradientKernel, winogradInputAdjointKernel, w
 
 const { i32, f64, v128 } = ValType;
 
+/** The float instructions that Code names `${prefix}${Op}` at every type and width. */
+const FLOAT_OPS = ["Add", "Sub", "Mul", "Div", "Min", "Max", "Neg", "Abs", "Sqrt", "Ceil", "Floor", "Trunc", "Nearest", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"] as const;
+
 /**
- * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack, and
- * what the kernel runs once before its loops (`prologue`, to set up constants). A `bool` op (a
- * comparison) leaves lane masks (an i32 0 or 1 for the scalar) and its kernel writes a byte each.
+ * Code's float instructions at one type and width (f32x4, f32, f64x2 or f64) under common
+ * names, chaining as Code's own do, so that one sequence serves every type and width.
+ */
+export type Floats = { [K in (typeof FLOAT_OPS)[number] as Uncapitalize<K>]: () => Floats } & {
+  /** The type of a local holding one value: v128, f32 or f64. */
+  readonly type: ValType;
+  local(): number;
+  get(local: number): Floats;
+  set(local: number): Floats;
+  tee(local: number): Floats;
+  const(value: number): Floats;
+  zero(): Floats;
+  load(offset?: number): Floats;
+  store(offset?: number): Floats;
+  /** Pops a, b and a mask (a condition for a scalar): a where it is set, else b. */
+  select(): Floats;
+};
+
+function floats(f: Code, prefix: "f32x4" | "f64x2" | "f32" | "f64"): Floats {
+  const vector = prefix === "f32x4" || prefix === "f64x2";
+  const scalar = prefix === "f32x4" || prefix === "f32" ? "f32" : "f64";
+  const type = vector ? v128 : ValType[scalar];
+  const x = { type, local: () => f.local(type) } as Floats;
+  const emit = (name: string, ins: (...args: number[]) => unknown): void => {
+    (x as unknown as Record<string, unknown>)[name] = (...args: number[]) => { ins(...args); return x; };
+  };
+  emit("get", (l) => f.get(l));
+  emit("set", (l) => f.set(l));
+  emit("tee", (l) => f.tee(l));
+  emit("const", (v) => f[`${prefix}Const`](v));
+  emit("zero", () => (vector ? f.v128ConstZero() : f[`${scalar}Const`](0)));
+  emit("load", (offset = 0) => (vector ? f.v128Load(offset) : f[`${scalar}Load`](offset)));
+  emit("store", (offset = 0) => (vector ? f.v128Store(offset) : f[`${scalar}Store`](offset)));
+  emit("select", () => (vector ? f.v128Bitselect() : f.select()));
+  for (const op of FLOAT_OPS) emit(op[0].toLowerCase() + op.slice(1), () => f[`${prefix}${op}`]());
+  return x;
+}
+
+/**
+ * What the kernel builders need to know of an element type beyond Floats: its size, the lanes
+ * of a vector, and the few sequences that differ by more than an instruction's name.
+ */
+interface FloatType {
+  /** Prefix of its kernels' export names. */
+  prefix: string;
+  bytes: number;
+  /** log2 of bytes: an element index shifted left by it is a byte offset. */
+  shift: number;
+  /** Elements per vector. */
+  lanes: number;
+  /**
+   * Vectors a max or min reduction keeps in flight, each in its own accumulator: wasm's NaN-
+   * propagating max and min are long instruction sequences on x86, and one chain of them through
+   * f64x2s ran slower than the js loop (max over the rows of 1000 x 1000: 1.6 ms against 1.3;
+   * four chains 0.55 ms). float32 keeps its one chain of four lanes.
+   */
+  chains: number;
+  vec: "f32x4" | "f64x2";
+  scalar: "f32" | "f64";
+  /** The scalar on the stack in every lane. */
+  splat(f: Code): void;
+  /** The element `offset` bytes past the address on the stack, in every lane. */
+  loadSplat(f: Code, offset: number): void;
+  /** The element past the address on the stack into lane 0, the others zero. */
+  loadZero(f: Code, offset: number): void;
+  /** Pops an address and a vector: the vector with lane `lane` replaced by the element there. */
+  loadLane(f: Code, lane: number, offset: number): void;
+  extractLane(f: Code, lane: number): void;
+  /** Stores the lane masks on the stack as bytes of 1 or 0 (`offset` past the address below them); `mask` is a v128 local to work in. */
+  storeBools(f: Code, mask: number, offset: number): void;
+  /** The lanes' bool bytes (`offset` past the address on the stack) as lane masks, all ones where nonzero; `zero` holds a zero vector. */
+  loadBools(f: Code, offset: number, zero: number): void;
+  /** Two elements (`offset` past the address on the stack) as an f64x2, one as an f64, and an f64 stored as an element: sums run in float64. */
+  pairF64(f: Code, offset: number): void;
+  oneF64(f: Code, offset: number): void;
+  storeF64(f: Code, offset: number): void;
+  /** Stores a vector's int32 indices, one per lane, kept in every 32 bits of its lane in the v128 local `index`. */
+  storeIndices(f: Code, index: number): void;
+}
+
+const F32: FloatType = {
+  prefix: "", bytes: 4, shift: 2, lanes: 4, chains: 1, vec: "f32x4", scalar: "f32",
+  splat: (f) => f.f32x4Splat(),
+  loadSplat: (f, offset) => f.v128Load32Splat(offset),
+  loadZero: (f, offset) => f.v128Load32Zero(offset),
+  loadLane: (f, lane, offset) => f.v128Load32Lane(lane, offset),
+  extractLane: (f, lane) => f.f32x4ExtractLane(lane),
+  // negated to 1, narrowed twice, lane 0 (four bytes) stored
+  storeBools: (f, mask, offset) => f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0, offset),
+  loadBools: (f, offset, zero) => f.v128Load32Zero(offset).i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
+  pairF64: (f, offset) => f.v128Load64Zero(offset).f64x2PromoteLowF32x4(),
+  oneF64: (f, offset) => f.f32Load(offset).f64PromoteF32(),
+  storeF64: (f, offset) => f.f32DemoteF64().f32Store(offset),
+  storeIndices: (f, index) => f.get(index).v128Store(),
+};
+
+const F64: FloatType = {
+  prefix: "f64_", bytes: 8, shift: 3, lanes: 2, chains: 4, vec: "f64x2", scalar: "f64",
+  splat: (f) => f.f64x2Splat(),
+  loadSplat: (f, offset) => f.v128Load64Splat(offset),
+  loadZero: (f, offset) => f.v128Load64Zero(offset),
+  loadLane: (f, lane, offset) => f.v128Load64Lane(lane, offset),
+  extractLane: (f, lane) => f.f64x2ExtractLane(lane),
+  // negated to 1 (bytes 0 and 8), those two bytes gathered and stored
+  storeBools: (f, mask, offset) => f.i64x2Neg().tee(mask).get(mask).i8x16Shuffle([0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8, 0, 8]).v128Store16Lane(0, offset),
+  // two bytes (splatted, so nothing past them is read), widened to 64 bits
+  loadBools: (f, offset, zero) => f.v128Load16Splat(offset).i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().i64x2ExtendLowI32x4U().get(zero).i64x2Ne(),
+  pairF64: (f, offset) => f.v128Load(offset),
+  oneF64: (f, offset) => f.f64Load(offset),
+  storeF64: (f, offset) => f.f64Store(offset),
+  // int32 lanes 0 and 2 hold the two indices
+  storeIndices: (f, index) => f.get(index).get(index).i32x4Shuffle([0, 2, 0, 2]).v128Store64Lane(0),
+};
+
+/**
+ * An elementwise op as a SIMD and a scalar instruction sequence over operands on the stack
+ * (given Floats at the kernel's type and width), and what the kernel runs once before its loops
+ * (`prologue`, to set up constants). A `bool` op (a comparison) leaves lane masks (an i32 0 or 1
+ * for the scalar) and its kernel writes a byte each.
  */
 export interface ElementOp {
-  vec(f: Code): void;
-  scalar(f: Code): void;
+  vec(f: Code, x: Floats): void;
+  scalar(f: Code, x: Floats): void;
   prologue?(f: Code): void;
   bool?: true;
   /** Vectors per loop iteration (default UNROLL): 1 for long bodies, where the loop's overhead is lost anyway. */
   unroll?: number;
+  /** Built for float32 only: a float64 transcendental op runs JS's Math functions, accurate to float64, where these sequences are not. */
+  float32Only?: true;
 }
 
-/** A comparison: its f32x4 and f32 instructions. */
-const compare = (vec: (f: Code) => Code, scalar: (f: Code) => Code): ElementOp => ({ vec, scalar, bool: true });
+/** An op whose SIMD and scalar sequences are the same. */
+const same = (seq: (x: Floats) => unknown): ElementOp => ({ vec: (_f, x) => seq(x), scalar: (_f, x) => seq(x) });
+/** A comparison. */
+const compare = (seq: (x: Floats) => unknown): ElementOp => ({ ...same(seq), bool: true });
+const float32Only = <T extends Record<string, ElementOp>>(ops: T) =>
+  Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, { ...op, float32Only: true }])) as { [K in keyof T]: T[K] & { float32Only: true } };
 
 export const BINARY_OPS = {
-  add: { vec: (f) => f.f32x4Add(), scalar: (f) => f.f32Add() },
-  sub: { vec: (f) => f.f32x4Sub(), scalar: (f) => f.f32Sub() },
-  mul: { vec: (f) => f.f32x4Mul(), scalar: (f) => f.f32Mul() },
-  div: { vec: (f) => f.f32x4Div(), scalar: (f) => f.f32Div() },
+  add: same((x) => x.add()),
+  sub: same((x) => x.sub()),
+  mul: same((x) => x.mul()),
+  div: same((x) => x.div()),
   // wasm's min and max propagate NaN, as PyTorch's maximum and minimum do
-  maximum: { vec: (f) => f.f32x4Max(), scalar: (f) => f.f32Max() },
-  minimum: { vec: (f) => f.f32x4Min(), scalar: (f) => f.f32Min() },
+  maximum: same((x) => x.max()),
+  minimum: same((x) => x.min()),
   // a & (b > 0 ? all ones : 0), and a select of a or 0
   reluBackward: {
-    vec: (f) => f.v128ConstZero().f32x4Gt().v128And(),
-    scalar: (f) => { const b = f.local(ValType.f32); f.set(b).f32Const(0).get(b).f32Const(0).f32Gt().select(); },
+    vec: (f, x) => { x.zero().gt(); f.v128And(); },
+    scalar: (_f, x) => { const b = x.local(); x.set(b).zero().get(b).zero().gt().select(); },
   },
-  ...TRANSCENDENTAL_BINARY_OPS,
+  ...float32Only(TRANSCENDENTAL_BINARY_OPS),
   // false wherever an operand is NaN, except ne
-  eq: compare((f) => f.f32x4Eq(), (f) => f.f32Eq()),
-  ne: compare((f) => f.f32x4Ne(), (f) => f.f32Ne()),
-  lt: compare((f) => f.f32x4Lt(), (f) => f.f32Lt()),
-  le: compare((f) => f.f32x4Le(), (f) => f.f32Le()),
-  gt: compare((f) => f.f32x4Gt(), (f) => f.f32Gt()),
-  ge: compare((f) => f.f32x4Ge(), (f) => f.f32Ge()),
+  eq: compare((x) => x.eq()),
+  ne: compare((x) => x.ne()),
+  lt: compare((x) => x.lt()),
+  le: compare((x) => x.le()),
+  gt: compare((x) => x.gt()),
+  ge: compare((x) => x.ge()),
 } satisfies Record<string, ElementOp>;
 
 export const UNARY_OPS = {
-  neg: { vec: (f) => f.f32x4Neg(), scalar: (f) => f.f32Neg() },
-  abs: { vec: (f) => f.f32x4Abs(), scalar: (f) => f.f32Abs() },
-  sqrt: { vec: (f) => f.f32x4Sqrt(), scalar: (f) => f.f32Sqrt() },
+  neg: same((x) => x.neg()),
+  abs: same((x) => x.abs()),
+  sqrt: same((x) => x.sqrt()),
   // x * x: the operand goes through a local to be used twice
-  square: { vec: (f) => { const t = f.local(v128); f.tee(t).get(t).f32x4Mul(); }, scalar: (f) => { const t = f.local(ValType.f32); f.tee(t).get(t).f32Mul(); } },
-  relu: { vec: (f) => f.v128ConstZero().f32x4Max(), scalar: (f) => f.f32Const(0).f32Max() },
-  floor: { vec: (f) => f.f32x4Floor(), scalar: (f) => f.f32Floor() },
-  ceil: { vec: (f) => f.f32x4Ceil(), scalar: (f) => f.f32Ceil() },
-  trunc: { vec: (f) => f.f32x4Trunc(), scalar: (f) => f.f32Trunc() },
+  square: same((x) => { const t = x.local(); x.tee(t).get(t).mul(); }),
+  relu: same((x) => x.zero().max()),
+  floor: same((x) => x.floor()),
+  ceil: same((x) => x.ceil()),
+  trunc: same((x) => x.trunc()),
   // nearest integer, halves to even
-  round: { vec: (f) => f.f32x4Nearest(), scalar: (f) => f.f32Nearest() },
+  round: same((x) => x.nearest()),
   // 1 where x > 0, -1 where x < 0, else x itself (±0, NaN)
-  sign: {
-    vec: (f) => {
-      const x = f.local(v128);
-      f.set(x).f32x4Const(1).f32x4Const(-1).get(x).get(x).v128ConstZero().f32x4Lt().v128Bitselect();
-      f.get(x).v128ConstZero().f32x4Gt().v128Bitselect();
-    },
-    scalar: (f) => {
-      const x = f.local(ValType.f32);
-      f.set(x).f32Const(1).f32Const(-1).get(x).get(x).f32Const(0).f32Lt().select();
-      f.get(x).f32Const(0).f32Gt().select();
-    },
-  },
-  ...TRANSCENDENTAL_OPS,
+  sign: same((x) => {
+    const v = x.local();
+    x.set(v).const(1).const(-1).get(v).get(v).zero().lt().select();
+    x.get(v).zero().gt().select();
+  }),
+  ...float32Only(TRANSCENDENTAL_OPS),
 } satisfies Record<string, ElementOp>;
 
 export type WasmBinaryOp = keyof typeof BINARY_OPS;
 export type WasmUnaryOp = keyof typeof UNARY_OPS;
+/** The ops of a table that have float64 kernels. */
+type Float64Ops<T> = { [K in keyof T]: T[K] extends { float32Only: true } ? never : K }[keyof T];
+export type WasmBinaryOp64 = Float64Ops<typeof BINARY_OPS>;
+export type WasmUnaryOp64 = Float64Ops<typeof UNARY_OPS>;
 
-export interface Kernels {
+/** The kernels over one float type's elements: float32, or float64 (without the transcendental ops). */
+export interface FloatKernels<B extends string = WasmBinaryOp, U extends string = WasmUnaryOp> {
   /** o[r * n + i] = op(a[r * ars + i * as], b[r * brs + i * bs]) for r < rows, i < n (bytes for a comparison) */
-  binary: Record<WasmBinaryOp, (a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number) => void>;
+  binary: Record<B, (a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number) => void>;
   /** o[r * n + i] = op(x[r * xrs + i * xs]) for r < rows, i < n */
-  unary: Record<WasmUnaryOp, (x: number, xs: number, xrs: number, o: number, n: number, rows: number) => void>;
+  unary: Record<U, (x: number, xs: number, xrs: number, o: number, n: number, rows: number) => void>;
   /** o[r * n + i] = c[r * crs + i * cs] ? a[...] : b[...] (strided as binary's) with c bytes, for r < rows, i < n */
   where(c: number, cs: number, crs: number, a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number): void;
   /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
   dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
-  /** o[t] = sum over i < n of x[t * step + i], accumulated in float64, for t < count */
+  /** o[t] = sum over i < n of x[t * step + i], accumulated in float64 (four partial sums), for t < count */
   sumRows(x: number, step: number, n: number, count: number, o: number): void;
-  /** o[j] = sum over r < rows of x[r * step + j], accumulated in float64, for j < n */
+  /** o[j] = sum over r < rows of x[r * step + j], accumulated in float64 in order of r, for j < n */
   sumCols(x: number, step: number, rows: number, n: number, o: number): void;
   /** o[t] = max (min) over i < n of x[t * step + i], NaN if any is NaN, for t < count; n >= 1 */
   maxRows(x: number, step: number, n: number, count: number, o: number): void;
@@ -110,6 +235,11 @@ export interface Kernels {
   /** o[j] = the row r < rows (an int32) of the first max (min) of x[r * step + j], as argmaxRows, for j < n; rows >= 1 */
   argmaxCols(x: number, step: number, rows: number, n: number, o: number): void;
   argminCols(x: number, step: number, rows: number, n: number, o: number): void;
+}
+
+/** The float32 kernels (FloatKernels, at the top level), the float64 ones under f64, and the float32-only ones. */
+export interface Kernels extends FloatKernels {
+  f64: FloatKernels<WasmBinaryOp64, WasmUnaryOp64>;
   /**
    * im2col of `images` images of imageSize floats at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
@@ -136,23 +266,38 @@ export interface Kernels {
   winogradInputAdjoint(src: number, planeBytes: number, lineBytes: number, channels: number, tileRows: number, groups: number, dst: number, rowBytes: number, chanBytes: number): void;
 }
 
+/** FloatKernels' kernels besides the op tables: each one's parameter count and builder. */
+const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [number, (f: Code, t: FloatType) => void]> = {
+  where: [12, whereKernel],
+  dots: [7, dotsKernel],
+  sumRows: [5, sumRowsKernel],
+  sumCols: [5, sumColsKernel],
+  maxRows: [5, (f, t) => extremeRowsKernel(f, t, "max")],
+  minRows: [5, (f, t) => extremeRowsKernel(f, t, "min")],
+  maxCols: [5, (f, t) => extremeColsKernel(f, t, "max")],
+  minCols: [5, (f, t) => extremeColsKernel(f, t, "min")],
+  argmaxRows: [5, (f, t) => argRowsKernel(f, t, "max")],
+  argminRows: [5, (f, t) => argRowsKernel(f, t, "min")],
+  // a NaN v is never <= (>=) best, so it replaces a number; a tie, -0 against +0 included, does not
+  argmaxCols: [5, (f, t) => argColsKernel(f, t, "le")],
+  argminCols: [5, (f, t) => argColsKernel(f, t, "ge")],
+};
+
+/** The ops of a table that type t has kernels for. */
+const opsOf = (ops: Record<string, ElementOp>, t: FloatType): [string, ElementOp][] => Object.entries(ops).filter(([, op]) => t === F32 || !op.float32Only);
+
+/** The FloatKernels of type t, exported as `${t.prefix}binary_add`, `${t.prefix}sumRows` and so on. */
+function floatKernels(mod: ModuleBuilder, t: FloatType): void {
+  const func = (name: string, arity: number) => mod.func(t.prefix + name, new Array<ValType>(arity).fill(i32));
+  for (const [name, op] of opsOf(BINARY_OPS, t)) binaryKernel(func(`binary_${name}`, 9), op, t);
+  for (const [name, op] of opsOf(UNARY_OPS, t)) unaryKernel(func(`unary_${name}`, 6), op, t);
+  for (const [name, [arity, build]] of Object.entries(FLOAT_KERNELS)) build(func(name, arity), t);
+}
+
 /** The whole kernel module. */
 export function buildKernels(): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
-  for (const [name, op] of Object.entries(BINARY_OPS)) binaryKernel(mod.func(`binary_${name}`, [i32, i32, i32, i32, i32, i32, i32, i32, i32]), op);
-  for (const [name, op] of Object.entries(UNARY_OPS)) unaryKernel(mod.func(`unary_${name}`, [i32, i32, i32, i32, i32, i32]), op);
-  whereKernel(mod.func("where", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]));
-  dotsKernel(mod.func("dots", [i32, i32, i32, i32, i32, i32, i32]));
-  sumRowsKernel(mod.func("sumRows", [i32, i32, i32, i32, i32]));
-  sumColsKernel(mod.func("sumCols", [i32, i32, i32, i32, i32]));
-  extremeRowsKernel(mod.func("maxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
-  extremeRowsKernel(mod.func("minRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
-  extremeColsKernel(mod.func("maxCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
-  extremeColsKernel(mod.func("minCols", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
-  argRowsKernel(mod.func("argmaxRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Max(), (f) => f.f32Max());
-  argRowsKernel(mod.func("argminRows", [i32, i32, i32, i32, i32]), (f) => f.f32x4Min(), (f) => f.f32Min());
-  argColsKernel(mod.func("argmaxCols", [i32, i32, i32, i32, i32]), ARG_MAX);
-  argColsKernel(mod.func("argminCols", [i32, i32, i32, i32, i32]), ARG_MIN);
+  floatKernels(mod, F32);
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
@@ -167,6 +312,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   winogradOutputKernel(mod.func("winogradOutput", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradGradientKernel(mod.func("winogradGradient", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
   winogradInputAdjointKernel(mod.func("winogradInputAdjoint", [i32, i32, i32, i32, i32, i32, i32, i32, i32]));
+  floatKernels(mod, F64);
   return mod.encode();
 }
 
@@ -177,18 +323,25 @@ export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
 
 export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   const e = instance.exports as Record<string, never>;
-  const pick = <K extends string>(prefix: string, names: K[]) =>
-    Object.fromEntries(names.map((n) => [n, e[`${prefix}_${n}`]])) as Record<K, never>;
+  // what floatKernels exported for type t
+  const floatKernelsOf = (t: FloatType) => {
+    const table = (group: string, ops: Record<string, ElementOp>) => Object.fromEntries(opsOf(ops, t).map(([n]) => [n, e[`${t.prefix}${group}_${n}`]]));
+    const rest = Object.fromEntries(Object.keys(FLOAT_KERNELS).map((n) => [n, e[t.prefix + n]]));
+    return { binary: table("binary", BINARY_OPS), unary: table("unary", UNARY_OPS), ...rest };
+  };
   return {
-    binary: pick("binary", Object.keys(BINARY_OPS) as WasmBinaryOp[]),
-    unary: pick("unary", Object.keys(UNARY_OPS) as WasmUnaryOp[]),
-    where: e.where, dots: e.dots, sumRows: e.sumRows, sumCols: e.sumCols, maxRows: e.maxRows, minRows: e.minRows,
-    maxCols: e.maxCols, minCols: e.minCols, argmaxRows: e.argmaxRows, argminRows: e.argminRows, argmaxCols: e.argmaxCols, argminCols: e.argminCols,
+    ...(floatKernelsOf(F32) as unknown as FloatKernels),
+    f64: floatKernelsOf(F64) as unknown as FloatKernels<WasmBinaryOp64, WasmUnaryOp64>,
     im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
     nonFinite: e.nonFinite, nonFiniteF64: e.nonFiniteF64,
     copyPlanes: e.copyPlanes, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
     winogradInputAdjoint: e.winogradInputAdjoint,
   };
+}
+
+/** local = local << t.shift: an element count or stride in bytes. */
+function toBytes(f: Code, t: FloatType, local: number, into = local): void {
+  f.get(local).i32Const(t.shift).i32Shl().set(into);
 }
 
 /** An operand of an elementwise kernel's rows, as vectorLoops reads it. */
@@ -198,9 +351,9 @@ interface RowOperand {
   /** The local holding its pointer, advanced by `step` bytes per vector. */
   p: number;
   step: number;
-  /** The four elements `offset` bytes past p (or a condition's lane masks) onto the stack. */
+  /** A vector's elements `offset` bytes past p (or a condition's lane masks) onto the stack. */
   vec(offset: number): void;
-  /** The element at p broadcast to four lanes, for stride 0; without it, stride 0 takes the scalar loop. */
+  /** The element at p broadcast to every lane, for stride 0; without it, stride 0 takes the scalar loop. */
   splat?(): void;
 }
 
@@ -208,14 +361,15 @@ interface RowOperand {
 const UNROLL = 4;
 
 /**
- * The vector part of a row of n elements: one loop per combination of the operands' strides, each
- * operand read by vector loads (stride 1) or as a splat made once per row (stride 0); any other
- * stride leaves the whole row to the scalar loop. `body(loads, u)` gets one loader per operand
- * and stores the u-th vector of an iteration (u < unroll) at `u * out.step` bytes past out.p;
- * the loop then advances every pointer. Sets i to the elements left for the scalar loop.
+ * The vector part of a row of n elements, `lanes` per vector: one loop per combination of the
+ * operands' strides, each operand read by vector loads (stride 1) or as a splat made once per row
+ * (stride 0); any other stride leaves the whole row to the scalar loop. `body(loads, u)` gets one
+ * loader per operand and stores the u-th vector of an iteration (u < unroll) at `u * out.step`
+ * bytes past out.p; the loop then advances every pointer. Sets i to the elements left for the
+ * scalar loop.
  */
 function vectorLoops(
-  f: Code, n: number, i: number, operands: RowOperand[], out: { p: number; step: number },
+  f: Code, lanes: number, n: number, i: number, operands: RowOperand[], out: { p: number; step: number },
   body: (loads: (() => void)[], u: number) => void, unroll = UNROLL,
 ): void {
   const splats = operands.map((x) => (x.splat ? f.local(v128) : -1));
@@ -226,15 +380,14 @@ function vectorLoops(
     f.addTo(out.p, width * out.step);
   };
   const loop = (loads: ((u: number) => void)[], steps: number[]): void => {
-    // unroll vectors at a time, then one at a time: n / 4 vectors in all
-    const shift = Math.log2(4 * unroll);
-    f.get(n).i32Const(shift).i32ShrU().set(i);
+    // unroll vectors at a time, then one at a time: n / lanes vectors in all
+    f.get(n).i32Const(Math.log2(lanes * unroll)).i32ShrU().set(i);
     f.countdown(i, () => pass(loads, steps, unroll));
     if (unroll > 1) {
-      f.get(n).i32Const(2).i32ShrU().i32Const(unroll - 1).i32And().set(i);
+      f.get(n).i32Const(Math.log2(lanes)).i32ShrU().i32Const(unroll - 1).i32And().set(i);
       f.countdown(i, () => pass(loads, steps, 1));
     }
-    f.get(n).i32Const(3).i32And().set(i);
+    f.get(n).i32Const(lanes - 1).i32And().set(i);
   };
   const choose = (loads: ((u: number) => void)[], steps: number[]): void => {
     const k = loads.length;
@@ -254,44 +407,50 @@ function vectorLoops(
   choose([], []);
 }
 
-/** A float operand: vector loads, or a splat of one float. */
-const floatOperand = (f: Code, stride: number, p: number): RowOperand =>
-  ({ stride, p, step: 16, vec: (offset) => f.get(p).v128Load(offset), splat: () => f.get(p).f32Load().f32x4Splat() });
+/** A float operand: vector loads, or a splat of one element. */
+const floatOperand = (f: Code, t: FloatType, stride: number, p: number): RowOperand => ({
+  stride, p, step: 16,
+  vec: (offset) => f.get(p).v128Load(offset),
+  splat: () => { floats(f.get(p), t.scalar).load(); t.splat(f); },
+});
 
 /**
  * o[r * n + j] = op(a[r * ars + j * as], b[r * brs + j * bs]) for r < rows, j < n: a plane per
  * call, so short rows (an outer product's, a broadcast bias's) do not pay a call each. o holds
- * floats, or bytes for a bool op.
+ * elements of type t, or bytes for a bool op.
  */
-function binaryKernel(f: Code, op: ElementOp): void {
+function binaryKernel(f: Code, op: ElementOp, t: FloatType): void {
   const [a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const pa = f.local(i32), pb = f.local(i32), i = f.local(i32);
   const asBytes = f.local(i32), bsBytes = f.local(i32);
   op.prologue?.(f);
-  // four lane masks (all ones) to four bytes of 1: negated to 1, narrowed twice, lane 0 stored
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
   const mask = op.bool ? f.local(v128) : -1;
   const storeVec = (u: number): void => {
     if (!op.bool) f.v128Store(16 * u);
-    else f.i32x4Neg().tee(mask).get(mask).i16x8NarrowI32x4U().tee(mask).get(mask).i8x16NarrowI16x8U().v128Store32Lane(0, 4 * u);
+    else t.storeBools(f, mask, t.lanes * u);
   };
   const storeScalar = (): void => {
-    if (!op.bool) f.f32Store().addTo(o, 4);
-    else f.i32Store8().addTo(o, 1);
+    if (!op.bool) S.store();
+    else f.i32Store8();
+    f.addTo(o, op.bool ? 1 : t.bytes);
   };
-  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
-  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
+  toBytes(f, t, ars);
+  toBytes(f, t, brs);
+  toBytes(f, t, as, asBytes);
+  toBytes(f, t, bs, bsBytes);
   f.countdown(rows, () => {
     f.get(a).set(pa).get(b).set(pb);
-    vectorLoops(f, n, i, [floatOperand(f, as, pa), floatOperand(f, bs, pb)], { p: o, step: op.bool ? 4 : 16 }, ([loadA, loadB], u) => {
+    vectorLoops(f, t.lanes, n, i, [floatOperand(f, t, as, pa), floatOperand(f, t, bs, pb)], { p: o, step: op.bool ? t.lanes : 16 }, ([loadA, loadB], u) => {
       f.get(o);
       loadA();
       loadB();
-      op.vec(f);
+      op.vec(f, V);
       storeVec(u);
     }, op.unroll ?? UNROLL);
     f.countdown(i, () => {
-      f.get(o).get(pa).f32Load().get(pb).f32Load();
-      op.scalar(f);
+      S.get(o).get(pa).load().get(pb).load();
+      op.scalar(f, S);
       storeScalar();
       f.get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
     });
@@ -303,21 +462,25 @@ function binaryKernel(f: Code, op: ElementOp): void {
  * o[r * n + j] = c[r * crs + j * cs] ? a[r * ars + j * as] : b[r * brs + j * bs] for r < rows,
  * j < n, with c bytes (widened to lane masks).
  */
-function whereKernel(f: Code): void {
+function whereKernel(f: Code, t: FloatType): void {
   const [c, cs, crs, a, as, ars, b, bs, brs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const pc = f.local(i32), pa = f.local(i32), pb = f.local(i32), i = f.local(i32);
   const asBytes = f.local(i32), bsBytes = f.local(i32), zero = f.local(v128);
+  const S = floats(f, t.scalar);
   f.v128ConstZero().set(zero);
-  f.get(ars).i32Const(2).i32Shl().set(ars).get(brs).i32Const(2).i32Shl().set(brs);
-  f.get(as).i32Const(2).i32Shl().set(asBytes).get(bs).i32Const(2).i32Shl().set(bsBytes);
+  toBytes(f, t, ars);
+  toBytes(f, t, brs);
+  toBytes(f, t, as, asBytes);
+  toBytes(f, t, bs, bsBytes);
   const cond: RowOperand = {
-    stride: cs, p: pc, step: 4,
-    vec: (offset) => f.get(pc).v128Load32Zero(offset).i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().get(zero).i32x4Ne(),
+    stride: cs, p: pc, step: t.lanes,
+    vec: (offset) => t.loadBools(f.get(pc), offset, zero),
+    // a byte's i32 lanes all ones or all zeros: a mask of any lane width
     splat: () => f.get(pc).i32Load8U().i32x4Splat().get(zero).i32x4Ne(),
   };
   f.countdown(rows, () => {
     f.get(c).set(pc).get(a).set(pa).get(b).set(pb);
-    vectorLoops(f, n, i, [cond, floatOperand(f, as, pa), floatOperand(f, bs, pb)], { p: o, step: 16 }, ([loadC, loadA, loadB], u) => {
+    vectorLoops(f, t.lanes, n, i, [cond, floatOperand(f, t, as, pa), floatOperand(f, t, bs, pb)], { p: o, step: 16 }, ([loadC, loadA, loadB], u) => {
       f.get(o);
       loadA();
       loadB();
@@ -325,7 +488,10 @@ function whereKernel(f: Code): void {
       f.v128Bitselect().v128Store(16 * u);
     });
     f.countdown(i, () => {
-      f.get(o).get(pa).f32Load().get(pb).f32Load().get(pc).i32Load8U().select().f32Store().addTo(o, 4);
+      S.get(o).get(pa).load().get(pb).load().get(pc);
+      f.i32Load8U().select();
+      S.store();
+      f.addTo(o, t.bytes);
       f.get(pc).get(cs).i32Add().set(pc).get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
     });
     f.get(c).get(crs).i32Add().set(c).get(a).get(ars).i32Add().set(a).get(b).get(brs).i32Add().set(b);
@@ -333,70 +499,82 @@ function whereKernel(f: Code): void {
 }
 
 /** o[r * n + j] = op(x[r * xrs + j * xs]) for r < rows, j < n. */
-function unaryKernel(f: Code, op: ElementOp): void {
+function unaryKernel(f: Code, op: ElementOp, t: FloatType): void {
   const [x, xs, xrs, o, n, rows] = [0, 1, 2, 3, 4, 5];
   const px = f.local(i32), i = f.local(i32), xsBytes = f.local(i32);
   op.prologue?.(f);
-  f.get(xrs).i32Const(2).i32Shl().set(xrs).get(xs).i32Const(2).i32Shl().set(xsBytes);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  toBytes(f, t, xrs);
+  toBytes(f, t, xs, xsBytes);
   // a stride-0 row (one value broadcast) is rare for a unary op: no splat loop, so one copy of a long op
   const operand: RowOperand = { stride: xs, p: px, step: 16, vec: (offset) => f.get(px).v128Load(offset) };
   f.countdown(rows, () => {
     f.get(x).set(px);
-    vectorLoops(f, n, i, [operand], { p: o, step: 16 }, ([load], u) => {
+    vectorLoops(f, t.lanes, n, i, [operand], { p: o, step: 16 }, ([load], u) => {
       f.get(o);
       load();
-      op.vec(f);
+      op.vec(f, V);
       f.v128Store(16 * u);
     }, op.unroll ?? UNROLL);
     f.countdown(i, () => {
-      f.get(o).get(px).f32Load();
-      op.scalar(f);
-      f.f32Store().get(px).get(xsBytes).i32Add().set(px).addTo(o, 4);
+      S.get(o).get(px).load();
+      op.scalar(f, S);
+      S.store().get(px).get(xsBytes);
+      f.i32Add().set(px).addTo(o, t.bytes);
     });
     f.get(x).get(xrs).i32Add().set(x);
   });
 }
 
-/** Horizontal sum of an f32x4 onto the stack as f32. */
-function sumLanes(f: Code, v: number): void {
-  f.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1).f32Add();
-  f.get(v).f32x4ExtractLane(2).get(v).f32x4ExtractLane(3).f32Add().f32Add();
+/** Horizontal sum of the vector in local v onto the stack, as a scalar: lanes added in pairs, then the pairs. */
+function sumLanes(f: Code, t: FloatType, v: number): void {
+  const S = floats(f, t.scalar);
+  for (let lane = 0; lane < t.lanes; lane += 2) {
+    t.extractLane(f.get(v), lane);
+    t.extractLane(f.get(v), lane + 1);
+    S.add();
+  }
+  for (let pair = 1; pair < t.lanes / 2; pair++) S.add();
 }
 
-function dotsKernel(f: Code): void {
+function dotsKernel(f: Code, t: FloatType): void {
   const [a, aStep, b, bStep, k, count, o] = [0, 1, 2, 3, 4, 5, 6];
   const pa = f.local(i32), pb = f.local(i32), i = f.local(i32), acc0 = f.local(v128), acc1 = f.local(v128);
-  const tail = f.local(i32), s = f.local(ValType.f32);
-  f.get(aStep).i32Const(2).i32Shl().set(aStep).get(bStep).i32Const(2).i32Shl().set(bStep);
-  // Short dot products (k < 8: no vector part) four at a time: one sum would wait on its own
-  // adds, four independent ones keep the float unit busy (a 1024 x 5 matrix-vector product).
-  f.get(k).i32Const(8).i32LtS().if();
+  const tail = f.local(i32), s = f.local(ValType[t.scalar]);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  // the main loop takes two vectors of a and b per iteration
+  const perIteration = 2 * t.lanes;
+  toBytes(f, t, aStep);
+  toBytes(f, t, bStep);
+  // Short dot products (no vector part) four at a time: one sum would wait on its own adds,
+  // four independent ones keep the float unit busy (a 1024 x 5 matrix-vector product).
+  f.get(k).i32Const(perIteration).i32LtS().if();
   f.get(bStep).i32Eqz().if();
-  shortMatvecByFour(f, { a, aStep, b, k, count, o });
+  shortMatvec(f, t, { a, aStep, b, k, count, o });
   f.else();
-  shortDotsByFour(f, { a, aStep, b, bStep, k, count, o });
+  shortDotsByFour(f, t, { a, aStep, b, bStep, k, count, o });
   f.end();
   f.end();
   f.countdown(count, () => {
     f.get(a).set(pa).get(b).set(pb);
     f.v128ConstZero().set(acc0).v128ConstZero().set(acc1);
     // two accumulators hide the add latency
-    f.get(k).i32Const(3).i32ShrU().set(i);
+    f.get(k).i32Const(Math.log2(perIteration)).i32ShrU().set(i);
     f.countdown(i, () => {
-      f.get(acc0).get(pa).v128Load().get(pb).v128Load().f32x4Mul().f32x4Add().set(acc0);
-      f.get(acc1).get(pa).v128Load(16).get(pb).v128Load(16).f32x4Mul().f32x4Add().set(acc1);
+      V.get(acc0).get(pa).load().get(pb).load().mul().add().set(acc0);
+      V.get(acc1).get(pa).load(16).get(pb).load(16).mul().add().set(acc1);
       f.addTo(pa, 32).addTo(pb, 32);
     });
-    f.get(acc0).get(acc1).f32x4Add().set(acc0);
-    sumLanes(f, acc0);
+    V.get(acc0).get(acc1).add().set(acc0);
+    sumLanes(f, t, acc0);
     f.set(s);
-    f.get(k).i32Const(7).i32And().set(tail);
+    f.get(k).i32Const(perIteration - 1).i32And().set(tail);
     f.countdown(tail, () => {
-      f.get(s).get(pa).f32Load().get(pb).f32Load().f32Mul().f32Add().set(s);
-      f.addTo(pa, 4).addTo(pb, 4);
+      S.get(s).get(pa).load().get(pb).load().mul().add().set(s);
+      f.addTo(pa, t.bytes).addTo(pb, t.bytes);
     });
-    f.get(o).get(s).f32Store();
-    f.addTo(o, 4);
+    S.get(o).get(s).store();
+    f.addTo(o, t.bytes);
     f.get(a).get(aStep).i32Add().set(a).get(b).get(bStep).i32Add().set(b);
   });
 }
@@ -406,185 +584,214 @@ function dotsKernel(f: Code): void {
  * advancing a, b and o past them and leaving the rest in count. Every argument is a local; the
  * steps are in bytes.
  */
-function shortDotsByFour(f: Code, { a, aStep, b, bStep, k, count, o }: Record<"a" | "aStep" | "b" | "bStep" | "k" | "count" | "o", number>): void {
+function shortDotsByFour(f: Code, t: FloatType, { a, aStep, b, bStep, k, count, o }: Record<"a" | "aStep" | "b" | "bStep" | "k" | "count" | "o", number>): void {
   const quads = f.local(i32), i = f.local(i32);
   const pa = [0, 1, 2, 3].map(() => f.local(i32)), pb = [0, 1, 2, 3].map(() => f.local(i32));
-  const sums = [0, 1, 2, 3].map(() => f.local(ValType.f32));
+  const S = floats(f, t.scalar);
+  const sums = [0, 1, 2, 3].map(() => S.local());
   f.get(count).i32Const(2).i32ShrU().set(quads);
   f.countdown(quads, () => {
     for (let j = 0; j < 4; j++) {
       if (j === 0) f.get(a).set(pa[0]).get(b).set(pb[0]);
       else f.get(pa[j - 1]).get(aStep).i32Add().set(pa[j]).get(pb[j - 1]).get(bStep).i32Add().set(pb[j]);
-      f.f32Const(0).set(sums[j]);
+      S.zero().set(sums[j]);
     }
     f.get(k).set(i);
     f.countdown(i, () => {
       for (let j = 0; j < 4; j++) {
-        f.get(sums[j]).get(pa[j]).f32Load().get(pb[j]).f32Load().f32Mul().f32Add().set(sums[j]);
-        f.addTo(pa[j], 4).addTo(pb[j], 4);
+        S.get(sums[j]).get(pa[j]).load().get(pb[j]).load().mul().add().set(sums[j]);
+        f.addTo(pa[j], t.bytes).addTo(pb[j], t.bytes);
       }
     });
-    for (let j = 0; j < 4; j++) f.get(o).get(sums[j]).f32Store(4 * j);
-    f.addTo(o, 16);
-    f.get(pa[3]).get(aStep).i32Add().get(k).i32Const(2).i32Shl().i32Sub().set(a);
-    f.get(pb[3]).get(bStep).i32Add().get(k).i32Const(2).i32Shl().i32Sub().set(b);
+    for (let j = 0; j < 4; j++) S.get(o).get(sums[j]).store(t.bytes * j);
+    f.addTo(o, 4 * t.bytes);
+    f.get(pa[3]).get(aStep).i32Add().get(k).i32Const(t.shift).i32Shl().i32Sub().set(a);
+    f.get(pb[3]).get(bStep).i32Add().get(k).i32Const(t.shift).i32Shl().i32Sub().set(b);
   });
   f.get(count).i32Const(3).i32And().set(count);
 }
 
 /**
- * shortDotsByFour's case of one shared vector b (bStep 0, a matrix-vector product): four rows of
- * a at a time in the lanes of one vector, so each of b's floats (splatted once per call) takes
- * one multiply and one add per four rows. One loop per k, each with its loads at fixed offsets.
+ * shortDotsByFour's case of one shared vector b (bStep 0, a matrix-vector product): a vector's
+ * worth of rows of a at a time, one in each lane, so each of b's elements (splatted once per call)
+ * takes one multiply and one add per that many rows. One loop per k, each with its loads at fixed
+ * offsets. Leaves count % lanes in count.
  */
-function shortMatvecByFour(f: Code, { a, aStep, b, k, count, o }: Record<"a" | "aStep" | "b" | "k" | "count" | "o", number>): void {
-  const quads = f.local(i32), rows = [1, 2, 3].map(() => f.local(i32)), v = f.local(v128), acc = f.local(v128);
-  const w = Array.from({ length: 7 }, () => f.local(v128));
-  for (let i = 0; i < 7; i++) f.i32Const(i).get(k).i32LtS().if().get(b).v128Load32Splat(4 * i).set(w[i]).end();
-  f.get(count).i32Const(2).i32ShrU().set(quads);
-  for (let K = 0; K < 8; K++) {
+function shortMatvec(f: Code, t: FloatType, { a, aStep, b, k, count, o }: Record<"a" | "aStep" | "b" | "k" | "count" | "o", number>): void {
+  const groups = f.local(i32), rows = Array.from({ length: t.lanes - 1 }, () => f.local(i32)), v = f.local(v128), acc = f.local(v128);
+  const maxK = 2 * t.lanes - 1;
+  const w = Array.from({ length: maxK }, () => f.local(v128));
+  const V = floats(f, t.vec);
+  for (let i = 0; i < maxK; i++) {
+    f.i32Const(i).get(k).i32LtS().if().get(b);
+    t.loadSplat(f, t.bytes * i);
+    f.set(w[i]).end();
+  }
+  f.get(count).i32Const(Math.log2(t.lanes)).i32ShrU().set(groups);
+  for (let K = 0; K <= maxK; K++) {
     f.get(k).i32Const(K).i32Eq().if();
-    f.countdown(quads, () => {
+    f.countdown(groups, () => {
       rows.forEach((r, j) => f.get(j === 0 ? a : rows[j - 1]).get(aStep).i32Add().set(r));
       f.v128ConstZero().set(acc);
       for (let i = 0; i < K; i++) {
-        f.get(a).v128Load32Zero(4 * i).set(v);
-        rows.forEach((r, j) => f.get(r).get(v).v128Load32Lane(j + 1, 4 * i).set(v));
-        f.get(acc).get(v).get(w[i]).f32x4Mul().f32x4Add().set(acc);
+        t.loadZero(f.get(a), t.bytes * i);
+        f.set(v);
+        rows.forEach((r, j) => { t.loadLane(f.get(r).get(v), j + 1, t.bytes * i); f.set(v); });
+        V.get(acc).get(v).get(w[i]).mul().add().set(acc);
       }
       f.get(o).get(acc).v128Store().addTo(o, 16);
-      f.get(rows[2]).get(aStep).i32Add().set(a);
+      f.get(rows[t.lanes - 2]).get(aStep).i32Add().set(a);
     });
     f.end();
   }
-  f.get(count).i32Const(3).i32And().set(count);
+  f.get(count).i32Const(t.lanes - 1).i32And().set(count);
 }
 
-/** acc += the two floats at p, widened to float64 */
-function addPairF64(f: Code, acc: number, p: number, offset: number): void {
-  f.get(acc).get(p).v128Load64Zero(offset).f64x2PromoteLowF32x4().f64x2Add().set(acc);
-}
-
-function sumRowsKernel(f: Code): void {
+/**
+ * Sums in float64 (float32 elements widened): four partial sums (two f64x2 accumulators) over a
+ * row, added at the end, so a float64 row's rounding error grows as n/4 rather than the n of a
+ * sum in order (the js backend's); columns add each column's rows in order, as js does.
+ */
+function sumRowsKernel(f: Code, t: FloatType): void {
   const [x, step, n, count, o] = [0, 1, 2, 3, 4];
   const p = f.local(i32), i = f.local(i32), acc0 = f.local(v128), acc1 = f.local(v128), s = f.local(f64);
-  f.get(step).i32Const(2).i32Shl().set(step);
+  // acc += two elements `offset` bytes past p, widened to float64
+  const addPair = (acc: number, offset: number): void => { f.get(acc).get(p); t.pairF64(f, offset); f.f64x2Add().set(acc); };
+  toBytes(f, t, step);
   f.countdown(count, () => {
     f.get(x).set(p).v128ConstZero().set(acc0).v128ConstZero().set(acc1);
     f.get(n).i32Const(2).i32ShrU().set(i);
     f.countdown(i, () => {
-      addPairF64(f, acc0, p, 0);
-      addPairF64(f, acc1, p, 8);
-      f.addTo(p, 16);
+      addPair(acc0, 0);
+      addPair(acc1, 2 * t.bytes);
+      f.addTo(p, 4 * t.bytes);
     });
     f.get(acc0).get(acc1).f64x2Add().set(acc0);
     f.get(acc0).f64x2ExtractLane(0).get(acc0).f64x2ExtractLane(1).f64Add().set(s);
     f.get(n).i32Const(3).i32And().set(i);
     f.countdown(i, () => {
-      f.get(s).get(p).f32Load().f64PromoteF32().f64Add().set(s);
-      f.addTo(p, 4);
+      f.get(s).get(p);
+      t.oneF64(f, 0);
+      f.f64Add().set(s);
+      f.addTo(p, t.bytes);
     });
-    f.get(o).get(s).f32DemoteF64().f32Store().addTo(o, 4);
+    t.storeF64(f.get(o).get(s), 0);
+    f.addTo(o, t.bytes);
     f.get(x).get(step).i32Add().set(x);
   });
 }
 
-function sumColsKernel(f: Code): void {
+function sumColsKernel(f: Code, t: FloatType): void {
   const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
   const p = f.local(i32), r = f.local(i32), j = f.local(i32), s = f.local(f64);
   const acc = [f.local(v128), f.local(v128)];
-  f.get(step).i32Const(2).i32Shl().set(step);
-  // four columns at a time: each row adds one f32x4, widened into two f64x2 accumulators
+  toBytes(f, t, step);
+  // four columns at a time: each row adds four elements, as float64, into two f64x2 accumulators
   f.get(n).i32Const(2).i32ShrU().set(j);
   f.countdown(j, () => {
     f.get(x).set(p).get(rows).set(r);
     f.v128ConstZero().set(acc[0]).v128ConstZero().set(acc[1]);
     f.countdown(r, () => {
-      addPairF64(f, acc[0], p, 0);
-      addPairF64(f, acc[1], p, 8);
+      for (const [half, a] of acc.entries()) {
+        f.get(a).get(p);
+        t.pairF64(f, 2 * t.bytes * half);
+        f.f64x2Add().set(a);
+      }
       f.get(p).get(step).i32Add().set(p);
     });
-    for (let lane = 0; lane < 4; lane++) {
-      f.get(o).get(acc[lane >> 1]).f64x2ExtractLane(lane & 1).f32DemoteF64().f32Store(lane * 4);
-    }
-    f.addTo(o, 16).addTo(x, 16);
+    for (let lane = 0; lane < 4; lane++) t.storeF64(f.get(o).get(acc[lane >> 1]).f64x2ExtractLane(lane & 1), lane * t.bytes);
+    f.addTo(o, 4 * t.bytes).addTo(x, 4 * t.bytes);
   });
   f.get(n).i32Const(3).i32And().set(j);
   f.countdown(j, () => {
     f.get(x).set(p).get(rows).set(r);
     f.f64Const(0).set(s);
     f.countdown(r, () => {
-      f.get(s).get(p).f32Load().f64PromoteF32().f64Add().set(s);
+      f.get(s).get(p);
+      t.oneF64(f, 0);
+      f.f64Add().set(s);
       f.get(p).get(step).i32Add().set(p);
     });
-    f.get(o).get(s).f32DemoteF64().f32Store().addTo(o, 4).addTo(x, 4);
+    t.storeF64(f.get(o).get(s), 0);
+    f.addTo(o, t.bytes).addTo(x, t.bytes);
   });
 }
 
 /**
- * Into the f32 local s, the max (min) of the n >= 1 floats from the local p, which is left past
- * them. Every lane starts from the first element, so no identity value is needed.
+ * Into the scalar local s, the max (min) of the n >= 1 elements from the local p, which is left
+ * past them: t.chains vectors at a time, then one at a time, then the scalar tail. Every lane of
+ * every accumulator starts from the first element, so no identity value is needed.
  */
-function rowExtreme(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void, p: number, n: number, s: number): void {
-  const i = f.local(i32), acc = f.local(v128);
-  f.get(p).f32Load().f32x4Splat().set(acc);
-  f.get(n).i32Const(2).i32ShrU().set(i);
-  f.countdown(i, () => {
-    f.get(acc).get(p).v128Load();
-    vec(f);
-    f.set(acc).addTo(p, 16);
-  });
-  f.get(acc).f32x4ExtractLane(0).get(acc).f32x4ExtractLane(1);
-  scalar(f);
-  f.get(acc).f32x4ExtractLane(2);
-  scalar(f);
-  f.get(acc).f32x4ExtractLane(3);
-  scalar(f);
+function rowExtreme(f: Code, t: FloatType, op: "max" | "min", p: number, n: number, s: number): void {
+  const i = f.local(i32), accs = Array.from({ length: t.chains }, () => f.local(v128)), acc = accs[0];
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const step = (width: number): void => {
+    for (let k = 0; k < width; k++) V.get(accs[k]).get(p).load(16 * k)[op]().set(accs[k]);
+    f.addTo(p, 16 * width);
+  };
+  S.get(p).load();
+  t.splat(f);
+  f.set(acc);
+  if (t.chains > 1) {
+    for (const other of accs.slice(1)) f.get(acc).set(other);
+    f.get(n).i32Const(Math.log2(t.lanes * t.chains)).i32ShrU().set(i);
+    f.countdown(i, () => step(t.chains));
+    f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().i32Const(t.chains - 1).i32And().set(i);
+  } else {
+    f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().set(i);
+  }
+  f.countdown(i, () => step(1));
+  for (const other of accs.slice(1)) V.get(acc).get(other)[op]().set(acc);
+  for (let lane = 0; lane < t.lanes; lane++) {
+    t.extractLane(f.get(acc), lane);
+    if (lane > 0) S[op]();
+  }
   f.set(s);
-  f.get(n).i32Const(3).i32And().set(i);
+  f.get(n).i32Const(t.lanes - 1).i32And().set(i);
   f.countdown(i, () => {
-    f.get(s).get(p).f32Load();
-    scalar(f);
-    f.set(s).addTo(p, 4);
+    S.get(s).get(p).load()[op]().set(s);
+    f.addTo(p, t.bytes);
   });
 }
 
-function extremeRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+function extremeRowsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
   const [x, step, n, count, o] = [0, 1, 2, 3, 4];
-  const p = f.local(i32), s = f.local(ValType.f32);
-  f.get(step).i32Const(2).i32Shl().set(step);
+  const p = f.local(i32), s = f.local(ValType[t.scalar]);
+  toBytes(f, t, step);
   f.countdown(count, () => {
     f.get(x).set(p);
-    rowExtreme(f, vec, scalar, p, n, s);
-    f.get(o).get(s).f32Store().addTo(o, 4);
+    rowExtreme(f, t, op, p, n, s);
+    floats(f.get(o).get(s), t.scalar).store();
+    f.addTo(o, t.bytes);
     f.get(x).get(step).i32Add().set(x);
   });
 }
 
-function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+function extremeColsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
   const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
   const p = f.local(i32), r = f.local(i32), j = f.local(i32);
-  f.get(step).i32Const(2).i32Shl().set(step);
-  // `count` columns `bytes` wide at a time, each from its first row, so no identity value is needed
-  const columns = (count: () => void, bytes: number, load: () => void, store: () => void, op: (f: Code) => void, acc: number): void => {
+  toBytes(f, t, step);
+  // `count` groups of accs.length values `bytes` wide (vectors or scalars) at a time, each from
+  // its first row, so no identity value is needed
+  const columns = (count: () => void, bytes: number, lanes: Floats, accs: number[]): void => {
     count();
     f.set(j).countdown(j, () => {
-      f.get(x);
-      load();
-      f.set(acc).get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
+      accs.forEach((acc, k) => lanes.get(x).load(k * bytes).set(acc));
+      f.get(x).get(step).i32Add().set(p).get(rows).i32Const(1).i32Sub().set(r);
       f.countdown(r, () => {
-        f.get(acc).get(p);
-        load();
-        op(f);
-        f.set(acc).get(p).get(step).i32Add().set(p);
+        accs.forEach((acc, k) => lanes.get(acc).get(p).load(k * bytes)[op]().set(acc));
+        f.get(p).get(step).i32Add().set(p);
       });
-      f.get(o).get(acc);
-      store();
-      f.addTo(o, bytes).addTo(x, bytes);
+      accs.forEach((acc, k) => lanes.get(o).get(acc).store(k * bytes));
+      f.addTo(o, accs.length * bytes).addTo(x, accs.length * bytes);
     });
   };
-  columns(() => f.get(n).i32Const(2).i32ShrU(), 16, () => f.v128Load(), () => f.v128Store(), vec, f.local(v128));
-  columns(() => f.get(n).i32Const(3).i32And(), 4, () => f.f32Load(), () => f.f32Store(), scalar, f.local(ValType.f32));
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  // t.chains vectors of columns at a time (see FloatType), then one vector, then one column
+  const accs = Array.from({ length: t.chains }, () => V.local());
+  columns(() => f.get(n).i32Const(Math.log2(t.lanes * t.chains)).i32ShrU(), 16, V, accs);
+  if (t.chains > 1) columns(() => f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().i32Const(t.chains - 1).i32And(), 16, V, accs.slice(0, 1));
+  columns(() => f.get(n).i32Const(t.lanes - 1).i32And(), t.bytes, S, [S.local()]);
 }
 
 /**
@@ -593,41 +800,50 @@ function extremeColsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) =>
  * tie, and when m is NaN only the NaN test can match; m is one of the elements (or one is NaN),
  * so the search always stops inside the row.
  */
-function argRowsKernel(f: Code, vec: (f: Code) => void, scalar: (f: Code) => void): void {
+function argRowsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
   const [x, step, n, count, o] = [0, 1, 2, 3, 4];
-  const p = f.local(i32), i = f.local(i32), m = f.local(ValType.f32), ms = f.local(v128);
-  const v = f.local(v128), s = f.local(ValType.f32);
-  f.get(step).i32Const(2).i32Shl().set(step);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const p = f.local(i32), i = f.local(i32), m = S.local(), ms = f.local(v128);
+  const v = f.local(v128), s = S.local();
+  toBytes(f, t, step);
   f.countdown(count, () => {
     f.get(x).set(p);
-    rowExtreme(f, vec, scalar, p, n, m);
+    rowExtreme(f, t, op, p, n, m);
     // pass 2, on the row now in cache: skip the vectors without a match (the break leaves p at
     // the first one that has one, or at the scalar tail), then step to the match element by element
-    f.get(m).f32x4Splat().set(ms);
-    f.get(x).set(p).get(n).i32Const(2).i32ShrU().set(i);
+    f.get(m);
+    t.splat(f);
+    f.set(ms);
+    f.get(x).set(p).get(n).i32Const(Math.log2(t.lanes)).i32ShrU().set(i);
     f.block();
     f.countdown(i, () => {
-      f.get(p).v128Load().tee(v).get(ms).f32x4Eq().get(v).get(v).f32x4Ne().v128Or().v128AnyTrue().brIf(2);
+      V.get(p).load().tee(v).get(ms).eq().get(v).get(v).ne();
+      f.v128Or().v128AnyTrue().brIf(2);
       f.addTo(p, 16);
     });
     f.end();
     f.block().loop();
-    f.get(p).f32Load().tee(s).get(m).f32Eq().brIf(1);
-    f.get(s).get(s).f32Ne().brIf(1);
-    f.addTo(p, 4).br(0);
+    S.get(p).load().tee(s).get(m).eq();
+    f.brIf(1);
+    S.get(s).get(s).ne();
+    f.brIf(1);
+    f.addTo(p, t.bytes).br(0);
     f.end().end();
-    f.get(o).get(p).get(x).i32Sub().i32Const(2).i32ShrU().i32Store().addTo(o, 4);
+    f.get(o).get(p).get(x).i32Sub().i32Const(t.shift).i32ShrU().i32Store().addTo(o, 4);
     f.get(x).get(step).i32Add().set(x);
   });
 }
 
-/** The instructions argColsKernel needs for one column (scalar) or four (vector). */
+/** The instructions argColsKernel needs for a vector's columns or one column. */
 interface ArgLanes {
+  /** Columns at a time, and the bytes of their values. */
+  width: number;
+  bytes: number;
   value: ValType;
   index: ValType;
-  /** Values from the address on the stack; the indices to the address and index on the stack. */
+  /** Values from the address on the stack; the indices in local `index` to the address on the stack. */
   load(f: Code): void;
-  store(f: Code): void;
+  store(f: Code, index: number): void;
   /** The mask (lanes of all ones, or 1) of where `v` replaces `best`: best is not NaN and not (v <= best) (>= for min). */
   takes(f: Code, v: number, best: number): void;
   /** Pops a, b, mask: a where the mask is set, else b. */
@@ -637,35 +853,34 @@ interface ArgLanes {
   zero(f: Code): void;
 }
 
-const argLanes = (notBetter: { vec: (f: Code) => Code; scalar: (f: Code) => Code }): [ArgLanes, ArgLanes] => [
+/** argColsKernel's vector and scalar lanes for type t, where `notBetter` (le for max, ge for min) says v does not replace best. */
+const argLanes = (t: FloatType, notBetter: "le" | "ge"): [ArgLanes, ArgLanes] => [
   {
-    value: v128, index: v128,
-    load: (f) => f.v128Load(), store: (f) => f.v128Store(),
-    takes: (f, v, best) => notBetter.vec(f.get(best).get(best).f32x4Eq().get(v).get(best)).v128AndNot(),
+    width: t.lanes, bytes: 16, value: v128, index: v128,
+    load: (f) => f.v128Load(), store: (f, index) => t.storeIndices(f, index),
+    takes: (f, v, best) => { floats(f, t.vec).get(best).get(best).eq().get(v).get(best)[notBetter](); f.v128AndNot(); },
     select: (f) => f.v128Bitselect(),
     row: (f, row) => f.get(row).i32x4Splat(), zero: (f) => f.v128ConstZero(),
   },
   {
-    value: ValType.f32, index: i32,
-    load: (f) => f.f32Load(), store: (f) => f.i32Store(),
-    takes: (f, v, best) => notBetter.scalar(f.get(best).get(best).f32Eq().get(v).get(best)).i32Eqz().i32And(),
+    width: 1, bytes: t.bytes, value: ValType[t.scalar], index: i32,
+    load: (f) => floats(f, t.scalar).load(), store: (f, index) => f.get(index).i32Store(),
+    takes: (f, v, best) => { floats(f, t.scalar).get(best).get(best).eq().get(v).get(best)[notBetter](); f.i32Eqz().i32And(); },
     select: (f) => f.select(),
     row: (f, row) => f.get(row), zero: (f) => f.i32Const(0),
   },
 ];
-// a NaN v is never <= (>=) best, so it replaces a number; a tie, -0 against +0 included, does not
-const ARG_MAX = argLanes({ vec: (f) => f.f32x4Le(), scalar: (f) => f.f32Le() });
-const ARG_MIN = argLanes({ vec: (f) => f.f32x4Ge(), scalar: (f) => f.f32Ge() });
 
 /**
- * argmaxCols and argminCols: four columns at a time, then one, each keeping its best value and
- * that value's row down the rows; a NaN best is never replaced, so the first NaN wins.
+ * argmaxCols and argminCols: a vector's columns at a time, then one, each keeping its best value
+ * and that value's row down the rows; a NaN best is never replaced, so the first NaN wins.
  */
-function argColsKernel(f: Code, [vec, scalar]: [ArgLanes, ArgLanes]): void {
+function argColsKernel(f: Code, t: FloatType, notBetter: "le" | "ge"): void {
   const [x, step, rows, n, o] = [0, 1, 2, 3, 4];
   const p = f.local(i32), r = f.local(i32), j = f.local(i32), row = f.local(i32);
-  f.get(step).i32Const(2).i32Shl().set(step);
-  const columns = (count: () => void, bytes: number, lanes: ArgLanes): void => {
+  const [vec, scalar] = argLanes(t, notBetter);
+  toBytes(f, t, step);
+  const columns = (count: () => void, lanes: ArgLanes): void => {
     const best = f.local(lanes.value), v = f.local(lanes.value), index = f.local(lanes.index), take = f.local(lanes.index);
     count();
     f.set(j).countdown(j, () => {
@@ -689,13 +904,14 @@ function argColsKernel(f: Code, [vec, scalar]: [ArgLanes, ArgLanes]): void {
         lanes.select(f);
         f.set(index).get(p).get(step).i32Add().set(p).addTo(row, 1);
       });
-      f.get(o).get(index);
-      lanes.store(f);
-      f.addTo(o, bytes).addTo(x, bytes);
+      f.get(o);
+      lanes.store(f, index);
+      // int32 indices out, elements in
+      f.addTo(o, 4 * lanes.width).addTo(x, lanes.bytes);
     });
   };
-  columns(() => f.get(n).i32Const(2).i32ShrU(), 16, vec);
-  columns(() => f.get(n).i32Const(3).i32And(), 4, scalar);
+  columns(() => f.get(n).i32Const(Math.log2(vec.width)).i32ShrU(), vec);
+  columns(() => f.get(n).i32Const(vec.width - 1).i32And(), scalar);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Size thresholds of the wasm backend: performance heuristics only, results do not depend on them. */
 export interface WasmSettings {
-  /** Float32 elementwise ops and reductions on fewer elements run in JS, which beats a wasm call there. */
+  /** Elementwise ops, reductions and dots (float32 or float64) on fewer elements run in JS, which beats a wasm call there. */
   minKernelElements: number;
   /**
    * The gemm packs A whole (a block of up to 1024 rows, all of K) when that is at most this many

@@ -1,19 +1,21 @@
-// Float32 backend kernels that run the SIMD code of kernels.ts: operands are copied into the
-// scratch memory for the call (unless they are mirrored: resident.ts) and the output copied back,
-// which still beats the JS loops. Each function returns false when it does not handle the case,
-// and the caller then runs the js kernel.
+// Backend kernels that run the SIMD code of kernels.ts on float32 or float64 operands (all of one
+// type; mixed dtypes, and float64 transcendental ops, stay on the js backend): operands are copied
+// into the scratch memory for the call (unless they are mirrored: resident.ts) and the output
+// copied back, which still beats the JS loops. Each function returns false when it does not handle
+// the case, and the caller then runs the js kernel.
 
 import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, numelOf } from "../../core/shape.js";
 import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
 import { coalesce, forEachRow } from "../js/iterate.js";
-import { heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
-import { BINARY_OPS, UNARY_OPS } from "./kernels.js";
+import { type HeapArray, heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
+import { BINARY_OPS, type FloatKernels, UNARY_OPS } from "./kernels.js";
 import { mirrorAddress } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
 /** A kernel's operand or result: floats, int32 indices (argmax's), or bools (a comparison's result, where's condition). */
-type KernelArray = Float32Array | Int32Array | Uint8Array;
+type KernelArray = HeapArray;
+type FloatArray = Float32Array | Float64Array;
 
 /**
  * Runs `body` with the heap addresses of the operands' elements: for each input, the byte
@@ -65,38 +67,53 @@ function extent(x: StridedArray): [number, number] {
 export const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
 export const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
 
-export function unaryF32(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
-  if (!(op in UNARY_OPS) || !isF32(x.data) || !isF32(out) || !worthIt(out.length)) return false;
-  const kernel = instance().unary[op as keyof typeof UNARY_OPS];
-  return chunked(x.shape, [x], out, ([xb], ob, offs, rows, rs, n, inner) => kernel(xb + offs[0] * 4, inner[0], rs[0], ob + offs[1] * 4, n, rows));
+/**
+ * The kernels for arrays that are all float32 or all float64 (`like` says which), or undefined
+ * when one of `others` is of another type. Their binary and unary tables lack the ops a type has
+ * no kernel for.
+ */
+function kernelsFor(like: TypedArray, ...others: TypedArray[]): FloatKernels<string, string> | undefined {
+  const type = like.constructor;
+  if (!(like instanceof Float32Array || like instanceof Float64Array) || others.some((x) => x.constructor !== type)) return undefined;
+  return like instanceof Float32Array ? instance() : instance().f64;
 }
 
-/** Float32 operands, and a float32 result or, for a comparison, a bool one. */
-export function binaryF32(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
-  if (!(op in BINARY_OPS) || !isF32(a.data) || !isF32(b.data) || !worthIt(out.length)) return false;
-  const bool = "bool" in BINARY_OPS[op as keyof typeof BINARY_OPS];
-  if (!(bool ? out instanceof Uint8Array : isF32(out))) return false;
-  const kernel = instance().binary[op as keyof typeof BINARY_OPS];
+export function unaryFloat(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
+  const kernel = op in UNARY_OPS && worthIt(out.length) ? kernelsFor(x.data, out)?.unary[op] : undefined;
+  if (!kernel) return false;
   const size = out.BYTES_PER_ELEMENT;
-  return chunked(a.shape, [a, b], out as KernelArray, ([ab, bb], ob, offs, rows, rs, n, inner) =>
-    kernel(ab + offs[0] * 4, inner[0], rs[0], bb + offs[1] * 4, inner[1], rs[1], ob + offs[2] * size, n, rows));
+  return chunked(x.shape, [x], out as FloatArray, ([xb], ob, offs, rows, rs, n, inner) => kernel(xb + offs[0] * size, inner[0], rs[0], ob + offs[1] * size, n, rows));
 }
 
-/** where(c, a, b) with a bool c and float32 a and b. */
-export function whereF32(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
-  if (!(c.data instanceof Uint8Array) || !isF32(a.data) || !isF32(b.data) || !isF32(out) || !worthIt(out.length)) return false;
-  const kernel = instance().where;
-  return chunked(c.shape, [c, a, b], out, ([cb, ab, bb], ob, offs, rows, rs, n, inner) =>
-    kernel(cb + offs[0], inner[0], rs[0], ab + offs[1] * 4, inner[1], rs[1], bb + offs[2] * 4, inner[2], rs[2], ob + offs[3] * 4, n, rows));
+/** Float operands of one type, and a result of that type or, for a comparison, a bool one. */
+export function binaryFloat(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  if (!(op in BINARY_OPS) || !worthIt(out.length)) return false;
+  const bool = "bool" in BINARY_OPS[op as keyof typeof BINARY_OPS];
+  if (bool && !(out instanceof Uint8Array)) return false;
+  const kernel = kernelsFor(a.data, b.data, ...(bool ? [] : [out]))?.binary[op];
+  if (!kernel) return false;
+  const size = a.data.BYTES_PER_ELEMENT, outSize = out.BYTES_PER_ELEMENT;
+  return chunked(a.shape, [a, b], out as KernelArray, ([ab, bb], ob, offs, rows, rs, n, inner) =>
+    kernel(ab + offs[0] * size, inner[0], rs[0], bb + offs[1] * size, inner[1], rs[1], ob + offs[2] * outSize, n, rows));
+}
+
+/** where(c, a, b) with a bool c and float a and b (and result) of one type. */
+export function whereFloat(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  const kernel = c.data instanceof Uint8Array && worthIt(out.length) ? kernelsFor(a.data, b.data, out)?.where : undefined;
+  if (!kernel) return false;
+  const size = out.BYTES_PER_ELEMENT;
+  return chunked(c.shape, [c, a, b], out as FloatArray, ([cb, ab, bb], ob, offs, rows, rs, n, inner) =>
+    kernel(cb + offs[0], inner[0], rs[0], ab + offs[1] * size, inner[1], rs[1], bb + offs[2] * size, inner[2], rs[2], ob + offs[3] * size, n, rows));
 }
 
 /**
  * Sum, max, min, argmax or argmin over the trailing nReduced dims when they form one strided
  * run: rows of unit stride, or columns, where the kept dims are the contiguous ones.
  */
-export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): boolean {
+export function reduceFloat(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): boolean {
   const arg = op === "argmax" || op === "argmin";
-  if (op === "prod" || !isF32(x.data) || !(arg ? out instanceof Int32Array : isF32(out))) return false;
+  const k = kernelsFor(x.data, ...(arg ? [] : [out]));
+  if (op === "prod" || !k || (arg && !(out instanceof Int32Array))) return false;
   const r = x.shape.length - nReduced;
   const run = coalesce(x.shape.slice(r), [x.strides.slice(r)]);
   const m = numelOf(x.shape.slice(r));
@@ -104,11 +121,11 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   const s = run.strides[0][0];
   const kept = r > 0 ? x.shape.slice(0, r) : [1];
   const operand = { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [m], strides: [s] } };
-  const k = instance();
+  const size = x.data.BYTES_PER_ELEMENT, outSize = out.BYTES_PER_ELEMENT;
   if (s === 1) {
     const rows = { sum: k.sumRows, max: k.maxRows, min: k.minRows, argmax: k.argmaxRows, argmin: k.argminRows }[op];
     return chunked(kept, [operand], out as KernelArray, ([xb], ob, offs, count, rs, n, inner) => {
-      for (let r = 0; r < count; r++) rows(xb + (offs[0] + r * rs[0]) * 4, inner[0], m, n, ob + (offs[1] + r * n) * 4);
+      for (let r = 0; r < count; r++) rows(xb + (offs[0] + r * rs[0]) * size, inner[0], m, n, ob + (offs[1] + r * n) * outSize);
     });
   }
   // columns: the innermost kept dim (of size > 1) must be contiguous
@@ -117,7 +134,7 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
   if (last >= 0 && operand.strides[last] !== 1) return false;
   const cols = { sum: k.sumCols, max: k.maxCols, min: k.minCols, argmax: k.argmaxCols, argmin: k.argminCols }[op];
   return chunked(kept, [operand], out as KernelArray, ([xb], ob, offs, count, rs, n) => {
-    for (let r = 0; r < count; r++) cols(xb + (offs[0] + r * rs[0]) * 4, s, m, n, ob + (offs[1] + r * n) * 4);
+    for (let r = 0; r < count; r++) cols(xb + (offs[0] + r * rs[0]) * size, s, m, n, ob + (offs[1] + r * n) * outSize);
   });
 }
 
@@ -127,13 +144,14 @@ export function reduceF32(op: ReduceOp, x: StridedArray, nReduced: number, out: 
  * N = 1 or M = 1 with both operands contiguous along K is one dot product per output element
  * (a matrix-vector product, vmap of dot): the gemm would pack the matrix for a single pass.
  */
-export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): boolean {
-  if (!isF32(a.data) || !isF32(b.data) || !isF32(out)) return false;
+export function matmulFloat(a: StridedArray, b: StridedArray, out: TypedArray): boolean {
+  const k = kernelsFor(a.data, b.data, out);
+  if (!k) return false;
   const r = a.shape.length;
   const M = a.shape[r - 2], K = a.shape[r - 1], N = b.shape[r - 1];
   if (K === 1) {
     const shape = [...a.shape.slice(0, r - 1), N];
-    return binaryF32("mul",
+    return binaryFloat("mul",
       { data: a.data, shape, strides: [...a.strides.slice(0, r - 1), 0], offset: a.offset },
       { data: b.data, shape, strides: [...b.strides.slice(0, r - 2), 0, b.strides[r - 1]], offset: b.offset }, out);
   }
@@ -143,27 +161,34 @@ export function matmulF32(a: StridedArray, b: StridedArray, out: TypedArray): bo
   const lead = [...a.shape.slice(0, r - 2), rowsOfA ? M : N];
   const operand = (x: StridedArray, alongLead: number) =>
     ({ data: x.data, offset: x.offset, strides: [...x.strides.slice(0, r - 2), alongLead], trail: { shape: [K], strides: [1] } });
-  const dots = instance().dots;
-  return chunked(lead, [operand(a, rowsOfA ? a.strides[r - 2] : 0), operand(b, rowsOfA ? 0 : b.strides[r - 1])], out,
+  const dots = k.dots, size = out.BYTES_PER_ELEMENT;
+  return chunked(lead, [operand(a, rowsOfA ? a.strides[r - 2] : 0), operand(b, rowsOfA ? 0 : b.strides[r - 1])], out as FloatArray,
     ([ab, bb], ob, offs, rows, rs, n, inner) => {
-      for (let i = 0; i < rows; i++) dots(ab + (offs[0] + i * rs[0]) * 4, inner[0], bb + (offs[1] + i * rs[1]) * 4, inner[1], K, n, ob + (offs[2] + i * n) * 4);
+      for (let i = 0; i < rows; i++) dots(ab + (offs[0] + i * rs[0]) * size, inner[0], bb + (offs[1] + i * rs[1]) * size, inner[1], K, n, ob + (offs[2] + i * n) * size);
     });
 }
 
 /**
- * Elements per staged chunk (of the output, or of the largest operand when an output element
- * reads many): 1 MB, which measured faster here than L2-sized chunks of 128 KB, mostly because
- * copying out into fresh (not yet faulted) pages costs less in long runs.
+ * The size of a staged chunk, in bytes of the operands' floats (of the output's elements, or of
+ * the largest operand's when an output element reads many): 1 MB, which measured faster here than
+ * L2-sized chunks of 128 KB, mostly because copying out into fresh (not yet faulted) pages costs
+ * less in long runs. In bytes, as the reasons are: a float64 chunk holds half the elements of a
+ * float32 one and takes the same room in the caches.
  */
-export const CHUNK = 262144;
+export const CHUNK_BYTES = 2 ** 20;
+/** CHUNK_BYTES in float32 elements. */
+export const CHUNK = CHUNK_BYTES / 4;
 
 /**
- * Outputs of more than this many elements (16 MB, half the last-level cache here) go out in chunks
- * of 2 CHUNK: their copy-out runs at memory speed, which larger copies reach (a 25 MB outer
- * product of per-sample gradients 4.1-4.5 -> 3.5-3.8 ms), while smaller outputs, written into
- * cache, did better with the chunk in L2 (jacrev of 1024 x 1024: 4.4-4.7 against 5.0-5.9 ms).
+ * Outputs of more than this many bytes' worth of floats (16 MB, half the last-level cache here)
+ * go out in chunks of 2 CHUNK_BYTES: their copy-out runs at memory speed, which larger copies reach
+ * (a 25 MB outer product of per-sample gradients 4.1-4.5 -> 3.5-3.8 ms), while smaller outputs,
+ * written into cache, did better with the chunk in L2 (jacrev of 1024 x 1024: 4.4-4.7 against
+ * 5.0-5.9 ms).
  */
-export const BIG_OUTPUT = 4194304;
+export const BIG_OUTPUT_BYTES = 16 * 2 ** 20;
+/** BIG_OUTPUT_BYTES in float32 elements. */
+export const BIG_OUTPUT = BIG_OUTPUT_BYTES / 4;
 
 /**
  * An operand of a chunked kernel: a strided view over the output's (leading) dims, optionally
@@ -185,8 +210,8 @@ interface Operand {
 type Plane = (bases: number[], o: number, offs: readonly number[], rows: number, rowStrides: readonly number[], n: number, inner: readonly number[]) => void;
 
 /**
- * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks of about CHUNK
- * elements, each staged on its own so the copies and the kernel work in cache. A chunk is
+ * Runs a kernel over `lead` (the output's shape, output contiguous) in chunks of about CHUNK_BYTES
+ * of the operands' floats, each staged on its own so the copies and the kernel work in cache. A chunk is
  * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
  * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
  */
@@ -198,7 +223,9 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
   let weight = 1;
   for (const x of operands) if (x.trail) weight = Math.max(weight, numelOf(x.trail.shape));
   let d = 0, tail = out.length / c.shape[0];
-  const chunk = out.length > BIG_OUTPUT ? 2 * CHUNK : CHUNK;
+  // in elements of the widest operand (the floats: a condition's or a comparison's bools are narrower)
+  const bytes = Math.max(...operands.map((x) => x.data.BYTES_PER_ELEMENT));
+  const chunk = (out.length * bytes > BIG_OUTPUT_BYTES ? 2 * CHUNK_BYTES : CHUNK_BYTES) / bytes;
   while (tail * weight > chunk && d < c.shape.length - 1) tail /= c.shape[++d];
   const per = Math.max(1, Math.floor(chunk / (tail * weight)));
   const trailShape = c.shape.slice(d + 1);
@@ -209,11 +236,14 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
     offset: offs[k],
   }));
   // a chunk copies the whole span its views read: when that adds up to many times the elements
-  // (a column of a wide matrix, a transpose cut into thin chunks), the js loops are cheaper
+  // (a column of a wide matrix, a transpose cut into thin chunks), the js loops are cheaper. A
+  // mirrored operand (staged mirrors it now if it can) is read in place, with no copies to weigh:
+  // without that exception, float64's smaller chunks would leave the columns of a square matrix to js.
   const chunks = (out.length / (tail * c.shape[d])) * Math.ceil(c.shape[d] / per);
   const start = [...operands.map((x) => x.offset), 0];
   const first = chunkViews(start, Math.min(per, c.shape[d]));
   for (let k = 0; k < K; k++) {
+    if (mirrorAddress(operands[k].data as KernelArray) >= 0) continue;
     const [lo, hi] = extent(first[k]);
     const read = out.length * numelOf(operands[k].trail?.shape ?? []);
     if (chunks * (hi - lo) > 4 * read + 64) return false;
