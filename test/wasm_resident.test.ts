@@ -58,6 +58,25 @@ test("writes in place (copyInto_, an initialiser, an optimizer step) are seen by
   check(p.mul(y), (i) => Math.fround(a[i] - Math.fround(0.25 * c[i])) * b[i], "p * y after a step");
 }));
 
+test("writes straight into a tensor's data, held on to between ops, are seen by every later kernel", () => onWasm(() => {
+  // a finite-difference loop: the array is fetched once, then written and read by turns
+  for (const Floats of [Float32Array, Float64Array]) {
+    const n = 3000;
+    const a = Floats.from(randomArray(n, 5)), b = Floats.from(randomArray(n, 6));
+    const x = tensor(a), y = tensor(b);
+    check(x.mul(y), (i) => a[i] * b[i], `${Floats.name}: x * y, mirrored`);
+    assert.ok(mirrorAddress(x.storage as Float32Array) >= 0, "x was not mirrored");
+    const data = x.data as Float32Array | Float64Array;
+    assert.equal(mirrorAddress(x.storage as Float32Array), -1, "x is still mirrored after its data was handed out");
+    for (const [i, value] of [[0, 7], [1234, -3], [0, 2]]) {
+      data[i] = value;
+      const want = Floats.from(a);
+      want.set(data.subarray(0, 1235));
+      check(x.mul(y), (k) => want[k] * b[k], `${Floats.name}: x * y after data[${i}] = ${value}`);
+    }
+  }
+}));
+
 test("mirrors evicted by newer ones are copied again, not read stale, in any order of use", () => onWasm(() => {
   // twelve arrays of 4, 5.2 and 6.4 MB cycle through the 32 MB region several times, each pass
   // wrapping at another place, so some wraps leave older mirrors past the wrap point

@@ -111,7 +111,7 @@ function reachableLeaves(roots: Node[]): Node[] {
 
 /** A gradient the leaf can own: contiguous storage nobody else holds (a copy of the elements). */
 function ownedCopy(g: Tensor): Tensor {
-  return g.data ? new Tensor(g.shape, g.dtype, g.toTypedArray()) : g;
+  return g.storage ? new Tensor(g.shape, g.dtype, g.toTypedArray()) : g;
 }
 
 /**

@@ -29,3 +29,12 @@ export function onStorageWritten(listener: (data: TypedArray) => void): void {
 export function storageWritten(data: TypedArray): void {
   for (const listener of writeListeners) listener(data);
 }
+
+/**
+ * `data` was handed to code outside the library (a tensor's `data`), which may write into it at
+ * any time without a word: backends drop their copies of it and make no more.
+ */
+export function storageExposed(data: TypedArray): void {
+  created.delete(data);
+  storageWritten(data);
+}

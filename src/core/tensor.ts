@@ -10,12 +10,13 @@ import type { Node } from "./node.js";
 import { formatTensor } from "./format.js";
 import type { StridedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
+import { storageExposed } from "./storage.js";
 
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** Storage of a concrete tensor; null for tracers. */
-  readonly data: TypedArray | null;
+  /** Storage of a concrete tensor; null for tracers. The library reads it here; `data` is for users. */
+  readonly storage: TypedArray | null;
   readonly strides: readonly number[];
   readonly offset: number;
 
@@ -30,9 +31,20 @@ export class Tensor {
   constructor(shape: Shape, dtype: DType, data: TypedArray | null, strides?: readonly number[], offset = 0) {
     this.shape = shape;
     this.dtype = dtype;
-    this.data = data;
+    this.storage = data;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
+  }
+
+  /**
+   * The storage array (null for a tracer), which code outside the library may write into at any
+   * time: once handed out, backends keep no copies of it (the wasm backend stops mirroring it),
+   * so every write is seen by the next op, as with PyTorch's `p.data`. To read values use
+   * toTypedArray() (a row-major copy); to write a whole tensor, nn.init.copyInto_.
+   */
+  get data(): TypedArray | null {
+    if (this.storage) storageExposed(this.storage);
+    return this.storage;
   }
 
   get ndim(): number {
@@ -54,10 +66,10 @@ export class Tensor {
     return this;
   }
 
-  /** A contiguous typed array of the elements (shares storage when already contiguous). */
+  /** A contiguous typed array of the elements, to read: it is the storage itself when that is contiguous. */
   contiguousData(): TypedArray {
     const t = this.concrete("data");
-    const data = t.data!;
+    const data = t.storage!;
     if (t.isContiguous()) return t.offset === 0 && data.length === t.numel ? data : data.subarray(t.offset, t.offset + t.numel);
     const out = allocUnwritten(t.dtype, t.numel);
     copyStrided(t, out);
@@ -87,7 +99,7 @@ export class Tensor {
     if (t.numel !== 1) {
       throw new Error(`item(): a Tensor with ${t.numel} elements (shape [${t.shape.join(", ")}]) cannot be converted to a number; item() needs exactly one element`);
     }
-    const v = t.data![t.offset];
+    const v = t.storage![t.offset];
     return t.dtype === "bool" ? v !== 0 : v;
   }
 
@@ -118,7 +130,7 @@ export class Tensor {
     if (t.numel !== 1) {
       throw new Error(`${op}: a Tensor with ${t.numel} elements (shape [${t.shape.join(", ")}]) has no single number; reduce it first (x.sum(), x.max()) or compare elementwise (x.gt(0))`);
     }
-    return Number(t.data![t.offset]);
+    return Number(t.storage![t.offset]);
   }
 
   toString(): string {
@@ -142,7 +154,7 @@ export class Tensor {
 
 /** Copy a concrete strided tensor into a contiguous array (element type converted by assignment). */
 export function copyStrided(t: Tensor, out: TypedArray): void {
-  backend().copy(t as StridedArray, { data: out, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 });
+  backend().copy({ data: t.storage!, shape: t.shape, strides: t.strides, offset: t.offset }, { data: out, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 });
 }
 
 /** Wrap a typed array as a contiguous tensor of the given shape. */

@@ -35,8 +35,8 @@ export class Embedding extends Module {
     this.paddingIdx = pad;
     this.registerParameter("weight", new Parameter(normal_(empty([numEmbeddings, embeddingDim], checkFloatDType(opts.dtype, "Embedding")))));
     if (pad !== null) {
-      this.weight.data!.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
-      storageWritten(this.weight.data!);
+      this.weight.storage!.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
+      storageWritten(this.weight.storage!);
     }
   }
   forward(indices: Tensor): Tensor {

@@ -13,7 +13,7 @@ import { checkOptions } from "../core/options.js";
 
 function target(t: Tensor, op: string): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${t === null ? "null" : typeof t}`);
-  if (t.data === null) {
+  if (t.storage === null) {
     throw new Error(`${op}: cannot write into a transformed value (a tracer inside vmap/grad); in-place updates need a concrete tensor`);
   }
   return t;
@@ -27,7 +27,7 @@ export function copyInto_(dst: Tensor, src: Tensor | number): Tensor {
   target(dst, "copyInto_");
   const s = withGradMode(false, () => {
     let v = src instanceof Tensor ? src : scalarOf(src, dst);
-    if (v.data === null) v = v.concrete("copyInto_");
+    if (v.storage === null) v = v.concrete("copyInto_");
     if (v.shape.length > dst.shape.length || v.shape.some((d, i) => d !== 1 && d !== dst.shape[dst.shape.length - v.shape.length + i])) {
       throw new Error(`copyInto_: values of shape ${shapeStr(v.shape)} cannot be written into a tensor of shape ${shapeStr(dst.shape)}`);
     }
@@ -35,7 +35,7 @@ export function copyInto_(dst: Tensor, src: Tensor | number): Tensor {
     return lax.expand(v, dst.shape);
   });
   backend().copy(s as never, dst as never);
-  storageWritten(dst.data!);
+  storageWritten(dst.storage!);
   return dst;
 }
 

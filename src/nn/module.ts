@@ -19,7 +19,7 @@ import { checkOptions } from "../core/options.js";
 
 function concreteOf(t: unknown, what: string): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${what}: expected a Tensor, got ${t === null ? "null" : typeof t}`);
-  if (t.data === null) {
+  if (t.storage === null) {
     throw new Error(`${what}: needs a concrete tensor, got a transformed value (a tracer inside vmap/grad); create parameters and buffers outside transforms, and pass transformed values with functionalCall instead`);
   }
   return t;
@@ -31,7 +31,7 @@ export class Parameter extends Tensor {
     let t = concreteOf(data, "Parameter");
     // a broadcast view (stride 0) would alias elements under in-place updates: give it its own storage
     if (t.shape.some((d, i) => d > 1 && t.strides[i] === 0)) t = new Tensor(t.shape, t.dtype, t.toTypedArray());
-    super(t.shape, t.dtype, t.data, t.strides, t.offset);
+    super(t.shape, t.dtype, t.storage, t.strides, t.offset);
     if (requiresGrad && !isFloat(t.dtype)) {
       throw new Error(`Parameter: only floating-point tensors can require gradients, got dtype ${t.dtype}; pass requiresGrad = false`);
     }
@@ -48,7 +48,7 @@ export class Buffer extends Tensor {
   readonly persistent: boolean;
   constructor(data: Tensor, opts: { persistent?: boolean } = {}) {
     const t = concreteOf(data, "Buffer");
-    super(t.shape, t.dtype, t.data, t.strides, t.offset);
+    super(t.shape, t.dtype, t.storage, t.strides, t.offset);
     this.persistent = checkOptions("Buffer", opts, { persistent: true }).persistent ?? true;
   }
 }
@@ -62,7 +62,7 @@ type Kind = "param" | "buffer" | "module";
 export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   const g = p.grad;
   if (setToNone || g === null) p.grad = null;
-  else if (g.data && !g.gradFn && g.isContiguous()) copyInto_(g, 0);
+  else if (g.storage && !g.gradFn && g.isContiguous()) copyInto_(g, 0);
   else p.grad = new Tensor(p.shape, p.dtype, allocArray(p.dtype, p.numel));
 }
 
@@ -279,7 +279,7 @@ export class Module {
     const out: Record<string, Tensor> = {};
     for (const s of this._slots()) {
       if (s.kind === "buffer" && !s.owner.isPersistentBuffer(s.field)) continue;
-      if (!(s.name in out)) out[s.name] = new Tensor(s.value.shape, s.value.dtype, s.value.data, s.value.strides, s.value.offset);
+      if (!(s.name in out)) out[s.name] = new Tensor(s.value.shape, s.value.dtype, s.value.storage, s.value.strides, s.value.offset);
     }
     return out;
   }

@@ -88,7 +88,7 @@ abstract class BatchNormBase extends Module {
 
   private updateRunningStats(x: Tensor): void {
     const rm = this.runningMean!, rv = this.runningVar!;
-    if (rm.data === null || rv.data === null) {
+    if (rm.storage === null || rv.storage === null) {
       throw new Error(`${this.op}: the running statistics are transformed values (tracers), so they cannot be updated in place in training mode; call eval() on the module, construct it with {trackRunningStats: false}, or use replaceAllBatchNormModules_(module) before vmap/functionalCall`);
     }
     const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
@@ -105,8 +105,8 @@ abstract class BatchNormBase extends Module {
       if (!/vmap/.test((e as Error).message)) throw e;
       throw new Error(`${this.op}: in training mode BatchNorm updates its running statistics in place, which cannot be done under vmap (each example/model has different batch statistics); call eval() on the module, construct it with {trackRunningStats: false}, or call replaceAllBatchNormModules_(module) first (torch.func's advice). (${(e as Error).message})`);
     }
-    if (this.numBatchesTracked && this.numBatchesTracked.data) copyInto_(this.numBatchesTracked, (this.numBatchesTracked.item() as number) + 1);
-    const factor = this.momentum ?? (this.numBatchesTracked && this.numBatchesTracked.data ? 1 / (this.numBatchesTracked.item() as number) : 0);
+    if (this.numBatchesTracked && this.numBatchesTracked.storage) copyInto_(this.numBatchesTracked, (this.numBatchesTracked.item() as number) + 1);
+    const factor = this.momentum ?? (this.numBatchesTracked && this.numBatchesTracked.storage ? 1 / (this.numBatchesTracked.item() as number) : 0);
     const upd = (buf: Tensor, stat: Tensor) => {
       const b = buf.toTypedArray(), s = stat.toTypedArray();
       const out = new Float64Array(b.length);

@@ -17,7 +17,7 @@ export interface CreateOptions {
 
 /** The common end of creation: the options, and the storage marked as a created tensor's. */
 function finish(t: Tensor, opts: CreateOptions): Tensor {
-  if (t.data) markCreated(t.data);
+  if (t.storage) markCreated(t.storage);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }

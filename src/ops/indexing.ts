@@ -33,7 +33,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex(index, "indexSelect");
   if (index.ndim > 1) throw new Error(`indexSelect: index must be 1-d, got shape ${shapeStr(index.shape)}`);
   const d = normDim(dim, x.ndim, "indexSelect");
-  if (index.data) {
+  if (index.storage) {
     // concrete indices are checked here so the error names this op (the gather kernel checks the rest)
     for (const v of index.toTypedArray()) {
       if (v < 0 || v >= x.shape[d]) throw new Error(`indexSelect: index ${v} is out of bounds for dimension ${d} with size ${x.shape[d]}`);

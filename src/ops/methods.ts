@@ -77,7 +77,7 @@ const methods: Record<string, Fn> = {
   diag: I.diag, diagonal: I.diagonal, tril: I.tril, triu: I.triu,
   to: E.to, float: (x) => E.to(x, "float32"), double: (x) => E.to(x, "float64"), int: (x) => E.to(x, "int32"), bool: (x) => E.to(x, "bool"),
   detach,
-  clone, contiguous: (x) => (x.data && x.isContiguous() ? x : clone(x)),
+  clone, contiguous: (x) => (x.storage && x.isContiguous() ? x : clone(x)),
   size: (x, dim?: number) => (dim === undefined ? [...x.shape] : x.shape[normDim(dim, x.ndim, "size")]),
   dim: (x) => x.ndim,
   isclose, allclose,

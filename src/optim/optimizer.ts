@@ -23,8 +23,8 @@ function isGroupList<O>(p: ParamsArg<O>): p is ParamGroupInput<O>[] {
 
 /** The values of a parameter as a writable contiguous array sharing its storage (null if it is a strided view). */
 function sharedArray(p: Tensor): TypedArray | null {
-  if (!p.data || !p.isContiguous()) return null;
-  return p.data.subarray(p.offset, p.offset + p.numel) as TypedArray;
+  if (!p.storage || !p.isContiguous()) return null;
+  return p.storage.subarray(p.offset, p.offset + p.numel) as TypedArray;
 }
 
 export abstract class Optimizer<O extends object> {
@@ -55,7 +55,7 @@ export abstract class Optimizer<O extends object> {
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${this.name}: parameter ${i} is not a Tensor (got ${p === null ? "null" : typeof p})`);
-      if (p.data === null) throw new Error(`${this.name}: parameter ${i} is a transformed value (a tracer); optimizers update concrete tensors (use optim.sgdUpdate / adamUpdate inside transforms)`);
+      if (p.storage === null) throw new Error(`${this.name}: parameter ${i} is a transformed value (a tracer); optimizers update concrete tensors (use optim.sgdUpdate / adamUpdate inside transforms)`);
       if (!isFloat(p.dtype)) throw new Error(`${this.name}: parameter ${i} has dtype ${p.dtype}; only floating-point tensors can be optimized`);
       if (!p.isLeaf) throw new Error(`${this.name}: can't optimize a non-leaf Tensor (parameter ${i} has a gradFn); use a Parameter or x.detach().requiresGrad_()`);
       if (seen.has(p)) throw new Error(`${this.name}: some parameters appear in more than one parameter group (or twice in one)`);
@@ -92,7 +92,7 @@ export abstract class Optimizer<O extends object> {
       for (const p of group.params) {
         if (p.grad === null) continue;
         const g = p.grad;
-        const gc = g.data ? g : g.concrete(`${this.name}.step()`);
+        const gc = g.storage ? g : g.concrete(`${this.name}.step()`);
         if (gc.shape.length !== p.shape.length || gc.shape.some((d, i) => d !== p.shape[i])) {
           throw new Error(`${this.name}: the gradient of a parameter has shape [${gc.shape.join(", ")}] but the parameter has shape [${p.shape.join(", ")}]`);
         }
@@ -100,7 +100,7 @@ export abstract class Optimizer<O extends object> {
         const shared = sharedArray(p);
         const values = shared ?? p.toTypedArray();
         this.updateOne(p, values, grad, group, this.stateOf(p));
-        if (shared) storageWritten(p.data!);
+        if (shared) storageWritten(p.storage!);
         else copyInto_(p, new Tensor(p.shape, p.dtype, values));
       }
     }
@@ -117,7 +117,7 @@ export abstract class Optimizer<O extends object> {
   protected buffer(p: Tensor, state: Record<string, Tensor | number>, key: string): TypedArray {
     let t = state[key] as Tensor | undefined;
     if (!t) state[key] = t = new Tensor(p.shape, p.dtype, allocArray(p.dtype, p.numel));
-    return t.data as TypedArray;
+    return t.storage as TypedArray;
   }
 
   /** Update `values` (p's elements, row-major, written in place) from `grad`. */

@@ -4,8 +4,9 @@ import { allocArray, allocUnwritten, type DType, type TypedArray } from "../core
 import { numelOf, type Shape } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 
+/** A concrete tensor as the backends see it (a tensor's own `data` is the users' door to its storage). */
 export function strided(t: Tensor): StridedArray {
-  return t as StridedArray;
+  return { data: t.storage!, shape: t.shape, strides: t.strides, offset: t.offset };
 }
 
 /** A fresh contiguous tensor, filled by `fill(out)`; out starts zeroed. */
@@ -24,7 +25,7 @@ export function produceWritten(shape: Shape, dtype: DType, write: (out: TypedArr
 
 /** A view sharing storage. */
 export function view(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  return new Tensor(shape, t.dtype, t.data, strides, offset);
+  return new Tensor(shape, t.dtype, t.storage, strides, offset);
 }
 
 /** A 0-d concrete tensor. */

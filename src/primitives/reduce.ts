@@ -105,8 +105,8 @@ export const prodP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   samples: () => {
     // groups with no zero, one zero and two zeros (rows of [3, 4], reduced along dim 1)
     const withZeros = sample([3, 4]);
-    withZeros.data!.set([0], 5);
-    withZeros.data!.set([0, 0], 9);
+    withZeros.storage!.set([0], 5);
+    withZeros.storage!.set([0, 0], 9);
     return [...reduceSamples(), { args: [withZeros], params: { axes: [1], keepdim: false } }, { args: [withZeros], params: { axes: [0, 1], keepdim: true } }];
   },
 });

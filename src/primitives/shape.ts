@@ -40,7 +40,7 @@ function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
 
 /** Whether reshaping x to `shape` is free (a view). Tracers hide their layout: assume it is. */
 export function reshapesAsView(x: Tensor, shape: readonly number[]): boolean {
-  return x.data === null || viewStrides(x, shape) !== null;
+  return x.storage === null || viewStrides(x, shape) !== null;
 }
 
 export const reshapeP: Primitive<{ shape: number[] }> = definePrimitive<{ shape: number[] }>({

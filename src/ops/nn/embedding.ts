@@ -12,7 +12,7 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
   if (indices.dtype !== "int32") throw new Error(`embedding: expected int32 indices, got dtype ${indices.dtype} (shape ${shapeStr(indices.shape)})`);
   if (weight.ndim !== 2) throw new Error(`embedding: expected a 2-d weight [numEmbeddings, embeddingDim], got shape ${shapeStr(weight.shape)}`);
   const [V, D] = weight.shape;
-  if (indices.data) {
+  if (indices.storage) {
     for (const i of indices.toTypedArray()) {
       if (i < 0 || i >= V) throw new Error(`embedding: index ${i} is out of range for a weight of ${V} rows (shape ${shapeStr(weight.shape)})`);
     }

@@ -38,7 +38,7 @@ function checkClassTarget(op: string, input: Tensor, target: Tensor, ignoreIndex
   }
   if (!Number.isInteger(ignoreIndex)) throw new Error(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   // values can only be checked on concrete targets (not on a batched target inside vmap)
-  if (target.data) {
+  if (target.storage) {
     for (const t of target.toTypedArray()) {
       if (t !== ignoreIndex && (t < 0 || t >= C)) throw new Error(`${op}: target ${t} is out of bounds for ${C} classes (input ${shapeStr(input.shape)})`);
     }

@@ -6,6 +6,7 @@ import { add, mul, rsqrt, sub } from "../elementwise.js";
 import { mean } from "../reduce.js";
 import { castOpt, channelView, floatDType, type Optional } from "./common.js";
 import { checkOptions } from "../../core/options.js";
+import { storageWritten } from "../../core/storage.js";
 
 /** Normalise over the trailing dims normalizedShape with biased variance, then scale and shift. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], w?: Optional, b?: Optional, opts: { eps?: number } = {}): Tensor {
@@ -96,7 +97,7 @@ export function batchNorm(x: Tensor, runningMean: Optional, runningVar: Optional
 
 /** running <- (1 - momentum) * running + momentum * stat * scale, in running's storage (see batchNorm). */
 function updateRunning(running: Optional, stat: Tensor, momentum: number, scale: number): void {
-  if (!running || !running.data) return;
+  if (!running || !running.storage) return;
   let value: Tensor;
   try {
     value = stat.concrete("batchNorm running statistics");
@@ -104,9 +105,10 @@ function updateRunning(running: Optional, stat: Tensor, momentum: number, scale:
     return; // a batched value under vmap: no single statistic to store
   }
   const s = value.toTypedArray();
-  const { data, offset, strides } = running;
+  const { storage: data, offset, strides } = running;
   for (let i = 0; i < s.length; i++) {
     const at = offset + i * strides[0];
     data[at] = (1 - momentum) * data[at] + momentum * s[i] * scale;
   }
+  storageWritten(data);
 }
