@@ -12,7 +12,7 @@ if (name && getBackend() !== name) throw new Error(`test setup: backend ${name} 
 if (process.env.TFUNC_EXPECT_RELAXED_SIMD === "1" && !wasmRelaxedSimdAvailable()) {
   throw new Error("test setup: relaxed SIMD was asked for but the engine does not validate it");
 }
-// On the wasm backend every float32 op a SIMD kernel covers runs there, however small: the size
+// On the wasm backend every float op a SIMD kernel covers runs there, however small: the size
 // threshold is a performance heuristic that must not change results.
 if (name === "wasm") wasmSettings.minKernelElements = 0;
 // Likewise every 3 x 3 convolution at stride 1 takes Winograd's algorithm, however few its channels.

@@ -11,6 +11,7 @@ import { coalesce, forEachRow } from "../js/iterate.js";
 import { type HeapArray, heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
 import { BINARY_OPS, type FloatKernels, UNARY_OPS } from "./kernels.js";
 import { mirrorAddress } from "./resident.js";
+import { TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 import { wasmSettings } from "./settings.js";
 
 /** A kernel's operand or result: floats, int32 indices (argmax's), or bools (a comparison's result, where's condition). */
@@ -65,7 +66,11 @@ function extent(x: StridedArray): [number, number] {
 }
 
 export const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
-export const worthIt = (n: number): boolean => n >= wasmSettings.minKernelElements;
+/** Whether `n` elements repay a wasm call: `weight` is what an element costs the js loop, in arithmetic ops. */
+export const worthIt = (n: number, weight = 1): boolean => n * weight >= wasmSettings.minKernelElements;
+/** exp, tanh, erf, pow, ...: 5-20 ns an element in the js loops (crossing the wasm kernels at about 256 elements) */
+const TRANSCENDENTAL_WEIGHT = 4;
+const weightOf = (op: string): number => (op in TRANSCENDENTAL_OPS || op in TRANSCENDENTAL_BINARY_OPS ? TRANSCENDENTAL_WEIGHT : 1);
 
 /**
  * The kernels for arrays that are all float32 or all float64 (`like` says which), or undefined
@@ -79,7 +84,7 @@ function kernelsFor(like: TypedArray, ...others: TypedArray[]): FloatKernels<str
 }
 
 export function unaryFloat(op: UnaryOp, x: StridedArray, out: TypedArray): boolean {
-  const kernel = op in UNARY_OPS && worthIt(out.length) ? kernelsFor(x.data, out)?.unary[op] : undefined;
+  const kernel = op in UNARY_OPS && worthIt(out.length, weightOf(op)) ? kernelsFor(x.data, out)?.unary[op] : undefined;
   if (!kernel) return false;
   const size = out.BYTES_PER_ELEMENT;
   return chunked(x.shape, [x], out as FloatArray, ([xb], ob, offs, rows, rs, n, inner) => kernel(xb + offs[0] * size, inner[0], rs[0], ob + offs[1] * size, n, rows));
@@ -87,7 +92,7 @@ export function unaryFloat(op: UnaryOp, x: StridedArray, out: TypedArray): boole
 
 /** Float operands of one type, and a result of that type or, for a comparison, a bool one. */
 export function binaryFloat(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): boolean {
-  if (!(op in BINARY_OPS) || !worthIt(out.length)) return false;
+  if (!(op in BINARY_OPS) || !worthIt(out.length, weightOf(op))) return false;
   const bool = "bool" in BINARY_OPS[op as keyof typeof BINARY_OPS];
   if (bool && !(out instanceof Uint8Array)) return false;
   const kernel = kernelsFor(a.data, b.data, ...(bool ? [] : [out]))?.binary[op];
