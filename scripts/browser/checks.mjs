@@ -78,6 +78,20 @@ const checks = {
     return err < 1e-4 ? "" : `relative error ${err}`;
   },
 
+  "float64 matmul and elementwise kernels keep float64 precision": () => {
+    // the float64 gemm (with the engine's fused multiply-add where it has relaxed SIMD) and f64x2
+    // kernels: a float32 rounding anywhere would show as an error near 1e-7
+    const [M, K, N] = [130, 300, 70];
+    const a = tf.randn([M, K], { dtype: "float64" }), b = tf.randn([K, N], { dtype: "float64" });
+    const A = a.contiguousData(), B = b.contiguousData(), want = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) want[i * N + j] += A[i * K + k] * B[k * N + j];
+    const err = relErr(a.matmul(b).contiguousData(), want);
+    if (!(err < 1e-13)) return `matmul: relative error ${err}`;
+    const sum = a.add(a.mul(1 + 2 ** -40)).contiguousData();
+    for (let i = 0; i < A.length; i++) if (sum[i] !== A[i] + A[i] * (1 + 2 ** -40)) return `add/mul: element ${i} is ${sum[i]}, expected ${A[i] + A[i] * (1 + 2 ** -40)}`;
+    return "";
+  },
+
   "vmap(grad) per-sample gradients equal a loop of grad over the examples": () => {
     const W = tf.randn([20, 5]), xs = tf.randn([64, 20]), ts = tf.randint(0, 5, [64]);
     const loss = (w, x, t) => tf.F.crossEntropy(x.unsqueeze(0).matmul(w).tanh(), t.unsqueeze(0));
