@@ -27,7 +27,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows"]) spy(k, name);
+  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64"]) spy(k, name);
 }
 
 /** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
@@ -459,8 +459,8 @@ test("planes split past a chunk: a tall outer product and a broadcast over a mid
 
 test("transposing copies (contiguous() of transposed, permuted, flipped and sliced views) match the js backend bit for bit", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
-  const check = (f: () => Tensor, what: string) => {
-    const [w, j] = both(f, "packRows", what);
+  const check = (f: () => Tensor, what: string, kernel = "packRows") => {
+    const [w, j] = both(f, kernel, what);
     assertSame(w, j, what);
   };
   const specials = [NaN, Infinity, -Infinity, -0, 1e-40];
@@ -481,6 +481,13 @@ test("transposing copies (contiguous() of transposed, permuted, flipped and slic
   // int32 moves the same four bytes
   const ints = fromArray(Array.from({ length: 40 * 30 }, (_, i) => (i * 7919) % 2001 - 1000), [40, 30], "int32");
   check(() => ints.T.contiguous(), "int32 [40,30].T");
+  // float64, with bits below float32's reach, through the kernel's 4 x 2 blocks of doubles (odd sides leave single steps)
+  for (const [m, n] of [[16, 16], [17, 33], [301, 257], [20, 1030], [1100, 1000]]) {
+    const x = data([m, n], 2 * m + n, -2, 2, specials, 7).to("float64").mul(1 + 2 ** -40);
+    check(() => x.T.contiguous(), `float64 [${m},${n}].T`, "packRowsF64");
+    check(() => x.flip(0).T.contiguous(), `float64 [${m},${n}] flipped rows, transposed`, "packRowsF64");
+  }
+  check(() => data([6, 40, 50], 14).to("float64").mul(1 + 2 ** -40).permute([2, 0, 1]).contiguous(), "float64 [6,40,50] permuted", "packRowsF64");
 });
 
 test("im2col and col2im (unfold and fold) match the js backend bit for bit", () => {

@@ -104,21 +104,21 @@ test("packing narrow columns staged many lines at a time (a B with few columns, 
 
 /**
  * check for float64 (panels of P doubles): element X[r, k] = x[off + r*rs + k*ks] is two words,
- * compared bit for bit; `stage` counts words, as packPanelsF64's staging does.
+ * compared bit for bit; `stage` counts doubles.
  */
 function checkF64({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number): void {
   const reach = off + Math.max(0, n - 1) * Math.abs(rs) + Math.max(0, kc - 1) * Math.abs(ks) + 1;
   const bits = randomBits(2 * (reach + 5), seed);
   const x = new Float64Array(bits.buffer);
   const panels = Math.ceil(n / P) * P * kc;
-  const stageWords = stage ?? stageFloatsFor(2 * n, kc);
+  const stageDoubles = stage ?? stageFloatsFor(2 * n, kc);
   const mark = markScratch();
   try {
     const at = pushScratch((panels + 2) * 8) / 8;
-    const stageAt = pushScratch(stageWords * 4) / 8;
+    const stageAt = pushScratch(stageDoubles * 8) / 8;
     const h = heapI32();
     h.fill(0x7fc01234, 2 * at, 2 * (at + panels + 2));
-    packPanelsF64(heapF64(), x, off, rs, ks, n, kc, P, at + 1, stageAt, stageWords);
+    packPanelsF64(heapF64(), x, off, rs, ks, n, kc, P, at + 1, stageAt, stageDoubles);
     const word = (i: number) => heapI32()[i];
     assert.equal(word(2 * at + 1), 0x7fc01234, "word before the panels");
     assert.equal(word(2 * (at + panels + 1)), 0x7fc01234, "word after the panels");
@@ -139,7 +139,7 @@ function checkF64({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number): voi
   }
 }
 
-test("float64 packing (rows by the element loop, columns by the word kernels) matches the panel definition bit for bit", () => {
+test("float64 packing (rows by the row kernel's float64 form, columns by the word kernels, other strides by the loop) matches the panel definition bit for bit", () => {
   let seed = 400;
   for (const [n, kc] of [[4, 128], [5, 130], [13, 67], [130, 257], [37, 64], [3, 1000]]) {
     checkF64({ n, kc, P: 4, rs: kc, ks: 1 }, seed++);
@@ -153,7 +153,10 @@ test("float64 packing (rows by the element loop, columns by the word kernels) ma
   for (const n of [1, 2, 3, 5, 6, 10, 13, 17, 30]) {
     for (const ks of [n, n + 1, 2 * n + 3, 0]) checkF64({ n, kc: Math.floor(600 / n) + 40, P: 4, rs: 1, ks }, seed++);
   }
-  checkF64({ n: 66, kc: 50, P: 4, rs: 1, ks: 66, stage: 400 }, seed++);
+  checkF64({ n: 66, kc: 50, P: 4, rs: 1, ks: 66, stage: 200 }, seed++);
+  // a stage of one panel's rows forces many staged groups; an odd kc leaves a single step
+  checkF64({ n: 70, kc: 101, P: 4, rs: 101, ks: 1, stage: 404 }, seed++);
+  checkF64({ n: 9, kc: 77, P: 4, rs: 80, ks: 1 }, seed++);
   checkF64({ n: 100, kc: 40, P: 4, rs: 1, ks: 0 }, seed++);
   checkF64({ n: 40, kc: 100, P: 4, rs: 0, ks: 1 }, seed++);
   checkF64({ n: 33, kc: 70, P: 4, rs: 2, ks: 71 }, seed++);

@@ -288,7 +288,7 @@ function layout(P: Precision, M: number, N: number, K: number, base: number) {
   const bPack = aPack + (aWhole ? mbMax * K : roundUp(Math.min(MC, M), MR) * Math.min(KC, K));
   const cBuf = bPack + Math.min(KC, K) * ldbFor(Math.min(NC, N), bytes);
   const stage = cBuf + mbMax * ncMax;
-  // packing stages words (two per double); elements are at least one word, so this holds them
+  // a staged line of doubles is twice the words (float64 column packing stages words)
   const stageElements = stageFloatsFor(Math.max(mbMax, ncMax) * (bytes / 4), K);
   // the zero spans of every A panel (of the whole block per KC block of K, or of one A block), and of B's block
   const aScan = stage + stageElements, aScanPanels = aWhole ? mbMax / MR : MC / MR;

@@ -12,7 +12,7 @@ import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.
 import { gemmBatched } from "./gemm.js";
 import { col2imF32, im2colF32 } from "./conv.js";
 import { binaryFloat, matmulFloat, reduceFloat, unaryFloat, whereFloat } from "./simd.js";
-import { transposeF32 } from "./transpose.js";
+import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
 export { wasmSimdAvailable } from "./gemm.js";
@@ -29,7 +29,7 @@ const sameFloats = (out: TypedArray, a: TypedArray, b: TypedArray): boolean =>
 export const wasmBackend: Backend = {
   ...jsBackend,
   name: "wasm",
-  copy: (src, dst) => transposeF32(src, dst) || jsBackend.copy(src, dst),
+  copy: (src, dst) => transposeCopy(src, dst) || jsBackend.copy(src, dst),
   unary: (op, x, out) => unaryFloat(op, x, out) || jsBackend.unary(op, x, out),
   binary: (op, a, b, out) => binaryFloat(op, a, b, out) || jsBackend.binary(op, a, b, out),
   where: (c, a, b, out) => whereFloat(c, a, b, out) || jsBackend.where(c, a, b, out),

@@ -249,6 +249,8 @@ export interface Kernels extends FloatKernels {
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts; packRows also transposes for transpose.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
+  /** packRows of doubles */
+  packRowsF64(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
   packCols(src: number, ld: number, lines: number, groups: number, dst: number, panelBytes: number, shift: number, n: number): void;
   /** zeroSpans of panels 4 floats wide (the gemm's A panels) and 8 wide (its B panels) */
   zeroSpans4(at: number, panelBytes: number, panels: number, kc: number, stepBytes: number, out: number): void;
@@ -301,6 +303,7 @@ export function buildKernels(): Uint8Array<ArrayBuffer> {
   im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
   col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
+  packRowsKernel(mod.func("packRowsF64", [i32, i32, i32, i32, i32, i32, i32, i32]), true);
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32, i32]));
   zeroSpansKernel(mod.func("zeroSpans4", [i32, i32, i32, i32, i32, i32]), 1);
   zeroSpansKernel(mod.func("zeroSpans8", [i32, i32, i32, i32, i32, i32]), 2);
@@ -332,7 +335,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   return {
     ...(floatKernelsOf(F32) as unknown as FloatKernels),
     f64: floatKernelsOf(F64) as unknown as FloatKernels<WasmBinaryOp64, WasmUnaryOp64>,
-    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
+    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packRowsF64: e.packRowsF64, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
     nonFinite: e.nonFinite, nonFiniteF64: e.nonFiniteF64,
     copyPlanes: e.copyPlanes, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
     winogradInputAdjoint: e.winogradInputAdjoint,

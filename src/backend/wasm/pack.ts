@@ -43,47 +43,50 @@ export function packPanels(
 }
 
 /**
- * packPanels for float64, in doubles (h is the memory as float64, x the matrix). A double is two
- * words: contiguous columns take the column kernels on words (a line of n doubles is 2n words,
- * a panel of P doubles 2P); other layouts take the element loop. (A row kernel would need
- * 2 x 2 transposes of 64-bit lanes; the loop costs a few percent of a product large enough to
- * notice.)
+ * packPanels for float64, in doubles (h is the memory as float64, x the matrix; the stage holds
+ * stageDoubles). Contiguous rows take the row kernel's float64 form; contiguous columns take the
+ * column kernel on words (a double is two: a line of n doubles is 2n words, a panel of P doubles
+ * 2P); other strides take the element loop.
  */
 export function packPanelsF64(
   h: Float64Array, x: Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageWords: number, mirror = -1,
+  dst: number, stage: number, stageDoubles: number, mirror = -1,
 ): void {
-  const columns = rs === 1 && n * kc >= SMALL_PACK && (closeLines(ks, n, P) || n >= SHORT_LINE);
-  if (!columns) packLoop(h, x, off, rs, ks, n, kc, P, dst);
-  else if (mirror >= 0) packMirroredColumns(2 * (mirror + off), 2 * ks, 2 * n, kc, 2 * P, 2 * dst);
-  else {
+  const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
+  const columns = rs === 1 && (closeLines(ks, n, P) || n >= SHORT_LINE);
+  if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
+  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageDoubles, mirror);
+  else if (columns && mirror >= 0) packMirroredColumns(2 * (mirror + off), 2 * ks, 2 * n, kc, 2 * P, 2 * dst);
+  else if (columns) {
     const words = new Int32Array(x.buffer, x.byteOffset, 2 * x.length);
-    packStagedColumns(heapI32(), words, 2 * off, 2 * ks, 2 * n, kc, 2 * P, 2 * dst, 2 * stage, stageWords);
-  }
+    packStagedColumns(heapI32(), words, 2 * off, 2 * ks, 2 * n, kc, 2 * P, 2 * dst, 2 * stage, 2 * stageDoubles);
+  } else packLoop(h, x, off, rs, ks, n, kc, P, dst);
 }
 
 /**
- * Rows of X are contiguous: stage whole panels of rows, then transpose them in 4 x 4 blocks. A
- * mirrored X's whole panels are transposed where they are; a last partial one is staged, to be
- * padded with zero rows.
+ * Rows of X are contiguous: stage whole panels of rows, then transpose them in 4 x 4 blocks (of
+ * floats as int32 words, or 4 x 2 of doubles when h and x are float64 arrays). A mirrored X's
+ * whole panels are transposed where they are; a last partial one is staged, to be padded with
+ * zero rows. Positions count elements.
  */
 function packStagedRows(
-  h: Int32Array, x: Int32Array, off: number, rs: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageFloats: number, mirror: number,
+  h: Int32Array | Float64Array, x: Int32Array | Float64Array, off: number, rs: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageElements: number, mirror: number,
 ): void {
-  const group = Math.max(P, Math.floor(stageFloats / kc / P) * P);
+  const bytes = h.BYTES_PER_ELEMENT, k = heapKernels(), packRows = bytes === 8 ? k.packRowsF64 : k.packRows;
+  const group = Math.max(P, Math.floor(stageElements / kc / P) * P);
   for (let r0 = 0; r0 < n; r0 += group) {
     const rows = Math.min(group, n - r0);
     const padded = roundUp(rows, P);
     const from = off + r0 * rs;
     if (mirror >= 0 && rows === padded) {
-      heapKernels().packRows((mirror + from) * 4, rs * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3, P * 4);
+      packRows((mirror + from) * bytes, rs * bytes, padded / 4, kc, (dst + r0 * kc) * bytes, kc * P * bytes, P >> 3, P * bytes);
       continue;
     }
     if (rs === kc) h.set(x.subarray(from, from + rows * kc), stage);
     else for (let r = 0; r < rows; r++) h.set(x.subarray(from + r * rs, from + r * rs + kc), stage + r * kc);
     h.fill(0, stage + rows * kc, stage + padded * kc);
-    heapKernels().packRows(stage * 4, kc * 4, padded / 4, kc, (dst + r0 * kc) * 4, kc * P * 4, P >> 3, P * 4);
+    packRows(stage * bytes, kc * bytes, padded / 4, kc, (dst + r0 * kc) * bytes, kc * P * bytes, P >> 3, P * bytes);
   }
 }
 

@@ -21,9 +21,11 @@ function groupSlot(f: Code, dst: number, q: number, shift: number, panelBytes: n
  * packRows(src, ld, groups, kc, dst, panelBytes, shift, step): the staged rows are kc floats
  * each, ld bytes apart (groups * 4 of them); each 4 x 4 block is transposed with shuffles. A
  * row group's 4 floats for k + 1 land `step` bytes after those for k: P * 4 for the gemm's
- * panels; the width of the output for a plain transpose (P = 4, panelBytes = 16).
+ * panels; the width of the output for a plain transpose (P = 4, panelBytes = 16). With `double`
+ * the elements are doubles, transposed 4 rows by 2 steps at a time (a group is then a whole
+ * panel of the float64 gemm: shift 0).
  */
-export function packRowsKernel(f: Code): void {
+export function packRowsKernel(f: Code, double = false): void {
   const [src, ld, groups, kc, dst, panelBytes, shift, step] = [0, 1, 2, 3, 4, 5, 6, 7];
   const q = f.local(i32), k = f.local(i32), d = f.local(i32);
   const s = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
@@ -36,8 +38,18 @@ export function packRowsKernel(f: Code): void {
     for (let i = 1; i < 4; i++) f.get(s[i - 1]).get(ld).i32Add().set(s[i]);
     groupSlot(f, dst, q, shift, panelBytes);
     f.set(d);
-    f.get(kc).i32Const(2).i32ShrU().set(k);
-    f.countdown(k, () => {
+    f.get(kc).i32Const(double ? 1 : 2).i32ShrU().set(k);
+    if (double) f.countdown(k, () => {
+      for (let i = 0; i < 4; i++) f.get(s[i]).v128Load().set(r[i]);
+      // two steps of four rows: the low doubles of each pair of rows, then the high ones
+      for (const lanes of [[0, 1, 4, 5], [2, 3, 6, 7]] as const) {
+        f.get(d).get(r[0]).get(r[1]).i32x4Shuffle(lanes).v128Store();
+        f.get(d).get(r[2]).get(r[3]).i32x4Shuffle(lanes).v128Store(16);
+        f.get(d).get(step).i32Add().set(d);
+      }
+      for (let i = 0; i < 4; i++) f.addTo(s[i], 16);
+    });
+    else f.countdown(k, () => {
       for (let i = 0; i < 4; i++) f.get(s[i]).v128Load().set(r[i]);
       // rows (a b c d) become columns: pairs of rows interleave, then pairs of pairs
       f.get(r[0]).get(r[1]).i32x4Shuffle([0, 4, 1, 5]).set(t[0]);
@@ -53,11 +65,12 @@ export function packRowsKernel(f: Code): void {
       }
       for (let i = 0; i < 4; i++) f.addTo(s[i], 16);
     });
-    f.get(kc).i32Const(3).i32And().set(k);
+    f.get(kc).i32Const(double ? 1 : 3).i32And().set(k);
     f.countdown(k, () => {
       for (let i = 0; i < 4; i++) {
-        f.get(d).get(s[i]).i32Load().i32Store(4 * i);
-        f.addTo(s[i], 4);
+        if (double) f.get(d).get(s[i]).f64Load().f64Store(8 * i);
+        else f.get(d).get(s[i]).i32Load().i32Store(4 * i);
+        f.addTo(s[i], double ? 8 : 4);
       }
       f.get(d).get(step).i32Add().set(d);
     });
