@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { heapF64, heapI32, heapKernels, markScratch, popScratch, pushScratch } from "../src/backend/wasm/heap.js";
-import { packPanels, packPanelsF64, stageFloatsFor } from "../src/backend/wasm/pack.js";
+import { packPanels, stageFloatsFor } from "../src/backend/wasm/pack.js";
 
 /** Random int32 bits, so every float pattern (NaN payloads, denormals, -0) is moved. */
 function randomBits(n: number, seed: number): Int32Array {
@@ -18,30 +18,35 @@ interface Case { n: number; kc: number; P: number; rs: number; ks: number; off?:
 
 /**
  * Packs X[r, k] = x[off + r*rs + k*ks] and checks every panel slot against its definition:
- * slot (p*kc + k)*P + r holds X[p*P + r, k], or 0 past the n rows. The words around the
- * panels must be left alone.
+ * slot (p*kc + k)*P + r holds X[p*P + r, k], or 0 past the n rows, bit for bit. The words around
+ * the panels must be left alone. With `double` the elements are float64 (two words each) and
+ * `stage` counts doubles.
  */
-function check({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number): void {
+function check({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number, double = false): void {
+  const w = double ? 2 : 1; // words per element
   const reach = off + Math.max(0, n - 1) * Math.abs(rs) + Math.max(0, kc - 1) * Math.abs(ks) + 1;
-  const x = randomBits(reach + 5, seed);
+  const bits = randomBits(w * (reach + 5), seed);
+  const x = double ? new Float64Array(bits.buffer) : bits;
   const panels = Math.ceil(n / P) * P * kc;
-  const stageFloats = stage ?? stageFloatsFor(n, kc);
+  const stageElements = stage ?? stageFloatsFor(w * n, kc);
   const mark = markScratch();
   try {
-    const at = pushScratch((panels + 2) * 4) / 4;
-    const stageAt = pushScratch(stageFloats * 4) / 4;
+    const at = pushScratch((panels + 2) * 4 * w) / (4 * w);
+    const stageAt = pushScratch(stageElements * 4 * w) / (4 * w);
+    heapI32().fill(0x7fc01234, w * at, w * (at + panels + 2));
+    packPanels(double ? heapF64() : heapI32(), x, off, rs, ks, n, kc, P, at + 1, stageAt, stageElements);
     const h = heapI32();
-    h.fill(0x7fc01234, at, at + panels + 2);
-    packPanels(h, x, off, rs, ks, n, kc, P, at + 1, stageAt, stageFloats);
-    assert.equal(h[at], 0x7fc01234, "word before the panels");
-    assert.equal(h[at + panels + 1], 0x7fc01234, "word after the panels");
+    assert.equal(h[w * (at + 1) - 1], 0x7fc01234, "word before the panels");
+    assert.equal(h[w * (at + panels + 1)], 0x7fc01234, "word after the panels");
     for (let p = 0; p * P < n; p++) {
       for (let k = 0; k < kc; k++) {
         for (let r = 0; r < P; r++) {
-          const row = p * P + r;
-          const want = row < n ? x[off + row * rs + k * ks] : 0;
-          const got = h[at + 1 + (p * kc + k) * P + r];
-          if (got !== want) assert.fail(`n=${n} kc=${kc} P=${P} rs=${rs} ks=${ks}: X[${row}, ${k}] packed as ${got}, expected ${want}`);
+          const row = p * P + r, src = off + row * rs + k * ks, dst = at + 1 + (p * kc + k) * P + r;
+          for (let half = 0; half < w; half++) {
+            const want = row < n ? bits[w * src + half] : 0;
+            const got = h[w * dst + half];
+            if (got !== want) assert.fail(`${double ? "float64 " : ""}n=${n} kc=${kc} P=${P} rs=${rs} ks=${ks}: word ${half} of X[${row}, ${k}] packed as ${got}, expected ${want}`);
+          }
         }
       }
     }
@@ -102,65 +107,28 @@ test("packing narrow columns staged many lines at a time (a B with few columns, 
   check({ n: 10, kc: 300, P: 8, rs: 1, ks: 13, stage: 16 }, seed++);
 });
 
-/**
- * check for float64 (panels of P doubles): element X[r, k] = x[off + r*rs + k*ks] is two words,
- * compared bit for bit; `stage` counts doubles.
- */
-function checkF64({ n, kc, P, rs, ks, off = 3, stage }: Case, seed: number): void {
-  const reach = off + Math.max(0, n - 1) * Math.abs(rs) + Math.max(0, kc - 1) * Math.abs(ks) + 1;
-  const bits = randomBits(2 * (reach + 5), seed);
-  const x = new Float64Array(bits.buffer);
-  const panels = Math.ceil(n / P) * P * kc;
-  const stageDoubles = stage ?? stageFloatsFor(2 * n, kc);
-  const mark = markScratch();
-  try {
-    const at = pushScratch((panels + 2) * 8) / 8;
-    const stageAt = pushScratch(stageDoubles * 8) / 8;
-    const h = heapI32();
-    h.fill(0x7fc01234, 2 * at, 2 * (at + panels + 2));
-    packPanelsF64(heapF64(), x, off, rs, ks, n, kc, P, at + 1, stageAt, stageDoubles);
-    const word = (i: number) => heapI32()[i];
-    assert.equal(word(2 * at + 1), 0x7fc01234, "word before the panels");
-    assert.equal(word(2 * (at + panels + 1)), 0x7fc01234, "word after the panels");
-    for (let p = 0; p * P < n; p++) {
-      for (let k = 0; k < kc; k++) {
-        for (let r = 0; r < P; r++) {
-          const row = p * P + r, src = off + row * rs + k * ks, dst = at + 1 + (p * kc + k) * P + r;
-          for (const half of [0, 1]) {
-            const want = row < n ? bits[2 * src + half] : 0;
-            const got = word(2 * dst + half);
-            if (got !== want) assert.fail(`float64 n=${n} kc=${kc} P=${P} rs=${rs} ks=${ks}: word ${half} of X[${row}, ${k}] packed as ${got}, expected ${want}`);
-          }
-        }
-      }
-    }
-  } finally {
-    popScratch(mark);
-  }
-}
-
 test("float64 packing (rows by the row kernel's float64 form, columns by the word kernels, other strides by the loop) matches the panel definition bit for bit", () => {
   let seed = 400;
   for (const [n, kc] of [[4, 128], [5, 130], [13, 67], [130, 257], [37, 64], [3, 1000]]) {
-    checkF64({ n, kc, P: 4, rs: kc, ks: 1 }, seed++);
-    checkF64({ n, kc, P: 4, rs: kc + 7, ks: 1 }, seed++);
+    check({ n, kc, P: 4, rs: kc, ks: 1 }, seed++, true);
+    check({ n, kc, P: 4, rs: kc + 7, ks: 1 }, seed++, true);
   }
   for (const [n, kc] of [[64, 16], [128, 9], [72, 33], [100, 50], [1024, 7], [8, 200], [16, 65]]) {
-    checkF64({ n, kc, P: 4, rs: 1, ks: n }, seed++);
-    checkF64({ n, kc, P: 4, rs: 1, ks: n + 3 }, seed++);
+    check({ n, kc, P: 4, rs: 1, ks: n }, seed++, true);
+    check({ n, kc, P: 4, rs: 1, ks: n + 3 }, seed++, true);
   }
   // narrow lines staged many at a time, rows past n zeroed; a small stage; broadcasts; no unit stride
   for (const n of [1, 2, 3, 5, 6, 10, 13, 17, 30]) {
-    for (const ks of [n, n + 1, 2 * n + 3, 0]) checkF64({ n, kc: Math.floor(600 / n) + 40, P: 4, rs: 1, ks }, seed++);
+    for (const ks of [n, n + 1, 2 * n + 3, 0]) check({ n, kc: Math.floor(600 / n) + 40, P: 4, rs: 1, ks }, seed++, true);
   }
-  checkF64({ n: 66, kc: 50, P: 4, rs: 1, ks: 66, stage: 200 }, seed++);
+  check({ n: 66, kc: 50, P: 4, rs: 1, ks: 66, stage: 200 }, seed++, true);
   // a stage of one panel's rows forces many staged groups; an odd kc leaves a single step
-  checkF64({ n: 70, kc: 101, P: 4, rs: 101, ks: 1, stage: 404 }, seed++);
-  checkF64({ n: 9, kc: 77, P: 4, rs: 80, ks: 1 }, seed++);
-  checkF64({ n: 100, kc: 40, P: 4, rs: 1, ks: 0 }, seed++);
-  checkF64({ n: 40, kc: 100, P: 4, rs: 0, ks: 1 }, seed++);
-  checkF64({ n: 33, kc: 70, P: 4, rs: 2, ks: 71 }, seed++);
-  checkF64({ n: 0, kc: 5, P: 4, rs: 5, ks: 1 }, seed++);
+  check({ n: 70, kc: 101, P: 4, rs: 101, ks: 1, stage: 404 }, seed++, true);
+  check({ n: 9, kc: 77, P: 4, rs: 80, ks: 1 }, seed++, true);
+  check({ n: 100, kc: 40, P: 4, rs: 1, ks: 0 }, seed++, true);
+  check({ n: 40, kc: 100, P: 4, rs: 0, ks: 1 }, seed++, true);
+  check({ n: 33, kc: 70, P: 4, rs: 2, ks: 71 }, seed++, true);
+  check({ n: 0, kc: 5, P: 4, rs: 5, ks: 1 }, seed++, true);
 });
 
 /**

@@ -23,7 +23,7 @@
 import { ModuleBuilder, ValType } from "./assembler.js";
 import { heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import type { Kernels } from "./kernels.js";
-import { packPanels, packPanelsF64, stageFloatsFor } from "./pack.js";
+import { packPanels, stageFloatsFor } from "./pack.js";
 import { mirrorAddress } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
@@ -68,9 +68,6 @@ interface Precision {
   /** The memory, and an operand, as words of one element each for copies (a float's int32 bits: NaN payloads survive). */
   heap(): Int32Array | Float64Array;
   words(x: Floats): Int32Array | Float64Array;
-  /** pack.ts's packing into panels, in element units */
-  pack(h: Int32Array | Float64Array, x: Int32Array | Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
-    dst: number, stage: number, stageElements: number, mirror: number): void;
   /** The zeroSpans kernels for A's panels (MR elements wide) and B's (NR wide), and nonFinite's. */
   zeroSpansA(k: Kernels): Kernels["zeroSpans4"];
   zeroSpansB(k: Kernels): Kernels["zeroSpans4"];
@@ -81,14 +78,12 @@ interface Precision {
 const F32: Precision = {
   bytes: 4, NR: 4 * NV,
   heap: heapI32, words: (x) => int32Bits(x as Float32Array),
-  pack: (h, x, ...rest) => packPanels(h as Int32Array, x as Int32Array, ...rest),
   zeroSpansA: (k) => k.zeroSpans4, zeroSpansB: (k) => k.zeroSpans8, nonFinite: (k) => k.nonFinite,
 };
 
 const F64: Precision = {
   bytes: 8, NR: 2 * NV,
   heap: heapF64, words: (x) => x as Float64Array,
-  pack: (h, x, ...rest) => packPanelsF64(h as Float64Array, x as Float64Array, ...rest),
   zeroSpansA: (k) => k.zeroSpansF64, zeroSpansB: (k) => k.zeroSpansF64, nonFinite: (k) => k.nonFiniteF64,
 };
 
@@ -338,7 +333,7 @@ function packedGemm(
   const elementAt = (addr: number): number => (addr < 0 ? -1 : addr / bytes);
   const aMirror = aPacked ? -1 : elementAt(mirrorAddress(a)), bMirror = elementAt(mirrorAddress(b));
   const pack = (x: Int32Array | Float64Array, mirror: number, off: number, rs: number, ks: number, n: number, kc: number, width: number, dst: number) =>
-    P.pack(heap, x, off, rs, ks, n, kc, width, dst, stage, stageElements, mirror);
+    packPanels(heap, x, off, rs, ks, n, kc, width, dst, stage, stageElements, mirror);
   // zeroSpans writes int32 (lo, hi) pairs: its output is addressed in int32 words (spans)
   const aSpans = (aScan * bytes) / 4, bSpans = (bScan * bytes) / 4;
   const zeroSpans = (kernel: Kernels["zeroSpans4"], at: number, panelElements: number, panels: number, kc: number, stepElements: number, out: number) =>

@@ -23,43 +23,27 @@ export const stageFloatsFor = (nMax: number, kcMax: number): number => Math.max(
 
 /**
  * Packs X[r, k] = x[off + r*rs + k*ks] (r < n, k < kc) into panels of P rows (4 or 8) at heap
- * float index dst, using `stageFloats` floats of scratch at `stage` (stageFloatsFor) when a
- * stride is 1. h views the whole memory and x the matrix, both as int32 bits; `mirror` is the
- * heap float index of x[0] when x is mirrored there, else -1.
+ * element index dst, using `stageElements` elements of scratch at `stage` (stageFloatsFor) when a
+ * stride is 1. h views the whole memory and x the matrix, both as int32 bits for float32, or both
+ * as float64; `mirror` is the heap element index of x[0] when x is mirrored there, else -1.
+ * Positions count elements. A double is two words to the column kernel, which moves words: a
+ * line of n doubles is 2n words, a panel of P doubles 2P.
  */
 export function packPanels(
-  h: Int32Array, x: Int32Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageFloats: number, mirror = -1,
+  h: Int32Array | Float64Array, x: Int32Array | Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
+  dst: number, stage: number, stageElements: number, mirror = -1,
 ): void {
   // rows or lines copied one by one must be long enough to repay a memcpy call each; lines
   // lying close together are staged many at a time, gaps included
   const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
   const columns = rs === 1 && (closeLines(ks, n, P) || n >= SHORT_LINE);
+  const w = h.BYTES_PER_ELEMENT / 4; // words per element
   if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
-  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageFloats, mirror);
-  else if (columns && mirror >= 0) packMirroredColumns(mirror + off, ks, n, kc, P, dst);
-  else if (columns) packStagedColumns(h, x, off, ks, n, kc, P, dst, stage, stageFloats);
-  else packLoop(h, x, off, rs, ks, n, kc, P, dst);
-}
-
-/**
- * packPanels for float64, in doubles (h is the memory as float64, x the matrix; the stage holds
- * stageDoubles). Contiguous rows take the row kernel's float64 form; contiguous columns take the
- * column kernel on words (a double is two: a line of n doubles is 2n words, a panel of P doubles
- * 2P); other strides take the element loop.
- */
-export function packPanelsF64(
-  h: Float64Array, x: Float64Array, off: number, rs: number, ks: number, n: number, kc: number, P: number,
-  dst: number, stage: number, stageDoubles: number, mirror = -1,
-): void {
-  const rows = ks === 1 && (rs === kc || kc >= SHORT_LINE);
-  const columns = rs === 1 && (closeLines(ks, n, P) || n >= SHORT_LINE);
-  if (n * kc < SMALL_PACK) packLoop(h, x, off, rs, ks, n, kc, P, dst);
-  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageDoubles, mirror);
-  else if (columns && mirror >= 0) packMirroredColumns(2 * (mirror + off), 2 * ks, 2 * n, kc, 2 * P, 2 * dst);
+  else if (rows) packStagedRows(h, x, off, rs, n, kc, P, dst, stage, stageElements, mirror);
+  else if (columns && mirror >= 0) packMirroredColumns(w * (mirror + off), w * ks, w * n, kc, w * P, w * dst);
   else if (columns) {
-    const words = new Int32Array(x.buffer, x.byteOffset, 2 * x.length);
-    packStagedColumns(heapI32(), words, 2 * off, 2 * ks, 2 * n, kc, 2 * P, 2 * dst, 2 * stage, 2 * stageDoubles);
+    const words = w === 1 ? (x as Int32Array) : new Int32Array(x.buffer, x.byteOffset, w * x.length);
+    packStagedColumns(heapI32(), words, w * off, w * ks, w * n, kc, w * P, w * dst, w * stage, w * stageElements);
   } else packLoop(h, x, off, rs, ks, n, kc, P, dst);
 }
 
