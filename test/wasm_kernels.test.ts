@@ -28,6 +28,12 @@ if (hasWasm) {
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
   for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64"]) spy(k, name);
+  // the float64 conv kernels, counted as f64_im2col and f64_col2im
+  const k64 = k.f64 as Record<string, (...a: number[]) => void>;
+  for (const name of ["im2col", "col2im"]) {
+    const f = k64[name];
+    k64[name] = (...a: number[]) => { calls.set(`f64_${name}`, (calls.get(`f64_${name}`) ?? 0) + 1); f(...a); };
+  }
 }
 
 /** f's result on backend `name`, every SIMD kernel enabled; the previous backend and threshold come back after. */
@@ -490,7 +496,7 @@ test("transposing copies (contiguous() of transposed, permuted, flipped and slic
   check(() => data([6, 40, 50], 14).to("float64").mul(1 + 2 ** -40).permute([2, 0, 1]).contiguous(), "float64 [6,40,50] permuted", "packRowsF64");
 });
 
-test("im2col and col2im (unfold and fold) match the js backend bit for bit", () => {
+test("im2col and col2im (unfold and fold), float32 and float64, match the js backend bit for bit", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   // [input shape, unfold params]: padding wider than the kernel reach, strides, dilation, and
   // enough images to take several staging steps
@@ -500,6 +506,9 @@ test("im2col and col2im (unfold and fold) match the js backend bit for bit", () 
     [[1, 2, 5, 5], { kh: 2, kw: 2, sh: 1, sw: 1, ph: 3, pw: 3, dh: 1, dw: 1 }],
     [[9, 8, 26, 26], { kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }],
     [[3, 4, 24, 24], { kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }],
+    // rows of 6 and 7 columns at unit stride: every remainder after whole vectors of 4 floats or 2 doubles
+    [[2, 3, 7, 7], { kh: 2, kw: 2, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }],
+    [[2, 3, 8, 8], { kh: 2, kw: 2, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }],
   ];
   let seed = 3000;
   for (const [shape, p] of cases) {
@@ -511,5 +520,11 @@ test("im2col and col2im (unfold and fold) match the js backend bit for bit", () 
     const foldWhat = `fold of ${what}`;
     const [wf, jf] = both(() => lax.fold(cols, { ...p, h: shape[2], w: shape[3] }), "col2im", foldWhat);
     assertSame(wf, jf, foldWhat);
+    // float64, with bits below float32's reach
+    const x64 = x.to("float64").mul(1 + 2 ** -40), cols64 = cols.to("float64").mul(1 - 2 ** -40);
+    const [w64, j64] = both(() => lax.unfold(x64, p), "f64_im2col", `float64 ${what}`);
+    assertSame(w64, j64, `float64 ${what}`);
+    const [wf64, jf64] = both(() => lax.fold(cols64, { ...p, h: shape[2], w: shape[3] }), "f64_col2im", `float64 ${foldWhat}`);
+    assertSame(wf64, jf64, `float64 ${foldWhat}`);
   }
 });

@@ -1,25 +1,35 @@
-// im2col and col2im on the SIMD kernels: images are staged through the scratch memory a few at
-// a time (about CHUNK floats of columns per step), with the row table of js/conv.ts shared by
-// every step. Each returns false when it does not handle the case, and the js kernel runs.
+// im2col and col2im on the SIMD kernels, float32 or float64: images are staged through the scratch
+// memory a few at a time (about CHUNK_BYTES of columns per step), with the row table of js/conv.ts
+// shared by every step. Each returns false when it does not handle the case, and the js kernel runs.
 
 import type { TypedArray } from "../../core/dtype.js";
 import type { ConvGeometry } from "../backend.js";
 import { convRows } from "../js/conv.js";
-import { heapF32, heapI32, heapKernels, markScratch, popScratch, pushScratch } from "./heap.js";
-import { CHUNK, isF32, worthIt } from "./simd.js";
+import { heapI32, heapKernels, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
+import type { Kernels } from "./kernels.js";
+import { CHUNK_BYTES, worthIt } from "./simd.js";
+
+type Floats = Float32Array | Float64Array;
+
+/** The kernels for `a` and `b` when both are float32 or both float64, else undefined. */
+function kernelsFor(a: TypedArray, b: TypedArray): Pick<Kernels, "im2col" | "col2im"> | undefined {
+  if (a.constructor !== b.constructor) return undefined;
+  return a instanceof Float32Array ? heapKernels() : a instanceof Float64Array ? heapKernels().f64 : undefined;
+}
 
 type ConvKernel = (src: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, dst: number) => void;
 
 /**
- * Runs `kernel` over n * c images, a few per step: `from` (per image fromSize floats) is copied
- * in, `to` (toSize floats per image) is copied out, zeroed first for a kernel that adds into it.
+ * Runs `kernel` over n * c images, a few per step: `from` (per image fromSize elements) is copied
+ * in, `to` (toSize elements per image) is copied out, zeroed first for a kernel that adds into it.
  */
 function overImages(
   kernel: ConvKernel, g: ConvGeometry, images: number,
-  from: Float32Array, fromSize: number, to: Float32Array, toSize: number, imageSize: number, adds: boolean,
+  from: Floats, fromSize: number, to: Floats, toSize: number, imageSize: number, adds: boolean,
 ): boolean {
   const table = convRows(g);
-  const per = Math.max(1, Math.floor(CHUNK / Math.max(fromSize, toSize)));
+  const bytes = from.BYTES_PER_ELEMENT;
+  const per = Math.max(1, Math.floor(CHUNK_BYTES / bytes / Math.max(fromSize, toSize)));
   const mark = markScratch();
   try {
     const t = pushScratch(table.length * 4);
@@ -28,16 +38,16 @@ function overImages(
     for (let i0 = 0; i0 < images; i0 += per) {
       const count = Math.min(per, images - i0);
       const step = markScratch();
-      const src = pushScratch(count * fromSize * 4), dst = pushScratch(count * toSize * 4);
+      const src = pushScratch(count * fromSize * bytes), dst = pushScratch(count * toSize * bytes);
       if (src < 0 || dst < 0) {
         if (i0 === 0) return false;
         throw new Error("wasm backend: out of WebAssembly memory in the middle of a kernel");
       }
-      const heap = heapF32();
-      heap.set(from.subarray(i0 * fromSize, (i0 + count) * fromSize), src / 4);
-      if (adds) heap.fill(0, dst / 4, dst / 4 + count * toSize);
+      const heap = heapLike(from);
+      heap.set(from.subarray(i0 * fromSize, (i0 + count) * fromSize), src / bytes);
+      if (adds) heap.fill(0, dst / bytes, dst / bytes + count * toSize);
       kernel(src, count, imageSize, t, table.length / 3, g.ow, g.sw, dst);
-      to.set(heapF32().subarray(dst / 4, dst / 4 + count * toSize), i0 * toSize);
+      to.set(heapLike(to).subarray(dst / bytes, dst / bytes + count * toSize), i0 * toSize);
       popScratch(step);
     }
     return true;
@@ -46,14 +56,16 @@ function overImages(
   }
 }
 
-export function im2colF32(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): boolean {
-  if (!isF32(x) || !isF32(out) || !worthIt(out.length)) return false;
+export function im2colFloat(x: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): boolean {
+  const k = kernelsFor(x, out);
+  if (!k || !worthIt(out.length)) return false;
   const imageSize = g.h * g.w, colsSize = g.kh * g.kw * g.oh * g.ow;
-  return overImages(heapKernels().im2col, g, n * c, x, imageSize, out, colsSize, imageSize, false);
+  return overImages(k.im2col, g, n * c, x as Floats, imageSize, out as Floats, colsSize, imageSize, false);
 }
 
-export function col2imF32(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): boolean {
-  if (!isF32(cols) || !isF32(out) || !worthIt(cols.length)) return false;
+export function col2imFloat(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): boolean {
+  const k = kernelsFor(cols, out);
+  if (!k || !worthIt(cols.length)) return false;
   const imageSize = g.h * g.w, colsSize = g.kh * g.kw * g.oh * g.ow;
-  return overImages(heapKernels().col2im, g, n * c, cols, colsSize, out, imageSize, imageSize, true);
+  return overImages(k.col2im, g, n * c, cols as Floats, colsSize, out as Floats, imageSize, imageSize, true);
 }

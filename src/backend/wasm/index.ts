@@ -1,16 +1,17 @@
 /**
- * The wasm backend: float32 kernels in WebAssembly SIMD, matmul in float32 and float64 (and so conv2d, which is
- * im2col + matmul, or Winograd's algorithm for 3 x 3 filters: winograd.ts) by the packed gemm, and elementwise ops, reductions, batched dots, im2col and
- * col2im by kernels.ts (outer products run as a broadcast multiply), transposing copies by transpose.ts. Float64 elementwise ops
- * (but the transcendental ones), where, reductions, batched dots and outer products run kernels.ts's float64 kernels. Other dtypes and ops, and
- * shapes a SIMD kernel does not cover, run the js backend's code on the same arrays.
+ * The wasm backend: WebAssembly SIMD kernels for float32 and float64. Matmul (and so conv2d, which
+ * is im2col + matmul, or for float32 Winograd's algorithm for 3 x 3 filters: winograd.ts) runs the
+ * packed gemm; elementwise ops (float64's transcendental ones excepted), where, reductions, batched
+ * dots, outer products (a broadcast multiply), im2col and col2im run kernels.ts; transposing
+ * copies run transpose.ts. Other dtypes and ops, and shapes a SIMD kernel does not cover, run the
+ * js backend's code on the same arrays.
  */
 import type { TypedArray } from "../../core/dtype.js";
 import type { Backend } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmBatched } from "./gemm.js";
-import { col2imF32, im2colF32 } from "./conv.js";
+import { col2imFloat, im2colFloat } from "./conv.js";
 import { binaryFloat, matmulFloat, reduceFloat, unaryFloat, whereFloat } from "./simd.js";
 import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
@@ -34,8 +35,8 @@ export const wasmBackend: Backend = {
   binary: (op, a, b, out) => binaryFloat(op, a, b, out) || jsBackend.binary(op, a, b, out),
   where: (c, a, b, out) => whereFloat(c, a, b, out) || jsBackend.where(c, a, b, out),
   reduce: (op, x, nReduced, out) => reduceFloat(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
-  im2col: (x, n, c, g, out) => im2colF32(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
-  col2im: (cols, n, c, g, out) => col2imF32(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
+  im2col: (x, n, c, g, out) => im2colFloat(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
+  col2im: (cols, n, c, g, out) => col2imFloat(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
   conv3x3: winogradConvF32,
   conv3x3InputGrad: winogradInputGradF32,
   conv3x3WeightGrad: winogradWeightGradF32,

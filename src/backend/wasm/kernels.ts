@@ -1,8 +1,8 @@
 // SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops
-// (comparisons write bool bytes, where reads them), reductions and batched dot products, each
-// built for float32 (f32x4 lanes) and float64 (f64x2 lanes) by the same builder code from a
-// description of the element type (FloatType); the transcendental ops, im2col and col2im are
-// float32 only. Every pointer is a byte address in the memory and every stride counts elements.
+// (comparisons write bool bytes, where reads them), reductions, batched dot products, im2col and
+// col2im, each built for float32 (f32x4 lanes) and float64 (f64x2 lanes) by the same builder code
+// from a description of the element type (FloatType); the transcendental ops are float32 only.
+// Every pointer is a byte address in the memory and every stride counts elements.
 // Unit strides (and stride 0, a broadcast scalar) take the SIMD path; any other stride takes a
 // scalar loop, as do the last n % lanes elements.
 
@@ -235,18 +235,18 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   /** o[j] = the row r < rows (an int32) of the first max (min) of x[r * step + j], as argmaxRows, for j < n; rows >= 1 */
   argmaxCols(x: number, step: number, rows: number, n: number, o: number): void;
   argminCols(x: number, step: number, rows: number, n: number, o: number): void;
-}
-
-/** The float32 kernels (FloatKernels, at the top level), the float64 ones under f64, and the float32-only ones. */
-export interface Kernels extends FloatKernels {
-  f64: FloatKernels<WasmBinaryOp64, WasmUnaryOp64>;
   /**
-   * im2col of `images` images of imageSize floats at x, by a convRows table of `rows` [src, lo,
+   * im2col of `images` images of imageSize elements at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
    */
   im2col(x: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
   /** Its transpose: adds each row of columns at cols into the images at o (zeroed by the caller). */
   col2im(cols: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, o: number): void;
+}
+
+/** The float32 kernels (FloatKernels, at the top level), the float64 ones under f64, and the float32-only ones. */
+export interface Kernels extends FloatKernels {
+  f64: FloatKernels<WasmBinaryOp64, WasmUnaryOp64>;
   /** The gemm's packing of staged rows and of staged columns into panels (pack_kernels.ts; packRows also transposes for transpose.ts). */
   packRows(src: number, ld: number, groups: number, kc: number, dst: number, panelBytes: number, shift: number, step: number): void;
   /** packRows of doubles */
@@ -283,6 +283,8 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   // a NaN v is never <= (>=) best, so it replaces a number; a tie, -0 against +0 included, does not
   argmaxCols: [5, (f, t) => argColsKernel(f, t, "le")],
   argminCols: [5, (f, t) => argColsKernel(f, t, "ge")],
+  im2col: [8, im2colKernel],
+  col2im: [8, col2imKernel],
 };
 
 /** The ops of a table that type t has kernels for. */
@@ -300,8 +302,6 @@ function floatKernels(mod: ModuleBuilder, t: FloatType): void {
 export function buildKernels(): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
   floatKernels(mod, F32);
-  im2colKernel(mod.func("im2col", [i32, i32, i32, i32, i32, i32, i32, i32]));
-  col2imKernel(mod.func("col2im", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRowsF64", [i32, i32, i32, i32, i32, i32, i32, i32]), true);
   packColsKernel(mod.func("packCols", [i32, i32, i32, i32, i32, i32, i32, i32]));
@@ -335,7 +335,7 @@ export function kernelsFrom(instance: WebAssembly.Instance): Kernels {
   return {
     ...(floatKernelsOf(F32) as unknown as FloatKernels),
     f64: floatKernelsOf(F64) as unknown as FloatKernels<WasmBinaryOp64, WasmUnaryOp64>,
-    im2col: e.im2col, col2im: e.col2im, packRows: e.packRows, packRowsF64: e.packRowsF64, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
+    packRows: e.packRows, packRowsF64: e.packRowsF64, packCols: e.packCols, zeroSpans4: e.zeroSpans4, zeroSpans8: e.zeroSpans8, zeroSpansF64: e.zeroSpansF64,
     nonFinite: e.nonFinite, nonFiniteF64: e.nonFiniteF64,
     copyPlanes: e.copyPlanes, winogradInput: e.winogradInput, winogradOutput: e.winogradOutput, winogradGradient: e.winogradGradient,
     winogradInputAdjoint: e.winogradInputAdjoint,
@@ -923,60 +923,70 @@ function argColsKernel(f: Code, t: FloatType, notBetter: "le" | "ge"): void {
  * row's first in-range image element (src + lo * sw), the in-range count hi - lo, lo and hi.
  */
 function convRowsWalk(
-  f: Code, params: { images: number; imageSize: number; table: number; rows: number; sw: number },
+  f: Code, t: FloatType, params: { images: number; imageSize: number; table: number; rows: number; sw: number },
   image: number, body: (p: number, n: number, lo: number, hi: number) => void,
 ): void {
   const { images, imageSize, table, rows, sw } = params;
-  const t = f.local(i32), r = f.local(i32), p = f.local(i32), n = f.local(i32);
+  const r = f.local(i32), p = f.local(i32), n = f.local(i32), row = f.local(i32);
   const lo = f.local(i32), hi = f.local(i32);
-  f.get(imageSize).i32Const(2).i32Shl().set(imageSize);
+  toBytes(f, t, imageSize);
   f.countdown(images, () => {
-    f.get(table).set(t).get(rows).set(r);
+    f.get(table).set(row).get(rows).set(r);
     f.countdown(r, () => {
-      f.get(t).i32Load(4).set(lo).get(t).i32Load(8).set(hi).get(hi).get(lo).i32Sub().set(n);
-      // p = image + (src + lo * sw) * 4
-      f.get(image).get(t).i32Load().get(lo).get(sw).i32Mul().i32Add().i32Const(2).i32Shl().i32Add().set(p);
+      f.get(row).i32Load(4).set(lo).get(row).i32Load(8).set(hi).get(hi).get(lo).i32Sub().set(n);
+      // p = image + (src + lo * sw) elements
+      f.get(image).get(row).i32Load().get(lo).get(sw).i32Mul().i32Add().i32Const(t.shift).i32Shl().i32Add().set(p);
       body(p, n, lo, hi);
-      f.addTo(t, 12);
+      f.addTo(row, 12);
     });
     f.get(image).get(imageSize).i32Add().set(image);
   });
 }
 
-function im2colKernel(f: Code): void {
+/**
+ * One table row's n elements between an image (read or written with stride sw, swBytes in bytes)
+ * and a line of columns (contiguous): line[j] = image[j * sw] for im2col, image[j * sw] += line[j]
+ * for col2im (`toImage`). Both pointers advance past them; i is a scratch local.
+ */
+function rowCopy(f: Code, t: FloatType, image: number, line: number, n: number, sw: number, swBytes: number, i: number, toImage: boolean): void {
+  const move = (x: Floats, imageStep: () => void, lineStep: number): void => {
+    if (toImage) { f.get(image).get(image); x.load(); f.get(line); x.load().add().store(); }
+    else { f.get(line).get(image); x.load().store(); }
+    imageStep();
+    f.addTo(line, lineStep);
+  };
+  f.get(n).set(i);
+  f.get(sw).i32Const(1).i32Eq().if();
+  f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().set(i);
+  f.countdown(i, () => move(floats(f, t.vec), () => f.addTo(image, 16), 16));
+  f.get(n).i32Const(t.lanes - 1).i32And().set(i);
+  f.end();
+  f.countdown(i, () => move(floats(f, t.scalar), () => f.get(image).get(swBytes).i32Add().set(image), t.bytes));
+}
+
+function im2colKernel(f: Code, t: FloatType): void {
   const [x, images, imageSize, table, rows, ow, sw, o] = [0, 1, 2, 3, 4, 5, 6, 7];
   const i = f.local(i32), swBytes = f.local(i32);
-  f.get(sw).i32Const(2).i32Shl().set(swBytes);
+  const y = floats(f, t.scalar);
+  toBytes(f, t, sw, swBytes);
   const zeros = (count: () => void): void => {
     count();
-    f.set(i).countdown(i, () => f.get(o).f32Const(0).f32Store().addTo(o, 4));
+    f.set(i).countdown(i, () => { f.get(o); y.zero().store(); f.addTo(o, t.bytes); });
   };
-  convRowsWalk(f, { images, imageSize, table, rows, sw }, x, (p, n, lo, hi) => {
+  convRowsWalk(f, t, { images, imageSize, table, rows, sw }, x, (p, n, lo, hi) => {
     zeros(() => f.get(lo));
-    f.get(n).set(i);
-    f.get(sw).i32Const(1).i32Eq().if();
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => f.get(o).get(p).v128Load().v128Store().addTo(p, 16).addTo(o, 16));
-    f.get(n).i32Const(3).i32And().set(i);
-    f.end();
-    f.countdown(i, () => f.get(o).get(p).f32Load().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(o, 4));
+    rowCopy(f, t, p, o, n, sw, swBytes, i, false);
     zeros(() => f.get(ow).get(hi).i32Sub());
   });
 }
 
-function col2imKernel(f: Code): void {
+function col2imKernel(f: Code, t: FloatType): void {
   const [cols, images, imageSize, table, rows, ow, sw, o] = [0, 1, 2, 3, 4, 5, 6, 7];
   const i = f.local(i32), swBytes = f.local(i32), q = f.local(i32);
-  f.get(sw).i32Const(2).i32Shl().set(swBytes);
-  convRowsWalk(f, { images, imageSize, table, rows, sw }, o, (p, n, lo) => {
-    f.get(cols).get(lo).i32Const(2).i32Shl().i32Add().set(q);
-    f.get(n).set(i);
-    f.get(sw).i32Const(1).i32Eq().if();
-    f.get(n).i32Const(2).i32ShrU().set(i);
-    f.countdown(i, () => f.get(p).get(p).v128Load().get(q).v128Load().f32x4Add().v128Store().addTo(p, 16).addTo(q, 16));
-    f.get(n).i32Const(3).i32And().set(i);
-    f.end();
-    f.countdown(i, () => f.get(p).get(p).f32Load().get(q).f32Load().f32Add().f32Store().get(p).get(swBytes).i32Add().set(p).addTo(q, 4));
-    f.get(cols).get(ow).i32Const(2).i32Shl().i32Add().set(cols); // the next row of columns
+  toBytes(f, t, sw, swBytes);
+  convRowsWalk(f, t, { images, imageSize, table, rows, sw }, o, (p, n, lo) => {
+    f.get(cols).get(lo).i32Const(t.shift).i32Shl().i32Add().set(q);
+    rowCopy(f, t, p, q, n, sw, swBytes, i, true);
+    f.get(cols).get(ow).i32Const(t.shift).i32Shl().i32Add().set(cols); // the next row of columns
   });
 }

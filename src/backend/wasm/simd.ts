@@ -65,7 +65,6 @@ function extent(x: StridedArray): [number, number] {
   return [lo, hi + 1];
 }
 
-export const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
 /** Whether `n` elements repay a wasm call: `weight` is what an element costs the js loop, in arithmetic ops. */
 export const worthIt = (n: number, weight = 1): boolean => n * weight >= wasmSettings.minKernelElements;
 /** exp, tanh, erf, pow, ...: 5-20 ns an element in the js loops (crossing the wasm kernels at about 256 elements) */
