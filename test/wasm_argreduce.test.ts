@@ -12,8 +12,11 @@ import { jsBackend } from "../src/backend/js/index.js";
 import { wasmBackend } from "../src/backend/wasm/index.js";
 import { heapF32, heapI32, heapKernels, markScratch, popScratch, pushScratch } from "../src/backend/wasm/heap.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
-import { CHUNK } from "../src/backend/wasm/simd.js";
+import { CHUNK_BYTES } from "../src/backend/wasm/simd.js";
 import { fromArray, numel, uniformStream, values } from "./helpers/check.js";
+
+/** A chunk in float32 elements. */
+const CHUNK = CHUNK_BYTES / 4;
 
 // SIMD is always there on Node 20; without it there is no wasm backend and only js is checked.
 const hasWasm = backendNames().includes("wasm");

@@ -8,12 +8,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
-import { BIG_OUTPUT, CHUNK } from "../src/backend/wasm/simd.js";
+import { BIG_OUTPUT_BYTES, CHUNK_BYTES } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
 import * as lax from "../src/primitives/lax.js";
 import { broadcastShapes } from "../src/core/shape.js";
 import type { UnfoldParams } from "../src/primitives/conv.js";
 import { assertNear, fromArray, numel, unravel, uniformStream, values } from "./helpers/check.js";
+
+/** A chunk and the big-output bound in float32 elements. */
+const CHUNK = CHUNK_BYTES / 4, BIG_OUTPUT = BIG_OUTPUT_BYTES / 4;
 
 // SIMD is always there on Node 20; without it there is no wasm backend and nothing to compare.
 const hasWasm = backendNames().includes("wasm");

@@ -5,17 +5,8 @@
 import type { TypedArray } from "../../core/dtype.js";
 import type { ConvGeometry } from "../backend.js";
 import { convRows } from "../js/conv.js";
-import { heapI32, heapKernels, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
-import type { Kernels } from "./kernels.js";
-import { CHUNK_BYTES, worthIt } from "./simd.js";
-
-type Floats = Float32Array | Float64Array;
-
-/** The kernels for `a` and `b` when both are float32 or both float64, else undefined. */
-function kernelsFor(a: TypedArray, b: TypedArray): Pick<Kernels, "im2col" | "col2im"> | undefined {
-  if (a.constructor !== b.constructor) return undefined;
-  return a instanceof Float32Array ? heapKernels() : a instanceof Float64Array ? heapKernels().f64 : undefined;
-}
+import { type FloatArray, heapI32, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
+import { CHUNK_BYTES, kernelsFor, worthIt } from "./simd.js";
 
 type ConvKernel = (src: number, images: number, imageSize: number, table: number, rows: number, ow: number, sw: number, dst: number) => void;
 
@@ -25,7 +16,7 @@ type ConvKernel = (src: number, images: number, imageSize: number, table: number
  */
 function overImages(
   kernel: ConvKernel, g: ConvGeometry, images: number,
-  from: Floats, fromSize: number, to: Floats, toSize: number, imageSize: number, adds: boolean,
+  from: FloatArray, fromSize: number, to: FloatArray, toSize: number, imageSize: number, adds: boolean,
 ): boolean {
   const table = convRows(g);
   const bytes = from.BYTES_PER_ELEMENT;
@@ -60,12 +51,12 @@ export function im2colFloat(x: TypedArray, n: number, c: number, g: ConvGeometry
   const k = kernelsFor(x, out);
   if (!k || !worthIt(out.length)) return false;
   const imageSize = g.h * g.w, colsSize = g.kh * g.kw * g.oh * g.ow;
-  return overImages(k.im2col, g, n * c, x as Floats, imageSize, out as Floats, colsSize, imageSize, false);
+  return overImages(k.im2col, g, n * c, x as FloatArray, imageSize, out as FloatArray, colsSize, imageSize, false);
 }
 
 export function col2imFloat(cols: TypedArray, n: number, c: number, g: ConvGeometry, out: TypedArray): boolean {
   const k = kernelsFor(cols, out);
   if (!k || !worthIt(cols.length)) return false;
   const imageSize = g.h * g.w, colsSize = g.kh * g.kw * g.oh * g.ow;
-  return overImages(k.col2im, g, n * c, cols as Floats, colsSize, out as Floats, imageSize, imageSize, true);
+  return overImages(k.col2im, g, n * c, cols as FloatArray, colsSize, out as FloatArray, imageSize, imageSize, true);
 }

@@ -21,7 +21,7 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
-import { heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
+import { type FloatArray, heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import type { Kernels } from "./kernels.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
 import { mirrorAddress } from "./resident.js";
@@ -57,9 +57,6 @@ const SMALL = 256;
 
 const { i32, v128 } = ValType;
 
-/** The operands and result of a product: all float32 or all float64. */
-export type Floats = Float32Array | Float64Array;
-
 /** What the driver needs to know of an element type; everything else is shared. */
 interface Precision {
   readonly bytes: 4 | 8;
@@ -67,7 +64,7 @@ interface Precision {
   readonly NR: number;
   /** The memory, and an operand, as words of one element each for copies (a float's int32 bits: NaN payloads survive). */
   heap(): Int32Array | Float64Array;
-  words(x: Floats): Int32Array | Float64Array;
+  words(x: FloatArray): Int32Array | Float64Array;
   /** The zeroSpans kernels for A's panels (MR elements wide) and B's (NR wide), and nonFinite's. */
   zeroSpansA(k: Kernels): Kernels["zeroSpans4"];
   zeroSpansB(k: Kernels): Kernels["zeroSpans4"];
@@ -87,7 +84,7 @@ const F64: Precision = {
   zeroSpansA: (k) => k.zeroSpansF64, zeroSpansB: (k) => k.zeroSpansF64, nonFinite: (k) => k.nonFiniteF64,
 };
 
-const precisionOf = (x: Floats): Precision => (x instanceof Float64Array ? F64 : F32);
+const precisionOf = (x: FloatArray): Precision => (x instanceof Float64Array ? F64 : F32);
 
 /**
  * kernel(aPack, bPack, c, mPanels, nPanels, kc, ldcBytes, bRowBytes, bPanelBytes, accumulate,
@@ -242,9 +239,9 @@ const ldbFor = (nc: number, bytes: number): number => {
  */
 export function gemm(
   M: number, N: number, K: number,
-  a: Floats, aOff: number, aRowStride: number, aColStride: number,
-  b: Floats, bOff: number, bRowStride: number, bColStride: number,
-  c: Floats, cOff: number,
+  a: FloatArray, aOff: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOff: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOff: number,
 ): void {
   switch (route(M, N, K)) {
     case "empty":
@@ -320,9 +317,9 @@ function route(M: number, N: number, K: number): "empty" | "zero" | "transposed"
  */
 function packedGemm(
   P: Precision, M: number, N: number, K: number,
-  a: Floats, aOff: number, aRowStride: number, aColStride: number,
-  b: Floats, bOff: number, bRowStride: number, bColStride: number,
-  c: Floats, cOff: number, base: number, aPacked: boolean, cTransposed = false,
+  a: FloatArray, aOff: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOff: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOff: number, base: number, aPacked: boolean, cTransposed = false,
 ): void {
   const { NR, bytes } = P;
   const run = kernelOf(P);
@@ -473,9 +470,9 @@ let wholeAFinite: boolean | undefined;
  */
 export function gemmBatched(
   batch: number, M: number, N: number, K: number,
-  a: Floats, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
-  b: Floats, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: Floats, cOff: number,
+  a: FloatArray, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOff: number,
 ): void {
   // rows of A evenly spaced across the batch (or one row each) against a shared B: one product of batch * M rows
   if (bBatchStride === 0 && aBatchStride !== 0 && (M === 1 || aBatchStride === M * aRowStride)) {
@@ -498,9 +495,9 @@ const TRANSPOSE_ROWS = 4;
 /** The batch of products A @ B_t with A packed once; false if A cannot be packed whole. */
 function sharedA(
   batch: number, M: number, N: number, K: number,
-  a: Floats, aOff: number, aRowStride: number, aColStride: number,
-  b: Floats, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: Floats, cOff: number, cTransposed: boolean,
+  a: FloatArray, aOff: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: FloatArray, cOff: number, cTransposed: boolean,
 ): boolean {
   const P = precisionOf(c);
   if (M > MB || route(M, N, K) !== "wasm" || !layout(P, M, N, K, 0).aWhole) return false;
@@ -551,9 +548,9 @@ let accRow = new Float64Array(64);
  */
 function gemmJs(
   M: number, N: number, K: number,
-  a: Floats, aOff: number, ars: number, acs: number,
-  b: Floats, bOff: number, brs: number, bcs: number,
-  c: Floats, cOff: number,
+  a: FloatArray, aOff: number, ars: number, acs: number,
+  b: FloatArray, bOff: number, brs: number, bcs: number,
+  c: FloatArray, cOff: number,
 ): void {
   if (accRow.length < N) accRow = new Float64Array(N);
   const acc = accRow;

@@ -93,6 +93,8 @@ export function heapU8(): Uint8Array {
 
 /** The typed arrays the kernels read and write: floats, int32 indices and bool bytes. */
 export type HeapArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** The float arrays the float kernels take: float32 or float64, all of one type in a call. */
+export type FloatArray = Float32Array | Float64Array;
 
 /** The memory as the element type of `like`. */
 export function heapLike<T extends HeapArray>(like: T): T {

@@ -8,7 +8,7 @@ import type { TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, numelOf } from "../../core/shape.js";
 import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
 import { coalesce, forEachRow } from "../js/iterate.js";
-import { type HeapArray, heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
+import { type FloatArray, type HeapArray, heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
 import { BINARY_OPS, type FloatKernels, UNARY_OPS } from "./kernels.js";
 import { mirrorAddress } from "./resident.js";
 import { TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
@@ -16,7 +16,6 @@ import { wasmSettings } from "./settings.js";
 
 /** A kernel's operand or result: floats, int32 indices (argmax's), or bools (a comparison's result, where's condition). */
 type KernelArray = HeapArray;
-type FloatArray = Float32Array | Float64Array;
 
 /**
  * Runs `body` with the heap addresses of the operands' elements: for each input, the byte
@@ -76,7 +75,7 @@ const weightOf = (op: string): number => (op in TRANSCENDENTAL_OPS || op in TRAN
  * when one of `others` is of another type. Their binary and unary tables lack the ops a type has
  * no kernel for.
  */
-function kernelsFor(like: TypedArray, ...others: TypedArray[]): FloatKernels<string, string> | undefined {
+export function kernelsFor(like: TypedArray, ...others: TypedArray[]): FloatKernels<string, string> | undefined {
   const type = like.constructor;
   if (!(like instanceof Float32Array || like instanceof Float64Array) || others.some((x) => x.constructor !== type)) return undefined;
   return like instanceof Float32Array ? instance() : instance().f64;
@@ -180,8 +179,6 @@ export function matmulFloat(a: StridedArray, b: StridedArray, out: TypedArray): 
  * float32 one and takes the same room in the caches.
  */
 export const CHUNK_BYTES = 2 ** 20;
-/** CHUNK_BYTES in float32 elements. */
-export const CHUNK = CHUNK_BYTES / 4;
 
 /**
  * Outputs of more than this many bytes' worth of floats (16 MB, half the last-level cache here)
@@ -191,8 +188,6 @@ export const CHUNK = CHUNK_BYTES / 4;
  * 5.0-5.9 ms).
  */
 export const BIG_OUTPUT_BYTES = 16 * 2 ** 20;
-/** BIG_OUTPUT_BYTES in float32 elements. */
-export const BIG_OUTPUT = BIG_OUTPUT_BYTES / 4;
 
 /**
  * An operand of a chunked kernel: a strided view over the output's (leading) dims, optionally
