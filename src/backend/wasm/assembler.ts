@@ -208,6 +208,9 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** b < a ? b : a, and a < b ? b : a: one instruction each on x64 (min and max order NaN and -0 at a cost); a NaN a passes. */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  f32x4Pmax(): this { return this.simd(0xeb); }
   /** Lanewise a == b (a != b, a < b, ...) as all ones or all zeros. */
   f32x4Eq(): this { return this.simd(0x41); }
   f32x4Ne(): this { return this.simd(0x42); }
@@ -287,6 +290,14 @@ export class Code {
   i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
   /** Lanewise signed a > b as all ones or all zeros. */
   i32x4GtS(): this { return this.simd(0x3b); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  /** Shifts each int32 lane by an i32 count: left, or right copying the sign bit. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrS(): this { return this.simd(0xac); }
+  i32x4ShrU(): this { return this.simd(0xad); }
+  /** Each signed int32 lane as a float32. */
+  f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
   /** Two bytes into every 16-bit lane. */
   v128Load16Splat(offset = 0): this { return this.simd(0x08).memarg(1, offset); }
   /** Pops an address and a vector: the vector with lane `lane` replaced by the eight bytes there. */

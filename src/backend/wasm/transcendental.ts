@@ -1,13 +1,15 @@
-// exp, tanh, sigmoid, log, log1p, erf, sin and cos as SIMD instruction sequences for the unary
-// kernels, and pow for the binary ones. Each float32 lane is widened to float64 and computed there
-// to 1e-10 relative error or better, so the float32 result is the correctly rounded value except
-// within 1e-10 of a rounding boundary: it matches the js backend (Math.exp and friends, rounded to
-// float32) to within one unit in the last place.
-// Widening also removes the float32 edge cases: no overflow inside the formulas, and results
-// that underflow to subnormal float32 round correctly. sin and cos of huge arguments call the
-// host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
+// The transcendental ops of the float32 unary and binary kernels. exp, tanh, sigmoid, log and erf
+// run float32 sequences on four lanes (transcendental32.ts). log1p, sin, cos and pow widen each
+// float32 lane to float64 and compute there to 1e-10 relative error or better, so the float32
+// result is the correctly rounded value except within 1e-10 of a rounding boundary: it matches
+// the js backend (Math.log1p and friends, rounded to float32) to within one unit in the last
+// place. Widening also removes the float32 edge cases: no overflow inside the formulas, and
+// results that underflow to subnormal float32 round correctly. sin and cos of huge arguments call
+// the host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
 
 import { Code, ValType } from "./assembler.js";
+import { constant, constantsOf, hoist } from "./constants.js";
+import { erf32, exp32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
 import type { ElementOp } from "./kernels.js";
 
 const { v128 } = ValType;
@@ -21,21 +23,10 @@ const EXP_TAYLOR = Array.from({ length: 11 }, (_, k) => 1 / factorial(k));
 /** ln 2 in two parts: LN2_HI has trailing zero bits, so n * LN2_HI is exact. */
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
-/** Below this |x|, tanh(x) = x - x^3/3 to 1e-13 (1 - 2/(e^2x + 1) would cancel). */
-const TANH_SMALL = 2 ** -10;
-/** tanh(20) rounds to 1 in float32 and float64 alike; e^40 stays finite. */
-const TANH_LIMIT = 20;
 /** The float64 whose bits are the 52 mantissa bits (a subnormal), as a mask. */
 const MANTISSA_BITS = new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0];
 /** 2/13, 2/11, ..., 2/3, 2: log m = s (2 + 2/3 s^2 + ...); s^15 / 15 < 3e-13 is left out. */
 const LOG_SERIES = [13, 11, 9, 7, 5, 3, 1].map((d) => 2 / d);
-/** erf(4) = 1 - 1.5e-8 rounds to 1 in float32, as erf does beyond it. */
-const ERF_LIMIT = 4;
-/** Up to |x| = 2, the first 25 terms of erf's series reach 1e-12. */
-const ERF_SHORT = 2;
-const ERF_SHORT_TERMS = 25;
-/** 1 / (2n+1)!! for n < 52, the coefficients of erf's series in 2x^2. */
-const ERF_SERIES = Array.from({ length: 52 }, (_, n) => 1 / oddFactorial(2 * n + 1));
 
 /**
  * Below this |x|, n = round(x / (pi/2)) is under 2^20, so n times PIO2_1 and PIO2_2 (33 significant
@@ -55,44 +46,6 @@ export const HOST_FUNCTIONS = { sin: Math.sin, cos: Math.cos };
 
 function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
-}
-/** k!! for odd k: 1 * 3 * 5 * ... * k. */
-function oddFactorial(k: number): number {
-  return k <= 1 ? 1 : k * oddFactorial(k - 2);
-}
-
-/**
- * Pushes the float64x2 constant `value`: from the local the prologue set up (constants inside
- * the loop would be rebuilt from immediates at every iteration), else inline.
- */
-function constant(f: Code, value: number): Code {
-  if (recording && !recording.some((v) => Object.is(v, value))) recording.push(value);
-  const local = hoisted.get(f)?.find(([v]) => Object.is(v, value))?.[1];
-  return local === undefined ? f.f64x2Const(value) : f.get(local);
-}
-const hoisted = new WeakMap<Code, [number, number][]>();
-/** Where `constant` notes the values it pushes while constantsOf runs. */
-let recording: number[] | undefined;
-
-/** The constants a sequence pushes, found by generating it once into a throwaway function. */
-function constantsOf(body: (f: Code) => void): number[] {
-  recording = [];
-  try {
-    body(new Code(1));
-    return recording;
-  } finally {
-    recording = undefined;
-  }
-}
-
-/** Sets up `constants` in locals of f, once, before its loops. */
-function hoist(f: Code, constants: readonly number[]): void {
-  if (hoisted.has(f)) return;
-  hoisted.set(f, constants.map((v) => {
-    const local = f.local(v128);
-    f.f64x2Const(v).set(local);
-    return [v, local];
-  }));
 }
 
 /**
@@ -136,40 +89,6 @@ function exp64(f: Code): void {
   // n sits in the low bits of t's integer form: shift it into the exponent field
   f.get(t);
   k(ROUNDER).i64x2Sub().i32Const(52).i64x2Shl().i64x2Add();
-}
-
-/** tanh of the float64x2 on the stack: sign(x) (1 - 2 / (e^2|x| + 1)), or x - x^3/3 near 0. */
-function tanh64(f: Code): void {
-  const k = (v: number) => constant(f, v);
-  const x = f.local(v128), a = f.local(v128), big = f.local(v128);
-  f.tee(x).f64x2Abs().set(a);
-  f.get(a);
-  k(TANH_LIMIT).f64x2Min();
-  k(2).f64x2Mul();
-  exp64(f);
-  k(1).f64x2Add().set(big);
-  k(1);
-  k(2).get(big).f64x2Div().f64x2Sub().set(big);
-  // small: a (1 - a^2 / 3)
-  f.get(a);
-  k(1).get(a).get(a).f64x2Mul();
-  k(1 / 3).f64x2Mul().f64x2Sub().f64x2Mul();
-  f.get(big).get(a);
-  k(TANH_SMALL).f64x2Lt().v128Bitselect();
-  // the sign bit of x back on (NaN stays NaN)
-  f.get(x);
-  k(-0).v128And().v128Or();
-}
-
-/** 1 / (1 + e^-x) of the float64x2 on the stack: no cancellation for either sign. */
-function sigmoid64(f: Code): void {
-  const k = (v: number) => constant(f, v);
-  const e = f.local(v128);
-  f.f64x2Neg();
-  exp64(f);
-  f.set(e);
-  k(1);
-  k(1).get(e).f64x2Add().f64x2Div();
 }
 
 /**
@@ -284,49 +203,6 @@ function trig64(f: Code, quarter: 0 | 1): void {
 }
 
 /**
- * erf of the float64x2 on the stack, from erf x = 2/sqrt(pi) x e^-x^2 sum over n of
- * (2x^2)^n / (2n+1)!!: every term is positive, so nothing cancels. Past |x| = 4 the float32 result
- * is 1 anyway, and 52 terms reach 1e-12 there; even and odd terms run as two chains.
- */
-function erf64(f: Code): void {
-  const k = (v: number) => constant(f, v);
-  const x = f.local(v128), a = f.local(v128), sq = f.local(v128), w = f.local(v128), v = f.local(v128);
-  f.tee(x).f64x2Abs();
-  k(ERF_LIMIT).f64x2Min().set(a);
-  f.get(a).get(a).f64x2Mul().tee(sq);
-  k(2).f64x2Mul().tee(w).get(w).f64x2Mul().set(v);
-  const chain = (coefficients: number[]): void => { // sum of coefficients[j] v^j
-    const rest = coefficients.slice().reverse();
-    k(rest[0]);
-    for (const c of rest.slice(1)) {
-      f.get(v).f64x2Mul();
-      k(c).f64x2Add();
-    }
-  };
-  const p = f.local(v128);
-  const series = (terms: number): void => {
-    chain(ERF_SERIES.slice(0, terms).filter((_, n) => n % 2 === 0));
-    chain(ERF_SERIES.slice(0, terms).filter((_, n) => n % 2 === 1));
-    f.get(w).f64x2Mul().f64x2Add().set(p);
-  };
-  // most inputs (GELU's) have both lanes below 2, where half the terms reach 1e-12
-  f.get(a);
-  k(ERF_SHORT).f64x2Gt().v128AnyTrue().if();
-  series(ERF_SERIES.length);
-  f.else();
-  series(ERF_SHORT_TERMS);
-  f.end();
-  f.get(p);
-  f.get(sq).f64x2Neg();
-  exp64(f);
-  f.f64x2Mul().get(a).f64x2Mul();
-  k(2 / Math.sqrt(Math.PI)).f64x2Mul();
-  // the sign bit of x back on (NaN stays NaN)
-  f.get(x);
-  k(-0).v128And().v128Or();
-}
-
-/**
  * x^y of the float64x2s x and y on the stack (y on top), as C's pow defines it: e^(y log|x|),
  * negated where x's sign bit is set and y is an odd integer, NaN where x is finite and negative and
  * y no integer, 1 wherever y is ±0 (even for a NaN x), where x is 1 (even for a NaN y) and for
@@ -399,13 +275,24 @@ function widened(body: (f: Code) => void, arity: 1 | 2 = 1): ElementOp {
   return { vec, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
 }
 
+/** A float32 sequence on the f32x4 on the stack (transcendental32.ts): lone floats go through lane 0. */
+function native(body: (f: Code) => void): ElementOp {
+  const constants = constantsOf(body);
+  const scalar = (f: Code): void => {
+    f.f32x4Splat();
+    body(f);
+    f.f32x4ExtractLane(0);
+  };
+  return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 4 };
+}
+
 export const TRANSCENDENTAL_OPS = {
-  exp: widened(exp64),
-  tanh: widened(tanh64),
-  sigmoid: widened(sigmoid64),
-  log: widened(log64),
+  exp: native(exp32),
+  tanh: native(tanh32),
+  sigmoid: native(sigmoid32),
+  log: native(log32),
   log1p: widened(log1p64),
-  erf: widened(erf64),
+  erf: native(erf32),
   sin: widened((f) => trig64(f, 0)),
   cos: widened((f) => trig64(f, 1)),
 } satisfies Record<string, ElementOp>;
