@@ -256,6 +256,9 @@ export class Code {
   f64x2Trunc(): this { return this.simd(0x7a); }
   f64x2Nearest(): this { return this.simd(0x94); }
   f64x2Sqrt(): this { return this.simd(0xef); }
+  /** As f32x4Pmin and f32x4Pmax. */
+  f64x2Pmin(): this { return this.simd(0xf6); }
+  f64x2Pmax(): this { return this.simd(0xf7); }
   /** Zero-extends the low two int32 lanes to int64 lanes. */
   i64x2ExtendLowI32x4U(): this { return this.simd(0xc9); }
   i64x2Neg(): this { return this.simd(0xc1); }

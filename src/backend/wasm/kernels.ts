@@ -723,15 +723,30 @@ function sumColsKernel(f: Code, t: FloatType): void {
 /**
  * Into the scalar local s, the max (min) of the n >= 1 elements from the local p, which is left
  * past them: t.chains vectors at a time, then one at a time, then the scalar tail. Every lane of
- * every accumulator starts from the first element, so no identity value is needed.
+ * every accumulator starts from the first element, so no identity value is needed. The vectors
+ * take pmax (pmin), one instruction on x86 where wasm's max is eight, and a running test for NaN;
+ * then the two cases pmax gets wrong are mended: a NaN makes the result NaN, and a result of ±0
+ * (pmax keeps the zero it met first where max takes +0, and min -0) is found again by the exact
+ * scalar loop, a second pass over the rows whose extreme is zero.
  */
 function rowExtreme(f: Code, t: FloatType, op: "max" | "min", p: number, n: number, s: number): void {
-  const i = f.local(i32), accs = Array.from({ length: t.chains }, () => f.local(v128)), acc = accs[0];
+  const i = f.local(i32), start = f.local(i32), accs = Array.from({ length: t.chains }, () => f.local(v128)), acc = accs[0];
+  const v = f.local(v128), nan = f.local(v128);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const pick = (): void => void f[`${t.vec}P${op}`]();
   const step = (width: number): void => {
-    for (let k = 0; k < width; k++) V.get(accs[k]).get(p).load(16 * k)[op]().set(accs[k]);
+    for (let k = 0; k < width; k++) {
+      V.get(p).load(16 * k).set(v);
+      f.get(accs[k]).get(v);
+      pick();
+      f.set(accs[k]);
+      V.get(v).get(v).ne();
+      f.get(nan).v128Or().set(nan);
+    }
     f.addTo(p, 16 * width);
   };
+  f.get(p).set(start);
+  f.v128ConstZero().set(nan);
   S.get(p).load();
   t.splat(f);
   f.set(acc);
@@ -744,7 +759,11 @@ function rowExtreme(f: Code, t: FloatType, op: "max" | "min", p: number, n: numb
     f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().set(i);
   }
   f.countdown(i, () => step(1));
-  for (const other of accs.slice(1)) V.get(acc).get(other)[op]().set(acc);
+  for (const other of accs.slice(1)) {
+    f.get(acc).get(other);
+    pick();
+    f.set(acc);
+  }
   for (let lane = 0; lane < t.lanes; lane++) {
     t.extractLane(f.get(acc), lane);
     if (lane > 0) S[op]();
@@ -755,6 +774,19 @@ function rowExtreme(f: Code, t: FloatType, op: "max" | "min", p: number, n: numb
     S.get(s).get(p).load()[op]().set(s);
     f.addTo(p, t.bytes);
   });
+  f.get(nan).v128AnyTrue().if();
+  S.const(NaN).set(s);
+  f.else();
+  S.get(s).zero().eq();
+  f.if();
+  S.get(start).load().set(s);
+  f.get(n).i32Const(1).i32Sub().set(i);
+  f.countdown(i, () => {
+    f.addTo(start, t.bytes);
+    S.get(s).get(start).load()[op]().set(s);
+  });
+  f.end();
+  f.end();
 }
 
 function extremeRowsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
