@@ -6,7 +6,7 @@
 // 32768-element staging chunk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
+import { Tensor, tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { BIG_OUTPUT_BYTES, CHUNK_BYTES } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
@@ -80,6 +80,15 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   reluBackward: (a, b) => {
     const shape = broadcastShapes(a.shape, b.shape)!;
     return lax.reluBackward(a.expand(shape), b.expand(shape));
+  },
+  // clamp's bounds (pmax and pmin in the wasm kernels): broadcast by hand too
+  clampMin: (a, b) => {
+    const shape = broadcastShapes(a.shape, b.shape)!;
+    return lax.clampMin(a.expand(shape), b.expand(shape));
+  },
+  clampMax: (a, b) => {
+    const shape = broadcastShapes(a.shape, b.shape)!;
+    return lax.clampMax(a.expand(shape), b.expand(shape));
   },
   // comparisons (bool results) on floored operands, so that many pairs are equal
   ...Object.fromEntries((["eq", "ne", "lt", "le", "gt", "ge"] as const).map((op) => [op, (a: Tensor, b: Tensor) => lax.floor(a)[op](lax.floor(b))])),
@@ -183,13 +192,17 @@ test("exp, tanh, sigmoid, log, log1p, erf, sin and cos match the js backend to o
   }
 });
 
-test("NaN, infinities and signed zeros go through maximum, minimum, relu, max and min (over rows and columns) as on js", () => {
+test("NaN, infinities and signed zeros go through maximum, minimum, clamp's bounds, relu, max and min (over rows and columns) as on js", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   const specials = [NaN, Infinity, -Infinity, 0, -0];
   for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
     // specials land in SIMD bodies and tails, in either operand or both at once
     const a = data([n], 100 + n, -2, 2, specials, 3), b = data([n], 200 + n, -2, 2, specials, 5);
-    for (const op of ["maximum", "minimum"]) {
+    // zeros of either sign against each other, in SIMD bodies and scalar tails
+    const zeros = (first: number) => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
+    for (const op of ["maximum", "minimum", "clampMin", "clampMax"]) {
+      const [wz, jz] = both(() => BINARY[op](zeros(0), zeros(1)), op, `${op} of signed zeros [${n}]`);
+      assertSame(wz, jz, `${op} of signed zeros [${n}]`);
       const [w, j] = both(() => BINARY[op](a, b), op, `${op} [${n}]`);
       assertSame(w, j, `${op} [${n}]`);
       const [ws, js] = both(() => BINARY[op](data([], 7, 0, 1, [NaN], 1), a), op, `${op} NaN scalar [${n}]`);

@@ -22,7 +22,9 @@ export type UnaryOp =
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */
-  | "reluBackward";
+  | "reluBackward"
+  /** b where a < b (a > b), else a: clamp's bounds, where a NaN a stays and a NaN b is passed over */
+  | "clampMin" | "clampMax";
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 export interface ConvGeometry {

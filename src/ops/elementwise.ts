@@ -110,14 +110,14 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   }
   // as PyTorch's clamp: where x equals a bound its gradient goes to x whole (maximum and minimum
   // would split it between the two); a NaN tensor bound gives NaN, a NaN number bound is ignored
-  if (min !== undefined && min !== null) out = takeBound(lt(out, min), min, out);
-  if (max !== undefined && max !== null) out = takeBound(gt(out, max), max, out);
+  if (min !== undefined && min !== null) out = takeBound(lax.clampMin, min, out);
+  if (max !== undefined && max !== null) out = takeBound(lax.clampMax, max, out);
   return out;
 }
 
-/** bound where `past` (x is past it) or where the bound is a NaN element of a tensor, else x. */
-function takeBound(past: Tensor, bound: TensorLike, x: Tensor): Tensor {
-  const clamped = where(past, bound, x);
+/** The bound where x is past it (clampMin or clampMax) or where the bound is a NaN element of a tensor, else x. */
+function takeBound(clampTo: (x: Tensor, bound: Tensor) => Tensor, bound: TensorLike, x: Tensor): Tensor {
+  const clamped = clampTo(...prepareBinary(x, bound, "clamp"));
   return typeof bound === "object" && isFloat(bound.dtype) ? where(ne(bound, bound), bound, clamped) : clamped;
 }
 

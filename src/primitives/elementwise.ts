@@ -147,6 +147,27 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
 }
 export const maximumP = selectBinary("maximum");
 export const minimumP = selectBinary("minimum");
+
+/**
+ * clampMin(a, b) = b where a < b, else a, and clampMax the same with a > b: clamp's bounds in one
+ * pass each. A NaN a stays NaN and a NaN b is passed over, and the derivative follows the operand
+ * taken, all of it (where maximum and minimum split ties): as PyTorch's clamp.
+ */
+function clampBinary(op: "clampMin" | "clampMax", past: (a: Tensor, b: Tensor) => Tensor): Primitive<null> {
+  return binary(op, {
+    jvp: (a, b, ta, tb) => {
+      if (!ta && !tb) return null;
+      const zero = constLike(a, 0);
+      return lax.where(past(a, b), tb ?? zero, ta ?? zero);
+    },
+    vjp: (g, a, b, _y, needA, needB) => {
+      const p = past(a, b), zero = constLike(g, 0);
+      return [needA ? lax.where(p, zero, g) : null, needB ? lax.where(p, g, zero) : null];
+    },
+  });
+}
+export const clampMinP = clampBinary("clampMin", (a, b) => lax.lt(a, b));
+export const clampMaxP = clampBinary("clampMax", (a, b) => lax.gt(a, b));
 /** reluBackward(a, b) = a where b > 0, else 0: linear in a, and flat in b (a step). */
 export const reluBackwardP = binary("reluBackward", {
   jvp: (_a, b, ta) => ta && lax.reluBackward(ta, b),

@@ -41,6 +41,8 @@ export const pow = (x: Tensor, y: Tensor): Tensor => bind(E.powP, [x, y], null);
 export const maximum = (x: Tensor, y: Tensor): Tensor => bind(E.maximumP, [x, y], null);
 export const reluBackward = (g: Tensor, x: Tensor): Tensor => bind(E.reluBackwardP, [g, x], null);
 export const minimum = (x: Tensor, y: Tensor): Tensor => bind(E.minimumP, [x, y], null);
+export const clampMin = (x: Tensor, y: Tensor): Tensor => bind(E.clampMinP, [x, y], null);
+export const clampMax = (x: Tensor, y: Tensor): Tensor => bind(E.clampMaxP, [x, y], null);
 export const eq = (x: Tensor, y: Tensor): Tensor => bind(E.eqP, [x, y], null);
 export const ne = (x: Tensor, y: Tensor): Tensor => bind(E.neP, [x, y], null);
 export const lt = (x: Tensor, y: Tensor): Tensor => bind(E.ltP, [x, y], null);

@@ -84,6 +84,8 @@ const binaryRows: Record<BinaryOp, Row2> = {
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },
   reluBackward: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = b[bi] > 0 ? a[ai] : 0; },
+  clampMin: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const v = a[ai], m = b[bi]; o[oi + i] = v < m ? m : v; } },
+  clampMax: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const v = a[ai], m = b[bi]; o[oi + i] = v > m ? m : v; } },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
   ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },

@@ -33,6 +33,9 @@ export type Floats = { [K in (typeof FLOAT_OPS)[number] as Uncapitalize<K>]: () 
   store(offset?: number): Floats;
   /** Pops a, b and a mask (a condition for a scalar): a where it is set, else b. */
   select(): Floats;
+  /** Pops a, b: b where a < b, else a (pmax), and b where b < a, else a (pmin). One instruction on x86 for vectors, where max and min, which order NaN and -0, are eight; a NaN a passes. */
+  pmax(): Floats;
+  pmin(): Floats;
 };
 
 function floats(f: Code, prefix: "f32x4" | "f64x2" | "f32" | "f64"): Floats {
@@ -52,6 +55,13 @@ function floats(f: Code, prefix: "f32x4" | "f64x2" | "f32" | "f64"): Floats {
   emit("store", (offset = 0) => (vector ? f.v128Store(offset) : f[`${scalar}Store`](offset)));
   emit("select", () => (vector ? f.v128Bitselect() : f.select()));
   for (const op of FLOAT_OPS) emit(op[0].toLowerCase() + op.slice(1), () => f[`${prefix}${op}`]());
+  for (const [name, Op, test] of [["pmax", "Pmax", "lt"], ["pmin", "Pmin", "gt"]] as const) {
+    emit(name, () => {
+      if (vector) return f[`${prefix as "f32x4" | "f64x2"}${Op}`]();
+      const a = x.local(), b = x.local();
+      return x.set(b).set(a).get(b).get(a).get(a).get(b)[test]().select();
+    });
+  }
   return x;
 }
 
@@ -163,6 +173,9 @@ export const BINARY_OPS = {
   // wasm's min and max propagate NaN, as PyTorch's maximum and minimum do
   maximum: same((x) => x.max()),
   minimum: same((x) => x.min()),
+  // as clamp's where(a < b, b, a) and where(a > b, b, a)
+  clampMin: same((x) => x.pmax()),
+  clampMax: same((x) => x.pmin()),
   // a & (b > 0 ? all ones : 0), and a select of a or 0
   reluBackward: {
     vec: (f, x) => { x.zero().gt(); f.v128And(); },
@@ -741,7 +754,7 @@ function rowExtreme(f: Code, t: FloatType, op: "max" | "min", p: number, n: numb
   const i = f.local(i32), start = f.local(i32), accs = Array.from({ length: t.chains }, () => f.local(v128)), acc = accs[0];
   const v = f.local(v128), nan = f.local(v128);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
-  const pick = (): void => void f[`${t.vec}P${op}`]();
+  const pick = (): void => void V[op === "max" ? "pmax" : "pmin"]();
   const step = (width: number): void => {
     for (let k = 0; k < width; k++) {
       V.get(p).load(16 * k).set(v);
@@ -815,7 +828,7 @@ function extremeColsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
   const p = f.local(i32), r = f.local(i32), j = f.local(i32), v = f.local(v128), nan = f.local(v128);
   toBytes(f, t, step);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
-  const pick = (): void => void f[`${t.vec}P${op}`]();
+  const pick = (): void => void V[op === "max" ? "pmax" : "pmin"]();
   // accs.length values `bytes` wide (vectors or scalars) over all rows, each from its first row,
   // so no identity value is needed, combined by `combine(acc, k)` with the row at p
   const pass = (lanes: Floats, bytes: number, accs: number[], combine: (acc: number, k: number) => void): void => {
