@@ -195,12 +195,16 @@ export function sigmoid32(f: Code): void {
 /** erf of the f32x4 on the stack (see ERF_P), both forms computed and each lane taking its own, with the sign of x put back on. */
 export function erf32(f: Code): void {
   const x = f.local(v128), a = f.local(v128), t = f.local(v128), s = f.local(v128), high = f.local(v128);
+  const near = f.local(v128), out = f.local(v128);
   f.tee(x).f32x4Abs();
   k(f, ERF_LIMIT).f32x4Pmin().tee(a).get(a).f32x4Mul().set(t);
   polynomial(f, powers(f, t, 3), ERF_P);
-  f.get(a).f32x4Mul().get(a).f32x4Add();
-  // from 1: s and Q's coefficients by the lane's interval
+  f.get(a).f32x4Mul().get(a).f32x4Add().tee(near).set(out);
+  // from 1, for vectors with a lane there (half of GELU's, whose inputs are mostly below 1):
+  // s and Q's coefficients by the lane's interval
   f.get(a);
+  k(f, 1).f32x4Ge().v128AnyTrue().if();
+  f.get(near).get(a);
   k(f, 2).f32x4Ge().set(high);
   f.get(a);
   k(f, 3);
@@ -215,7 +219,8 @@ export function erf32(f: Code): void {
   });
   f.f32x4Mul().f32x4Sub();
   f.get(a);
-  k(f, 1).f32x4Lt().v128Bitselect();
-  f.get(x);
+  k(f, 1).f32x4Lt().v128Bitselect().set(out);
+  f.end();
+  f.get(out).get(x);
   k(f, -0).v128And().v128Or();
 }
