@@ -6,8 +6,8 @@ import { Code, ValType } from "./assembler.js";
 
 const { v128 } = ValType;
 
-/** How a constant fills a vector: two float64s, four float32s, or four int32s. */
-export type Lanes = "f64" | "f32" | "i32";
+/** How a constant fills a vector: two float64s, four float32s, four int32s, or two int64s (below 2^31). */
+export type Lanes = "f64" | "f32" | "i32" | "i64";
 
 /**
  * Pushes a vector of `value` in every lane: from the local the prologue set up (constants inside
@@ -20,7 +20,9 @@ export function constant(f: Code, value: number, lanes: Lanes = "f64"): Code {
   return local === undefined ? pushConstant(f, value, lanes) : f.get(local);
 }
 function pushConstant(f: Code, value: number, lanes: Lanes): Code {
-  return lanes === "f64" ? f.f64x2Const(value) : lanes === "f32" ? f.f32x4Const(value) : f.i32x4Const([value, value, value, value]);
+  if (lanes === "i64" && !(value >= 0 && value < 2 ** 31)) throw new Error(`constants: an int64 lane constant must be in [0, 2^31), got ${value}`);
+  return lanes === "f64" ? f.f64x2Const(value) : lanes === "f32" ? f.f32x4Const(value)
+    : lanes === "i32" ? f.i32x4Const([value, value, value, value]) : f.i32x4Const([value, 0, value, 0]);
 }
 const hoisted = new WeakMap<Code, [number, Lanes, number][]>();
 /** Where `constant` notes the values it pushes while constantsOf runs. */

@@ -8,7 +8,7 @@
 
 import { Code, ModuleBuilder, ValType } from "./assembler.js";
 import { nonFiniteKernel, packColsKernel, packRowsKernel, zeroSpansKernel } from "./pack_kernels.js";
-import { HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
+import { EXP, HOST_FUNCTIONS, TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 import { copyPlanesKernel, winogradGradientKernel, winogradInputAdjointKernel, winogradInputKernel, winogradOutputKernel } from "./winograd_kernels.js";
 
 const { i32, f64, v128 } = ValType;
@@ -156,6 +156,8 @@ export interface ElementOp {
   unroll?: number;
   /** Built for float32 only: a float64 transcendental op runs JS's Math functions, accurate to float64, where these sequences are not. */
   float32Only?: true;
+  /** The float64 kernel's op, where it is not this one at another width (exp's float64 sequence). */
+  float64?: ElementOp;
 }
 
 /** An op whose SIMD and scalar sequences are the same. */
@@ -210,6 +212,7 @@ export const UNARY_OPS = {
     x.get(v).zero().gt().select();
   }),
   ...float32Only(TRANSCENDENTAL_OPS),
+  exp: EXP,
 } satisfies Record<string, ElementOp>;
 
 export type WasmBinaryOp = keyof typeof BINARY_OPS;
@@ -301,7 +304,8 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
 };
 
 /** The ops of a table that type t has kernels for. */
-const opsOf = (ops: Record<string, ElementOp>, t: FloatType): [string, ElementOp][] => Object.entries(ops).filter(([, op]) => t === F32 || !op.float32Only);
+const opsOf = (ops: Record<string, ElementOp>, t: FloatType): [string, ElementOp][] =>
+  Object.entries(ops).flatMap(([name, op]): [string, ElementOp][] => (t === F32 ? [[name, op]] : op.float64 ? [[name, op.float64]] : op.float32Only ? [] : [[name, op]]));
 
 /** The FloatKernels of type t, exported as `${t.prefix}binary_add`, `${t.prefix}sumRows` and so on. */
 function floatKernels(mod: ModuleBuilder, t: FloatType): void {

@@ -10,6 +10,7 @@
 import { Code, ValType } from "./assembler.js";
 import { constant, constantsOf, hoist } from "./constants.js";
 import { erf32, exp32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
+import { expF64 } from "./transcendental64.js";
 import type { ElementOp } from "./kernels.js";
 
 const { v128 } = ValType;
@@ -296,6 +297,20 @@ export const TRANSCENDENTAL_OPS = {
   sin: widened((f) => trig64(f, 0)),
   cos: widened((f) => trig64(f, 1)),
 } satisfies Record<string, ElementOp>;
+
+/** A float64 sequence on the f64x2 on the stack (transcendental64.ts): lone doubles go through lane 0. */
+function native64(body: (f: Code) => void): ElementOp {
+  const constants = constantsOf(body);
+  const scalar = (f: Code): void => {
+    f.f64x2Splat();
+    body(f);
+    f.f64x2ExtractLane(0);
+  };
+  return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
+}
+
+/** exp has a float64 sequence too (within one ulp of Math.exp), the one transcendental op that does. */
+export const EXP: ElementOp = { ...TRANSCENDENTAL_OPS.exp, float64: native64(expF64) };
 
 export const TRANSCENDENTAL_BINARY_OPS = {
   pow: widened(pow64, 2),

@@ -10,11 +10,15 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
+import { estrin as estrinOf, powers as powersOf, polynomial as polynomialOf } from "./polynomial.js";
 
 const { v128 } = ValType;
 
 const k = (f: Code, value: number): Code => constant(f, value, "f32");
 const int = (f: Code, value: number): Code => constant(f, value, "i32");
+const powers = (f: Code, x: number, count: number): number[] => powersOf(f, "f32", x, count);
+const polynomial = (f: Code, p: readonly number[], c: readonly number[]): void => polynomialOf(f, "f32", p, c);
+const estrin = (f: Code, p: readonly number[], count: number, push: (i: number) => void): void => estrinOf(f, "f32", p, count, push);
 
 /** 1.5 * 2^23: adding it rounds a float32 of magnitude below 2^22 to an integer, kept in the low mantissa bits. */
 const ROUNDER = 12582912;
@@ -52,39 +56,6 @@ const ERF_Q_LOW = [-5.4212964641919825e-06, 3.127404488623142e-05, -0.0001607016
 const ERF_Q_HIGH = [-2.3449585569323972e-05, 9.466645133215934e-05, -0.0003227725101169199, 0.0012159493053331971, -0.004479601979255676, 0.015885796397924423, -0.05437226966023445, 0.1790011078119278];
 /** erf(4) = 1 - 1.5e-8 rounds to 1 in float32, as erf does beyond it. */
 const ERF_LIMIT = 4;
-
-/** Locals holding x, x^2, x^4, ... (`count` powers) of the vector in local `x`. */
-function powers(f: Code, x: number, count: number): number[] {
-  const p = [x];
-  while (p.length < count) {
-    const next = f.local(v128);
-    f.get(p[p.length - 1]).get(p[p.length - 1]).f32x4Mul().set(next);
-    p.push(next);
-  }
-  return p;
-}
-
-/**
- * Pushes the polynomial of `count` coefficients in x, by Estrin's scheme: P = L + x^(2^j) H with L
- * the 2^j lowest terms, recursively, a dependency chain of about log2 of the degree multiply-adds
- * where Horner's rule has one per degree (the loop runs several elements' chains at once only as
- * far as the core's reorder window reaches). `p` holds x, x^2, x^4, ...; `push(i)` pushes
- * coefficient i, highest power first.
- */
-function estrin(f: Code, p: readonly number[], count: number, push: (i: number) => void, first = 0): void {
-  if (count === 1) {
-    push(first);
-    return;
-  }
-  let level = 0;
-  while (2 ** (level + 1) < count) level++;
-  const high = count - 2 ** level; // how many of the coefficients (highest first) are H's
-  estrin(f, p, count - high, push, first + high);
-  f.get(p[level]);
-  estrin(f, p, high, push, first);
-  f.f32x4Mul().f32x4Add();
-}
-const polynomial = (f: Code, p: readonly number[], c: readonly number[]): void => estrin(f, p, c.length, (i) => k(f, c[i]));
 
 /**
  * e^x of the f32x4 on the stack: x = n ln2 + r with n an integer, e^r by its polynomial, times 2^n
