@@ -1,11 +1,12 @@
 // The transcendental ops of the float32 unary and binary kernels. exp, tanh, sigmoid, log and erf
-// run float32 sequences on four lanes (transcendental32.ts). log1p, sin, cos and pow widen each
-// float32 lane to float64 and compute there to 1e-10 relative error or better, so the float32
-// result is the correctly rounded value except within 1e-10 of a rounding boundary: it matches
-// the js backend (Math.log1p and friends, rounded to float32) to within one unit in the last
-// place. Widening also removes the float32 edge cases: no overflow inside the formulas, and
-// results that underflow to subnormal float32 round correctly. sin and cos of huge arguments call
-// the host's Math.sin and Math.cos (HOST_FUNCTIONS), whose argument reduction is exact.
+// run float32 sequences on four lanes (transcendental32.ts), and exp of float64 a float64 one
+// (transcendental64.ts). log1p, sin, cos and pow widen each float32 lane to float64 and compute
+// there to 1e-10 relative error or better, so the float32 result is the correctly rounded value
+// except within 1e-10 of a rounding boundary: it matches the js backend (Math.log1p and friends,
+// rounded to float32) to within one unit in the last place. Widening also removes the float32
+// edge cases: no overflow inside the formulas, and results that underflow to subnormal float32
+// round correctly. sin and cos of huge arguments call the host's Math.sin and Math.cos
+// (HOST_FUNCTIONS), whose argument reduction is exact.
 
 import { Code, ValType } from "./assembler.js";
 import { constant, constantsOf, hoist } from "./constants.js";
