@@ -1,7 +1,7 @@
 /**
  * The wasm backend: WebAssembly SIMD kernels for float32 and float64. Matmul (and so conv2d, which
  * is im2col + matmul, or for float32 Winograd's algorithm for 3 x 3 filters: winograd.ts) runs the
- * packed gemm; elementwise ops (float64's transcendental ones but exp and log excepted), where, reductions, batched
+ * packed gemm; elementwise ops (float64's transcendental ones but exp, log and sigmoid excepted), where, reductions, batched
  * dots, outer products (a broadcast multiply), im2col and col2im run kernels.ts; transposing
  * copies run transpose.ts. Other dtypes and ops, and shapes a SIMD kernel does not cover, run the
  * js backend's code on the same arrays.

@@ -1,7 +1,7 @@
 // SIMD kernels over the scratch memory (heap.ts), assembled at run time: elementwise ops
 // (comparisons write bool bytes, where reads them), reductions, batched dot products, im2col and
 // col2im, each built for float32 (f32x4 lanes) and float64 (f64x2 lanes) by the same builder code
-// from a description of the element type (FloatType); the transcendental ops are float32 only, but exp and log.
+// from a description of the element type (FloatType); the transcendental ops are float32 only, but exp, log and sigmoid.
 // Every pointer is a byte address in the memory and every stride counts elements.
 // Unit strides (and stride 0, a broadcast scalar) take the SIMD path; any other stride takes a
 // scalar loop, as do the last n % lanes elements.
@@ -222,7 +222,7 @@ type Float64Ops<T> = { [K in keyof T]: T[K] extends { float32Only: true } ? neve
 export type WasmBinaryOp64 = Float64Ops<typeof BINARY_OPS>;
 export type WasmUnaryOp64 = Float64Ops<typeof UNARY_OPS>;
 
-/** The kernels over one float type's elements: float32, or float64 (without the transcendental ops but exp and log). */
+/** The kernels over one float type's elements: float32, or float64 (without the transcendental ops but exp, log and sigmoid). */
 export interface FloatKernels<B extends string = WasmBinaryOp, U extends string = WasmUnaryOp> {
   /** o[r * n + i] = op(a[r * ars + i * as], b[r * brs + i * bs]) for r < rows, i < n (bytes for a comparison) */
   binary: Record<B, (a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number) => void>;

@@ -1,5 +1,5 @@
 // Backend kernels that run the SIMD code of kernels.ts on float32 or float64 operands (all of one
-// type; mixed dtypes, and float64 transcendental ops but exp and log, stay on the js backend): operands are copied
+// type; mixed dtypes, and float64 transcendental ops but exp, log and sigmoid, stay on the js backend): operands are copied
 // into the scratch memory for the call (unless they are mirrored: resident.ts) and the output
 // copied back, which still beats the JS loops. Each function returns false when it does not handle
 // the case, and the caller then runs the js kernel.

@@ -1,6 +1,6 @@
 // The transcendental ops of the float32 unary and binary kernels. exp, tanh, sigmoid, log and erf
-// run float32 sequences on four lanes (transcendental32.ts), and exp and log of float64 float64
-// ones (transcendental64.ts). log1p, sin, cos and pow widen each float32 lane to float64 and compute
+// run float32 sequences on four lanes (transcendental32.ts), and exp, log and sigmoid of float64
+// float64 ones (transcendental64.ts). log1p, sin, cos and pow widen each float32 lane to float64 and compute
 // there to 1e-10 relative error or better, so the float32 result is the correctly rounded value
 // except within 1e-10 of a rounding boundary: it matches the js backend (Math.log1p and friends,
 // rounded to float32) to within one unit in the last place. Widening also removes the float32
@@ -11,7 +11,7 @@
 import { Code, ValType } from "./assembler.js";
 import { constant, constantsOf, hoist } from "./constants.js";
 import { erf32, exp32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
-import { expF64, logF64 } from "./transcendental64.js";
+import { expF64, logF64, sigmoidF64 } from "./transcendental64.js";
 import type { ElementOp } from "./kernels.js";
 
 const { v128 } = ValType;
@@ -310,10 +310,11 @@ function native64(body: (f: Code) => void): ElementOp {
   return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
 }
 
-/** exp and log with float64 sequences too (within one ulp of Math.exp and Math.log), the transcendental ops that have them. */
+/** The transcendental ops with float64 sequences too (exp and log within one ulp of Math's, sigmoid two of the js backend's). */
 export const FLOAT64_TRANSCENDENTAL_OPS = {
   exp: { ...TRANSCENDENTAL_OPS.exp, float64: native64(expF64) },
   log: { ...TRANSCENDENTAL_OPS.log, float64: native64(logF64) },
+  sigmoid: { ...TRANSCENDENTAL_OPS.sigmoid, float64: native64(sigmoidF64) },
 } satisfies Record<string, ElementOp>;
 
 export const TRANSCENDENTAL_BINARY_OPS = {
