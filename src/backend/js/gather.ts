@@ -57,6 +57,13 @@ function scatterAddRow(
   out: TypedArray, o: number, os: number, step: number, sd: TypedArray, so: number, ss: number,
   id: TypedArray, io: number, is: number, n: number, size: number,
 ): number {
+  if (is === 0) {
+    // one index for the row (embedding's gradient): checked once, then a plain row add
+    const v = id[io];
+    if (v < 0 || v >= size) return io;
+    for (let j = 0, p = o + v * step; j < n; j++, so += ss, p += os) out[p] += sd[so];
+    return -1;
+  }
   for (let j = 0; j < n; j++, io += is, so += ss, o += os) {
     const v = id[io];
     if (v < 0 || v >= size) return io;
