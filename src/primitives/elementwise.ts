@@ -97,7 +97,8 @@ export const addP = binary("add", {
 });
 export const subP = binary("sub", {
   jvp: (_a, _b, ta, tb) => addT(ta, tb && lax.neg(tb)),
-  vjp: (g) => [g, lax.neg(g)],
+  // (the negation is a pass over g: skipped where b wants no cotangent, as softmax's max does not)
+  vjp: (g, _a, _b, _y, needA, needB) => [needA ? g : null, needB ? lax.neg(g) : null],
 });
 export const mulP = binary("mul", {
   jvp: (a, b, ta, tb) => addT(ta && lax.mul(ta, b), tb && lax.mul(a, tb)),

@@ -5,7 +5,7 @@ import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
 import { stopGradient } from "../autograd_ops.js";
 import { checkTensor } from "../convert.js";
-import { div, exp, gelu, log, relu, sub } from "../elementwise.js";
+import { add, div, exp, gelu, log, mul, neg, relu } from "../elementwise.js";
 import { sum } from "../reduce.js";
 import { checkOptions } from "../../core/options.js";
 
@@ -38,15 +38,23 @@ function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions):
   return x.ndim === 0 ? [lax.reshape(f, [1]), 0] : [f, dim < 0 ? dim + x.ndim : dim];
 }
 
+/**
+ * e^(x - max) times the reciprocal of its sum, as PyTorch computes it: the gradient then takes two
+ * full-size products where a full-size quotient takes three.
+ */
 export function softmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
   const [f, d] = softmaxInput("softmax", x, dim, opts);
   const e = exp(shiftByMax(f, d));
-  return lax.reshape(div(e, sum(e, d, true)), x.shape);
+  return lax.reshape(mul(e, div(1, sum(e, d, true))), x.shape);
 }
 
-/** x - logsumexp(x) along dim, computed from the shifted values so it stays finite for large inputs. */
+/**
+ * x - logsumexp(x) along dim, computed from the shifted values so it stays finite for large inputs.
+ * Written as shifted + (-lse): the same values, and the gradient negates lse's small cotangent
+ * rather than a full-size one (sub's would negate before the broadcast's sum).
+ */
 export function logSoftmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
   const [f, d] = softmaxInput("logSoftmax", x, dim, opts);
   const shifted = shiftByMax(f, d);
-  return lax.reshape(sub(shifted, log(sum(exp(shifted), d, true))), x.shape);
+  return lax.reshape(add(shifted, neg(log(sum(exp(shifted), d, true)))), x.shape);
 }

@@ -2,7 +2,7 @@
 import { shapeStr } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
-import { add, mul, rsqrt, sub } from "../elementwise.js";
+import { add, mul, neg, rsqrt, sub } from "../elementwise.js";
 import { mean } from "../reduce.js";
 import { castOpt, channelView, floatDType, type Optional } from "./common.js";
 import { checkOptions } from "../../core/options.js";
@@ -31,10 +31,14 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   return affine(y, castOpt(w, dtype), castOpt(b, dtype));
 }
 
-/** (x - mean) / sqrt(var + eps) over axes (biased var); also returns the mean and var (keepdim). */
+/**
+ * (x - mean) / sqrt(var + eps) over axes (biased var); also returns the mean and var (keepdim).
+ * x + (-mean): the same values as x - mean, and the gradient negates the mean's small cotangent
+ * rather than a full-size one.
+ */
 function normalize(x: Tensor, axes: number[], eps: number): [Tensor, Tensor, Tensor] {
   const mu = mean(x, axes, true);
-  const centered = sub(x, mu);
+  const centered = add(x, neg(mu));
   const v = mean(mul(centered, centered), axes, true);
   return [mul(centered, rsqrt(add(v, eps))), mu, v];
 }
