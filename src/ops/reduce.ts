@@ -4,7 +4,7 @@ import { normDim, normDims, shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { checkTensor, toFloat } from "./convert.js";
-import { abs, add, div, exp, isFiniteTensor, log, mul, ne, pow, sqrt, sub, where } from "./elementwise.js";
+import { abs, add, div, exp, isFiniteTensor, log, mul, ne, neg, pow, sqrt, sub, where } from "./elementwise.js";
 import { stopGradient } from "./autograd_ops.js";
 import { checkOptions } from "../core/options.js";
 
@@ -92,7 +92,8 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarianceO
   const f = toFloat(x);
   const axes = normDims(dim, f.ndim, "var");
   const n = countOf(f, axes);
-  const centered = sub(f, mean(f, axes, true));
+  // x + (-mean): as x - mean, with the mean's small cotangent negated rather than a full-size one
+  const centered = add(f, neg(mean(f, axes, true)));
   return div(lax.sum(mul(centered, centered), axes, keepdim), Math.max(n - correction, 0));
 }
 
