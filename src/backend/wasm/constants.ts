@@ -9,10 +9,7 @@ const { v128 } = ValType;
 /** How a constant fills a vector: two float64s, four float32s, four int32s, or two int64s (below 2^31). */
 export type Lanes = "f64" | "f32" | "i32" | "i64";
 
-/**
- * Pushes a vector of `value` in every lane: from the local the prologue set up (constants inside
- * the loop would be rebuilt from immediates at every iteration), else inline.
- */
+/** Pushes a vector of `value` in every lane: from the local the prologue set up, else inline. */
 export function constant(f: Code, value: number, lanes: Lanes = "f64"): Code {
   const same = ([v, l]: readonly [number, Lanes, ...unknown[]]) => Object.is(v, value) && l === lanes;
   if (recording && !recording.some(same)) recording.push([value, lanes]);

@@ -10,6 +10,7 @@
 
 import { Code, ValType } from "./assembler.js";
 import { constant, constantsOf, hoist } from "./constants.js";
+import { logEdges, type Width } from "./sequences.js";
 import { erf32, exp32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
 import { expF64, logF64, sigmoidF64 } from "./transcendental64.js";
 import type { ElementOp } from "./kernels.js";
@@ -128,14 +129,7 @@ function log64(f: Code): void {
   f.get(s).f64x2Mul().get(e);
   k(LN2_LO).f64x2Mul().f64x2Add().get(e);
   k(LN2_HI).f64x2Mul().f64x2Add();
-  // where x is not positive and finite: log(±0) = -inf, log of a negative is NaN, inf and NaN stay
-  k(-Infinity);
-  k(NaN).get(x).get(x);
-  k(0).f64x2Lt().v128Bitselect().get(x);
-  k(0).f64x2Eq().v128Bitselect();
-  f.get(x);
-  k(0).f64x2Gt().get(x);
-  k(Infinity).f64x2Lt().v128And().v128Bitselect();
+  logEdges(f, "f64", x);
 }
 
 /**
@@ -277,15 +271,21 @@ function widened(body: (f: Code) => void, arity: 1 | 2 = 1): ElementOp {
   return { vec, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
 }
 
-/** A float32 sequence on the f32x4 on the stack (transcendental32.ts): lone floats go through lane 0. */
-function native(body: (f: Code) => void): ElementOp {
+/**
+ * A sequence on the vector on the stack, in float32 (transcendental32.ts) or float64
+ * (transcendental64.ts) lanes: lone elements go through lane 0.
+ */
+function native(body: (f: Code) => void, width: Width = "f32"): ElementOp {
   const constants = constantsOf(body);
   const scalar = (f: Code): void => {
-    f.f32x4Splat();
+    if (width === "f32") f.f32x4Splat();
+    else f.f64x2Splat();
     body(f);
-    f.f32x4ExtractLane(0);
+    if (width === "f32") f.f32x4ExtractLane(0);
+    else f.f64x2ExtractLane(0);
   };
-  return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 4 };
+  // a long body: unrolling would only multiply the code
+  return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
 }
 
 export const TRANSCENDENTAL_OPS = {
@@ -299,22 +299,11 @@ export const TRANSCENDENTAL_OPS = {
   cos: widened((f) => trig64(f, 1)),
 } satisfies Record<string, ElementOp>;
 
-/** A float64 sequence on the f64x2 on the stack (transcendental64.ts): lone doubles go through lane 0. */
-function native64(body: (f: Code) => void): ElementOp {
-  const constants = constantsOf(body);
-  const scalar = (f: Code): void => {
-    f.f64x2Splat();
-    body(f);
-    f.f64x2ExtractLane(0);
-  };
-  return { vec: body, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
-}
-
 /** The transcendental ops with float64 sequences too (exp and log within one ulp of Math's, sigmoid two of the js backend's). */
 export const FLOAT64_TRANSCENDENTAL_OPS = {
-  exp: { ...TRANSCENDENTAL_OPS.exp, float64: native64(expF64) },
-  log: { ...TRANSCENDENTAL_OPS.log, float64: native64(logF64) },
-  sigmoid: { ...TRANSCENDENTAL_OPS.sigmoid, float64: native64(sigmoidF64) },
+  exp: { ...TRANSCENDENTAL_OPS.exp, float64: native(expF64, "f64") },
+  log: { ...TRANSCENDENTAL_OPS.log, float64: native(logF64, "f64") },
+  sigmoid: { ...TRANSCENDENTAL_OPS.sigmoid, float64: native(sigmoidF64, "f64") },
 } satisfies Record<string, ElementOp>;
 
 export const TRANSCENDENTAL_BINARY_OPS = {

@@ -10,7 +10,7 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { estrin as estrinOf, powers as powersOf, polynomial as polynomialOf } from "./polynomial.js";
+import { estrin as estrinOf, exp, type ExpConstants, logEdges, powers as powersOf, polynomial as polynomialOf } from "./sequences.js";
 
 const { v128 } = ValType;
 
@@ -20,18 +20,17 @@ const powers = (f: Code, x: number, count: number): number[] => powersOf(f, "f32
 const polynomial = (f: Code, p: readonly number[], c: readonly number[]): void => polynomialOf(f, "f32", p, c);
 const estrin = (f: Code, p: readonly number[], count: number, push: (i: number) => void): void => estrinOf(f, "f32", p, count, push);
 
-/** 1.5 * 2^23: adding it rounds a float32 of magnitude below 2^22 to an integer, kept in the low mantissa bits. */
-const ROUNDER = 12582912;
-/** The bits of ROUNDER as a float32. */
-const ROUNDER_BITS = 0x4b400000;
-/** e^-104 rounds to 0 in float32 and e^89 to infinity: beyond them exp clamps its argument. */
-const EXP_LOW = -104;
-const EXP_HIGH = 89;
-/** ln 2 in two parts: EXP_LN2_HI has 9 significant bits, so n * EXP_LN2_HI is exact for |n| < 2^15. */
-const LN2_HI = 0.693359375;
-const LN2_LO = -2.12194440e-4;
-/** Cephes expf: e^r = 1 + r + r^2 P(r) for |r| <= ln(2)/2, highest power first. */
-const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+/**
+ * Cephes expf's polynomial, clamps at e^-104 (rounds to 0) and e^89 (infinity), and ln 2 in two
+ * parts, the first of 9 significant bits so that n ln2Hi is exact for |n| < 2^15.
+ */
+const EXP: ExpConstants = {
+  low: -104, high: 89, rounder: 12582912, ln2Hi: 0.693359375, ln2Lo: -2.12194440e-4, bias: 127, mantissa: 23,
+  p: [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1],
+};
+/** ln 2 in the same two parts, for log's e ln2. */
+const LN2_HI = EXP.ln2Hi;
+const LN2_LO = EXP.ln2Lo;
 /** Cephes logf: log(1 + f) = f - f^2/2 + f^3 P(f) for m = 1 + f in [sqrt(1/2), sqrt(2)). */
 const LOG_P = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
@@ -57,34 +56,9 @@ const ERF_Q_HIGH = [-2.3449585569323972e-05, 9.466645133215934e-05, -0.000322772
 /** erf(4) = 1 - 1.5e-8 rounds to 1 in float32, as erf does beyond it. */
 const ERF_LIMIT = 4;
 
-/**
- * e^x of the f32x4 on the stack: x = n ln2 + r with n an integer, e^r by its polynomial, times 2^n
- * as two powers of two (each a normal float32), so that results below 2^-126 round once, as
- * subnormals, and e^88.8 reaches infinity.
- */
+/** e^x of the f32x4 on the stack (sequences.ts), e^88.8 reaching infinity and results below 2^-126 subnormal. */
 export function exp32(f: Code): void {
-  const x = f.local(v128), t = f.local(v128), n = f.local(v128), r = f.local(v128), half = f.local(v128);
-  // (a NaN x passes)
-  k(f, EXP_LOW).f32x4Pmax();
-  k(f, EXP_HIGH).f32x4Pmin().set(x);
-  f.get(x);
-  k(f, Math.LOG2E).f32x4Mul();
-  k(f, ROUNDER).f32x4Add().tee(t);
-  k(f, ROUNDER).f32x4Sub().set(n);
-  f.get(x).get(n);
-  k(f, LN2_HI).f32x4Mul().f32x4Sub().get(n);
-  k(f, LN2_LO).f32x4Mul().f32x4Sub().set(r);
-  const p = powers(f, r, 3);
-  polynomial(f, p, EXP_P);
-  f.get(p[1]).f32x4Mul().get(r).f32x4Add();
-  k(f, 1).f32x4Add();
-  // n from t's low bits, split as n = h + (n - h) with h = n >> 1; 2^h has the bits (h + 127) << 23
-  f.get(t);
-  int(f, ROUNDER_BITS).i32x4Sub().tee(n).i32Const(1).i32x4ShrS().set(half);
-  f.get(half);
-  int(f, 127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
-  f.get(n).get(half).i32x4Sub();
-  int(f, 127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
+  exp(f, "f32", EXP);
 }
 
 /**
@@ -120,14 +94,7 @@ export function log32(f: Code): void {
   k(f, LN2_LO).f32x4Mul().f32x4Add().get(z);
   k(f, 0.5).f32x4Mul().f32x4Sub().get(g).f32x4Add().get(e);
   k(f, LN2_HI).f32x4Mul().f32x4Add();
-  // where x is not positive and finite: log(±0) = -inf, log of a negative is NaN, inf and NaN stay
-  k(f, -Infinity);
-  k(f, NaN).get(x).get(x);
-  k(f, 0).f32x4Lt().v128Bitselect().get(x);
-  k(f, 0).f32x4Eq().v128Bitselect();
-  f.get(x);
-  k(f, 0).f32x4Gt().get(x);
-  k(f, Infinity).f32x4Lt().v128And().v128Bitselect();
+  logEdges(f, "f32", x);
 }
 
 /**

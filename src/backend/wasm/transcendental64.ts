@@ -8,55 +8,33 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { polynomial, powers } from "./polynomial.js";
+import { exp, type ExpConstants, logEdges, polynomial, powers } from "./sequences.js";
 
 const { v128 } = ValType;
 
 const k = (f: Code, value: number): Code => constant(f, value, "f64");
-const int = (f: Code, value: number): Code => constant(f, value, "i64");
 
 /** 1.5 * 2^52: adding it rounds a float64 of magnitude below 2^51 to an integer, kept in the low bits. */
 const ROUNDER = 6755399441055744;
-/** e^-746 rounds to 0 and e^710 to infinity: beyond them exp clamps its argument. */
-const EXP_LOW = -746;
-const EXP_HIGH = 710;
 /** ln 2 in two parts (fdlibm's): LN2_HI's low 32 bits are zero, so n * LN2_HI is exact for |n| < 2^20. */
 const LN2_HI = 6.93147180369123816490e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-/** exp: x = n ln2 + r with |r| <= ln(2)/2, e^r = 1 + r + r^2 P(r), P's coefficients 1/k! for k = 13 down to 2. */
-const EXP_P = Array.from({ length: 12 }, (_, i) => 1 / factorial(13 - i));
+/**
+ * exp clamps at e^-746 (rounds to 0) and e^710 (infinity); e^r = 1 + r + r^2 P(r), P's
+ * coefficients 1/k! for k = 13 down to 2.
+ */
+const EXP: ExpConstants = {
+  low: -746, high: 710, rounder: ROUNDER, ln2Hi: LN2_HI, ln2Lo: LN2_LO, bias: 1023, mantissa: 52,
+  p: Array.from({ length: 12 }, (_, i) => 1 / factorial(13 - i)),
+};
 
 function factorial(n: number): number {
   return n <= 1 ? 1 : n * factorial(n - 1);
 }
 
-/**
- * e^x of the f64x2 on the stack: as exp32 (transcendental32.ts) in float64, the two factors of 2^n
- * normal doubles for every n from -1076 to 1024, so subnormal results round once.
- */
+/** e^x of the f64x2 on the stack (sequences.ts), the two factors of 2^n normal for every n from -1076 to 1024. */
 export function expF64(f: Code): void {
-  const x = f.local(v128), t = f.local(v128), n = f.local(v128), r = f.local(v128), half = f.local(v128);
-  // (a NaN x passes)
-  k(f, EXP_LOW).f64x2Pmax();
-  k(f, EXP_HIGH).f64x2Pmin().set(x);
-  f.get(x);
-  k(f, Math.LOG2E).f64x2Mul();
-  k(f, ROUNDER).f64x2Add().tee(t);
-  k(f, ROUNDER).f64x2Sub().set(n);
-  f.get(x).get(n);
-  k(f, LN2_HI).f64x2Mul().f64x2Sub().get(n);
-  k(f, LN2_LO).f64x2Mul().f64x2Sub().set(r);
-  const p = powers(f, "f64", r, 4);
-  polynomial(f, "f64", p, EXP_P);
-  f.get(p[1]).f64x2Mul().get(r).f64x2Add();
-  k(f, 1).f64x2Add();
-  // n from t's low bits (ROUNDER's bits subtracted), split as n = h + (n - h) with h = n >> 1
-  f.get(t);
-  k(f, ROUNDER).i64x2Sub().tee(n).i32Const(1).i64x2ShrS().set(half);
-  f.get(half);
-  int(f, 1023).i64x2Add().i32Const(52).i64x2Shl().f64x2Mul();
-  f.get(n).get(half).i64x2Sub();
-  int(f, 1023).i64x2Add().i32Const(52).i64x2Shl().f64x2Mul();
+  exp(f, "f64", EXP);
 }
 
 /** The float64 whose bits are the 52 mantissa bits (a subnormal), as a mask. */
@@ -109,14 +87,7 @@ export function logF64(f: Code): void {
   polynomial(f, "f64", powers(f, "f64", z, 4), LOG_R);
   f.f64x2Mul().f64x2Add().f64x2Mul().get(e);
   k(f, LN2_LO).f64x2Mul().f64x2Add().f64x2Sub().get(g).f64x2Sub().f64x2Sub();
-  // where x is not positive and finite: log(±0) = -inf, log of a negative is NaN, inf and NaN stay
-  k(f, -Infinity);
-  k(f, NaN).get(x).get(x);
-  k(f, 0).f64x2Lt().v128Bitselect().get(x);
-  k(f, 0).f64x2Eq().v128Bitselect();
-  f.get(x);
-  k(f, 0).f64x2Gt().get(x);
-  k(f, Infinity).f64x2Lt().v128And().v128Bitselect();
+  logEdges(f, "f64", x);
 }
 
 /** 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, of the f64x2 on the stack, as the js backend computes it. */
