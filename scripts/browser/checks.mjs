@@ -48,7 +48,7 @@ function onBackend(name, f) {
 const checks = {
   "the wasm backend is the default": () => (tf.getBackend() === "wasm" ? "" : `the backend is ${tf.getBackend()}`),
 
-  "elementwise SIMD kernels agree with the js backend to one ulp": () => {
+  "elementwise SIMD kernels agree with the js backend to one ulp (sigmoid to two)": () => {
     tf.manualSeed(1);
     const x = tf.randn([100003]).mul(4);
     const pos = x.abs(), y = tf.randn([100003]).mul(3);
@@ -63,7 +63,8 @@ const checks = {
     for (const [op, f] of cases) {
       const both = onBoth(op, f);
       if (typeof both === "string") return both;
-      const bad = withinUlps(...both, 1);
+      // sigmoid's float32 sequence adds the error of its e^-|x| to two roundings (transcendental32.ts)
+      const bad = withinUlps(...both, op === "sigmoid" ? 2 : 1);
       if (bad) return `${op}: ${bad}`;
     }
     return "";
