@@ -8,7 +8,6 @@ import { allocUnwritten, dtypeOfArray, isFloat } from "./dtype.js";
 import { contiguousStrides, numelOf, type Shape } from "./shape.js";
 import type { Node } from "./node.js";
 import { formatTensor } from "./format.js";
-import type { StridedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { storageExposed } from "./storage.js";
 

@@ -5,7 +5,6 @@
 import type { ConvGeometry } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { definePrimitive, type Primitive } from "../core/primitive.js";
-import type { Tensor } from "../core/tensor.js";
 import { batchIntoLeading } from "./batching.js";
 import { produce, produceWritten } from "./kernel.js";
 import * as lax from "./lax.js";
