@@ -6,7 +6,7 @@
 // 32768-element staging chunk.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, tensor, backendNames, getBackend, setBackend, vmap, dot, matmul, where, cat, stack } from "../src/index.js";
+import { Tensor, tensor, backendNames, getBackend, setBackend, vmap, vjp, dot, matmul, where, cat, stack, F } from "../src/index.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { BIG_OUTPUT_BYTES, CHUNK_BYTES } from "../src/backend/wasm/simd.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
@@ -30,10 +30,11 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64"]) spy(k, name);
-  // the float64 conv kernels, counted as f64_im2col and f64_col2im
+  const SOFTMAX = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows"];
+  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...SOFTMAX]) spy(k, name);
+  // the float64 conv and softmax kernels, counted as f64_im2col and so on
   const k64 = k.f64 as Record<string, (...a: number[]) => void>;
-  for (const name of ["im2col", "col2im"]) {
+  for (const name of ["im2col", "col2im", ...SOFTMAX]) {
     const f = k64[name];
     k64[name] = (...a: number[]) => { calls.set(`f64_${name}`, (calls.get(`f64_${name}`) ?? 0) + 1); f(...a); };
   }
@@ -549,5 +550,82 @@ test("im2col and col2im (unfold and fold), float32 and float64, match the js bac
     assertSame(w64, j64, `float64 ${what}`);
     const [wf64, jf64] = both(() => lax.fold(cols64, { ...p, h: shape[2], w: shape[3] }), "f64_col2im", `float64 ${foldWhat}`);
     assertSame(wf64, jf64, `float64 ${foldWhat}`);
+  }
+});
+
+test("softmax and logSoftmax, and their vjps, match the js backend to float rounding past the SIMD tails, on views and non-finite rows", () => {
+  if (!hasWasm) return;
+  // the kernels sum in float lanes where js sums in float64: each result is within a few of its
+  // ulps, plus the sum's error (about n / lanes of its ulps), of js's
+  const near = (w: number[], j: number[], scale: number[], n: number, eps: number, what: string): void => {
+    for (let i = 0; i < j.length; i++) {
+      if (Number.isNaN(j[i]) || Number.isNaN(w[i])) {
+        assert.ok(Number.isNaN(j[i]) && Number.isNaN(w[i]), `${what}: element ${i} is ${w[i]}, js gives ${j[i]}`);
+        continue;
+      }
+      const tol = (8 + n / 2) * eps * scale[i];
+      if (!(Math.abs(w[i] - j[i]) <= tol) && w[i] !== j[i]) assert.fail(`${what}: element ${i} is ${w[i]}, js gives ${j[i]} (tolerance ${tol})`);
+    }
+  };
+  let seed = 900;
+  for (const dtype of ["float32", "float64"] as const) {
+    const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52, pre = dtype === "float32" ? "" : "f64_";
+    const cast = (t: Tensor): Tensor => (dtype === "float32" ? t : t.double());
+    for (const [rows, n] of [[1, 1], [3, 3], [2, 4], [5, 5], [3, 9], [4, 33], [2, 1001]]) {
+      const x = cast(data([rows, n], seed++, -6, 6)), g = cast(data([rows, n], seed++));
+      const views: [string, Tensor, Tensor][] = [
+        ["contiguous", x, g],
+        // rows a step apart (the kernels' row stride), and the axis not last (rows copied to unit stride)
+        ["sliced columns", cast(data([rows, n + 3], seed++, -6, 6)).narrow(1, 2, n), cast(data([rows, n + 3], seed++)).narrow(1, 1, n)],
+        ["transposed", cast(data([n, rows], seed++, -6, 6)).T, cast(data([n, rows], seed++)).T],
+      ];
+      for (const [label, xv, gv] of views) {
+        for (const log of [false, true]) {
+          const name = log ? "logSoftmax" : "softmax", what = `${dtype} ${name} of ${label} [${rows},${n}]`;
+          const fwd = (v: Tensor): Tensor => (log ? F.logSoftmax(v, -1) : F.softmax(v, -1));
+          const [w, j] = both(() => fwd(xv), `${pre}${name}Rows`, what);
+          // softmax relative to itself; logSoftmax's (x - m) - log s relative to its terms
+          near(w, j, j.map((v) => (log ? Math.max(Math.abs(v), 1) : Math.abs(v))), n, eps, what);
+          const [wb, jb] = both(() => vjp(fwd, xv)[1](gv)[0] as Tensor, `${pre}${name}BackwardRows`, `${what}, vjp`);
+          // y (g - s) and g - e^y s cancel: relative to the row's largest cotangent
+          const scale = values(gv.abs().max(-1, true).expand([rows, n]).contiguous());
+          near(wb, jb, scale, n, eps, `${what}, vjp`);
+        }
+      }
+    }
+  }
+  // non-finite rows, the special value in a vector and in the scalar tail: NaN where js has NaN
+  for (const special of [Infinity, -Infinity, NaN]) {
+    for (const at of [1, 8]) {
+      const v = values(data([3, 9], seed++));
+      v[at] = special;
+      v[9 + 1] = v[9 + 8] = -Infinity;
+      v.fill(-Infinity, 18, 27);
+      const x = fromArray(v, [3, 9], "float32");
+      for (const log of [false, true]) {
+        const [w, j] = both(() => (log ? F.logSoftmax(x, 1) : F.softmax(x, 1)), log ? "logSoftmaxRows" : "softmaxRows", `${special} at ${at}`);
+        assertSame(w.map((a) => (Number.isFinite(a) ? 0 : a)), j.map((a) => (Number.isFinite(a) ? 0 : a)), `${log ? "logSoftmax" : "softmax"} with ${special} at ${at}: non-finite elements`);
+      }
+    }
+  }
+  // vmap of a vjp over cotangents: y unbatched, read by every row (its row step 0)
+  const x = data([6, 37], seed++), G = data([5, 6, 37], seed++);
+  for (const log of [false, true]) {
+    const fwd = (v: Tensor): Tensor => (log ? F.logSoftmax(v, 1) : F.softmax(v, 1));
+    const [w, j] = both(() => vmap((gg: Tensor) => vjp(fwd, x)[1](gg)[0] as Tensor)(G) as Tensor, log ? "logSoftmaxBackwardRows" : "softmaxBackwardRows", "vmap over cotangents");
+    near(w, j, j.map(() => 3), 37, 2 ** -23, `vmap over cotangents (${log ? "logSoftmax" : "softmax"})`);
+  }
+});
+
+test("float32 softmax on the wasm backend is within a few ulps of softmax in float64", () => {
+  if (!hasWasm) return;
+  const x = data([16, 1000], 977, -8, 8);
+  const got = values(on("wasm", () => F.softmax(x, 1)));
+  const xv = values(x);
+  for (let r = 0; r < 16; r++) {
+    const row = xv.slice(r * 1000, (r + 1) * 1000), m = Math.max(...row);
+    const z = row.reduce((a, v) => a + Math.exp(v - m), 0);
+    // the float lanes' sum of 1000 terms: well within 64 ulps
+    row.forEach((v, i) => assertNear([got[r * 1000 + i]], [Math.exp(v - m) / z], 64 * 2 ** -24, `row ${r}, element ${i}`, 0));
   }
 });

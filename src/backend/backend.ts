@@ -46,6 +46,10 @@ export interface Backend {
   where(cond: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void;
   /** Reduce the last `nReduced` dims of x into out (contiguous, the leading dims). */
   reduce(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): void;
+  /** softmax (log: logSoftmax) along x's last dim, of unit stride, into out (contiguous, x's shape). */
+  softmax(x: StridedArray, log: boolean, out: TypedArray): void;
+  /** Their vjp at output y for cotangent g, along the last dim (unit stride in both): y (g - sum(g y)), or g - e^y sum(g). */
+  softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): void;
   /** out[b] = a[b] @ b[b] for a [..., M, K], b [..., K, N] with equal leading dims; out contiguous. */
   matmul(a: StridedArray, b: StridedArray, out: TypedArray): void;
   /** x contiguous [N, C, H, W] -> out contiguous [N, C*kh*kw, oh*ow]. */

@@ -13,6 +13,7 @@ import { matmulP } from "./linalg.js";
 import { normalP, uniformP } from "./random.js";
 import * as R from "./reduce.js";
 import * as S from "./shape.js";
+import { logSoftmaxP, softmaxP } from "./softmax.js";
 
 // wrappers read the primitive at call time: the primitive modules import this one (a cycle)
 export const neg = (x: Tensor): Tensor => bind(E.negP, [x], null);
@@ -58,6 +59,8 @@ export const max = (x: Tensor, axes: number[], keepdim: boolean): Tensor => bind
 export const min = (x: Tensor, axes: number[], keepdim: boolean): Tensor => bind(R.minP, [x], { axes, keepdim });
 export const argmax = (x: Tensor, axis: number | null, keepdim: boolean): Tensor => bind(R.argmaxP, [x], { axis, keepdim });
 export const argmin = (x: Tensor, axis: number | null, keepdim: boolean): Tensor => bind(R.argminP, [x], { axis, keepdim });
+export const softmax = (x: Tensor, axis: number): Tensor => bind(softmaxP, [x], { axis });
+export const logSoftmax = (x: Tensor, axis: number): Tensor => bind(logSoftmaxP, [x], { axis });
 
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => (sameDims(x.shape, shape) ? x : bind(S.reshapeP, [x], { shape: [...shape] }));
 export const permute = (x: Tensor, perm: number[]): Tensor => (perm.every((p, i) => p === i) ? x : bind(S.permuteP, [x], { perm }));

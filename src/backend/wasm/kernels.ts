@@ -251,6 +251,12 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   /** o[j] = the row r < rows (an int32) of the first max (min) of x[r * step + j], as argmaxRows, for j < n; rows >= 1 */
   argmaxCols(x: number, step: number, rows: number, n: number, o: number): void;
   argminCols(x: number, step: number, rows: number, n: number, o: number): void;
+  /** softmax (logSoftmax) of `count` rows of n elements, row t at x + t * step, into rows of n at o; n >= 1 */
+  softmaxRows(x: number, step: number, n: number, count: number, o: number): void;
+  logSoftmaxRows(x: number, step: number, n: number, count: number, o: number): void;
+  /** Their vjps: rows of cotangents g and outputs y (steps apart) into rows of n at o: y (g - sum(g y)), or g - e^y sum(g); n >= 1 */
+  softmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
+  logSoftmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
   /**
    * im2col of `images` images of imageSize elements at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
@@ -299,6 +305,10 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   // a NaN v is never <= (>=) best, so it replaces a number; a tie, -0 against +0 included, does not
   argmaxCols: [5, (f, t) => argColsKernel(f, t, "le")],
   argminCols: [5, (f, t) => argColsKernel(f, t, "ge")],
+  softmaxRows: [5, (f, t) => softmaxRowsKernel(f, t, false)],
+  logSoftmaxRows: [5, (f, t) => softmaxRowsKernel(f, t, true)],
+  softmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, false)],
+  logSoftmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, true)],
   im2col: [8, im2colKernel],
   col2im: [8, col2imKernel],
 };
@@ -306,6 +316,8 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
 /** The ops of a table that type t has kernels for. */
 const opsOf = (ops: Record<string, ElementOp>, t: FloatType): [string, ElementOp][] =>
   Object.entries(ops).flatMap(([name, op]): [string, ElementOp][] => (t === F32 ? [[name, op]] : op.float64 ? [[name, op.float64]] : op.float32Only ? [] : [[name, op]]));
+/** A unary op's sequence at type t, for kernels that build on it (softmax's exp and log). */
+const unaryOpAt = (name: WasmUnaryOp64, t: FloatType): ElementOp => opsOf({ [name]: UNARY_OPS[name] }, t)[0][1];
 
 /** The FloatKernels of type t, exported as `${t.prefix}binary_add`, `${t.prefix}sumRows` and so on. */
 function floatKernels(mod: ModuleBuilder, t: FloatType): void {
@@ -824,6 +836,136 @@ function extremeRowsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
     floats(f.get(o).get(s), t.scalar).store();
     f.addTo(o, t.bytes);
     f.get(x).get(step).i32Add().set(x);
+  });
+}
+
+/**
+ * One pass along a row of n elements for the softmax kernels: each pointer local is set to its
+ * row start (a local holding it), `vector()` runs for each vector and `scalar()` for each element
+ * left, the pointers advancing past it. i counts.
+ */
+function rowPass(f: Code, t: FloatType, n: number, i: number, pointers: [number, number][], vector: () => void, scalar: () => void): void {
+  for (const [p, start] of pointers) f.get(start).set(p);
+  f.get(n).i32Const(Math.log2(t.lanes)).i32ShrU().set(i);
+  f.countdown(i, () => {
+    vector();
+    for (const [p] of pointers) f.addTo(p, 16);
+  });
+  f.get(n).i32Const(t.lanes - 1).i32And().set(i);
+  f.countdown(i, () => {
+    scalar();
+    for (const [p] of pointers) f.addTo(p, t.bytes);
+  });
+}
+
+/** The scalar on the stack, splatted into the vector local v. */
+function splatInto(f: Code, t: FloatType, v: number): void {
+  t.splat(f);
+  f.set(v);
+}
+
+/**
+ * softmax, or logSoftmax, of rows: per row m = its max (rowExtreme's), e = exp(x - m) (stored
+ * for softmax) summed in float lanes, then softmax e * (1 / s), logSoftmax (x - m) - log s. A row
+ * with a NaN or an infinite max comes out NaN through its sum, as from the ops this fuses.
+ */
+function softmaxRowsKernel(f: Code, t: FloatType, log: boolean): void {
+  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
+  const exp = unaryOpAt("exp", t), ln = unaryOpAt("log", t);
+  const p = f.local(i32), q = f.local(i32), i = f.local(i32);
+  const m = f.local(ValType[t.scalar]), s = f.local(ValType[t.scalar]), e = f.local(ValType[t.scalar]);
+  const mv = f.local(v128), acc = f.local(v128), v = f.local(v128), c = f.local(v128);
+  exp.prologue?.(f);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const pass = (vector: () => void, scalar: () => void): void => rowPass(f, t, n, i, [[p, x], [q, o]], vector, scalar);
+  toBytes(f, t, step);
+  f.countdown(count, () => {
+    f.get(x).set(p);
+    rowExtreme(f, t, "max", p, n, m);
+    S.get(m);
+    splatInto(f, t, mv);
+    f.v128ConstZero().set(acc);
+    S.zero().set(s);
+    // softmax stores e at q (pushed first, under the value)
+    pass(() => {
+      if (!log) f.get(q);
+      V.get(p).load().get(mv).sub();
+      exp.vec(f, V);
+      if (!log) V.tee(v).store().get(v);
+      V.get(acc).add().set(acc);
+    }, () => {
+      if (!log) f.get(q);
+      S.get(p).load().get(m).sub();
+      exp.scalar(f, S);
+      if (!log) S.tee(e).store().get(e);
+      S.get(s).add().set(s);
+    });
+    sumLanes(f, t, acc);
+    S.get(s).add().set(s);
+    if (log) {
+      // (x - m) - log s, rounded as the two subtractions of the ops
+      S.get(s);
+      ln.scalar(f, S);
+      S.tee(s);
+      splatInto(f, t, c);
+      pass(() => void V.get(q).get(p).load().get(mv).sub().get(c).sub().store(), () => void S.get(q).get(p).load().get(m).sub().get(s).sub().store());
+    } else {
+      S.const(1).get(s).div().tee(s);
+      splatInto(f, t, c);
+      pass(() => void V.get(q).get(q).load().get(c).mul().store(), () => void S.get(q).get(q).load().get(s).mul().store());
+    }
+    f.get(x).get(step).i32Add().set(x);
+    f.get(q).set(o);
+  });
+}
+
+/**
+ * The vjp of softmax (logSoftmax) at output rows y for cotangent rows g, into rows at o: per row
+ * s = sum(g y) (sum(g)) in float lanes, then y (g - s) (g - e^y s).
+ */
+function softmaxBackwardRowsKernel(f: Code, t: FloatType, log: boolean): void {
+  const [g, gStep, y, yStep, n, count, o] = [0, 1, 2, 3, 4, 5, 6];
+  const exp = unaryOpAt("exp", t);
+  const pg = f.local(i32), py = f.local(i32), q = f.local(i32), i = f.local(i32);
+  const s = f.local(ValType[t.scalar]), acc = f.local(v128), c = f.local(v128);
+  if (log) exp.prologue?.(f);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const pass = (vector: () => void, scalar: () => void): void => rowPass(f, t, n, i, [[pg, g], [py, y], [q, o]], vector, scalar);
+  toBytes(f, t, gStep);
+  toBytes(f, t, yStep);
+  f.countdown(count, () => {
+    f.v128ConstZero().set(acc);
+    S.zero().set(s);
+    pass(() => {
+      V.get(pg).load();
+      if (!log) V.get(py).load().mul();
+      V.get(acc).add().set(acc);
+    }, () => {
+      S.get(pg).load();
+      if (!log) S.get(py).load().mul();
+      S.get(s).add().set(s);
+    });
+    sumLanes(f, t, acc);
+    S.get(s).add().tee(s);
+    splatInto(f, t, c);
+    if (log) {
+      pass(() => {
+        f.get(q);
+        V.get(pg).load().get(py).load();
+        exp.vec(f, V);
+        V.get(c).mul().sub().store();
+      }, () => {
+        f.get(q);
+        S.get(pg).load().get(py).load();
+        exp.scalar(f, S);
+        S.get(s).mul().sub().store();
+      });
+    } else {
+      pass(() => void V.get(q).get(py).load().get(pg).load().get(c).sub().mul().store(), () => void S.get(q).get(py).load().get(pg).load().get(s).sub().mul().store());
+    }
+    f.get(g).get(gStep).i32Add().set(g);
+    f.get(y).get(yStep).i32Add().set(y);
+    f.get(q).set(o);
   });
 }
 

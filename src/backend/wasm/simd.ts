@@ -141,6 +141,42 @@ export function reduceFloat(op: ReduceOp, x: StridedArray, nReduced: number, out
   });
 }
 
+/** An operand whose last dim a row kernel consumes whole (unit stride unless of size 1), over the leading dims. */
+function rowOperand(x: StridedArray): Operand {
+  const r = x.shape.length - 1;
+  return { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [x.shape[r]], strides: [1] } };
+}
+
+/** Whether a row kernel can take these operands: float rows of one type, of unit stride, that repay the call. */
+function rowsFit(xs: StridedArray[], out: TypedArray): boolean {
+  const r = xs[0].shape.length - 1, n = xs[0].shape[r];
+  return n > 0 && xs.every((x) => n === 1 || x.strides[r] === 1) && worthIt(out.length, TRANSCENDENTAL_WEIGHT);
+}
+
+/** softmax or logSoftmax along x's last dim: whole rows per chunk. */
+export function softmaxFloat(x: StridedArray, log: boolean, out: TypedArray): boolean {
+  const k = kernelsFor(x.data, out);
+  if (!k || !rowsFit([x], out)) return false;
+  const n = x.shape[x.shape.length - 1], size = out.BYTES_PER_ELEMENT;
+  const rows = log ? k.logSoftmaxRows : k.softmaxRows;
+  return chunked(x.shape.length > 1 ? x.shape.slice(0, -1) : [1], [rowOperand(x)], out as FloatArray, ([xb], ob, offs, count, rs, m, inner) => {
+    for (let j = 0; j < count; j++) rows(xb + (offs[0] + j * rs[0]) * size, inner[0], n, m, ob + (offs[1] + j * m) * n * size);
+  }, n);
+}
+
+/** Their vjps, along the last dim of g and y. */
+export function softmaxBackwardFloat(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): boolean {
+  const k = kernelsFor(g.data, y.data, out);
+  if (!k || !rowsFit([g, y], out)) return false;
+  const n = g.shape[g.shape.length - 1], size = out.BYTES_PER_ELEMENT;
+  const rows = log ? k.logSoftmaxBackwardRows : k.softmaxBackwardRows;
+  return chunked(g.shape.length > 1 ? g.shape.slice(0, -1) : [1], [rowOperand(g), rowOperand(y)], out as FloatArray, ([gb, yb], ob, offs, count, rs, m, inner) => {
+    for (let j = 0; j < count; j++) {
+      rows(gb + (offs[0] + j * rs[0]) * size, inner[0], yb + (offs[1] + j * rs[1]) * size, inner[1], n, m, ob + (offs[2] + j * m) * n * size);
+    }
+  }, n);
+}
+
 /**
  * The matmul shapes the packed gemm handles badly. K = 1 is an outer product (per-sample weight
  * gradients): the elementwise product of A broadcast along columns with B broadcast along rows.
@@ -213,15 +249,18 @@ type Plane = (bases: number[], o: number, offs: readonly number[], rows: number,
  * of the operands' floats, each staged on its own so the copies and the kernel work in cache. A chunk is
  * a range of one dim of the operands' coalesced layout (the split dim: the first whose trailing
  * dims fit in a chunk), whole along the dims after it, at one index of the dims before it.
+ * An output `width` > 1 makes each position of lead a row of that many output elements (softmax's
+ * rows); plane's output offsets still count positions.
  */
-function chunked(lead: readonly number[], operands: Operand[], out: KernelArray, plane: Plane): boolean {
+function chunked(lead: readonly number[], operands: Operand[], out: KernelArray, plane: Plane, width = 1): boolean {
   if (out.length === 0) return true;
+  const positions = out.length / width;
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
   // each output element reads `weight` elements of an operand with trailing dims (a sum's run)
   let weight = 1;
   for (const x of operands) if (x.trail) weight = Math.max(weight, numelOf(x.trail.shape));
-  let d = 0, tail = out.length / c.shape[0];
+  let d = 0, tail = positions / c.shape[0];
   // in elements of the widest operand (the floats: a condition's or a comparison's bools are narrower)
   const bytes = Math.max(...operands.map((x) => x.data.BYTES_PER_ELEMENT));
   const chunk = (out.length * bytes > BIG_OUTPUT_BYTES ? 2 * CHUNK_BYTES : CHUNK_BYTES) / bytes;
@@ -238,13 +277,13 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
   // (a column of a wide matrix, a transpose cut into thin chunks), the js loops are cheaper. A
   // mirrored operand (staged mirrors it now if it can) is read in place, with no copies to weigh:
   // without that exception, float64's smaller chunks would leave the columns of a square matrix to js.
-  const chunks = (out.length / (tail * c.shape[d])) * Math.ceil(c.shape[d] / per);
+  const chunks = (positions / (tail * c.shape[d])) * Math.ceil(c.shape[d] / per);
   const start = [...operands.map((x) => x.offset), 0];
   const first = chunkViews(start, Math.min(per, c.shape[d]));
   for (let k = 0; k < K; k++) {
     if (mirrorAddress(operands[k].data as KernelArray) >= 0) continue;
     const [lo, hi] = extent(first[k]);
-    const read = out.length * numelOf(operands[k].trail?.shape ?? []);
+    const read = positions * numelOf(operands[k].trail?.shape ?? []);
     if (chunks * (hi - lo) > 4 * read + 64) return false;
   }
   let staged0 = false;
@@ -255,8 +294,8 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
       const views = i0 === 0 && offs === start ? first : chunkViews(at, count); // the first chunk's views were made for the check above
       const shape = views[0].shape.slice(0, 1 + trailShape.length);
       const strides = [...c.strides.slice(0, K).map((s) => s.slice(d)), contiguousStrides(shape)];
-      const whole = count * tail === out.length;
-      const ok = staged(views, whole ? out : out.subarray(at[K], at[K] + count * tail), (bases, o) =>
+      const whole = count * tail === positions;
+      const ok = staged(views, whole ? out : out.subarray(at[K] * width, (at[K] + count * tail) * width), (bases, o) =>
         forEachPlane(shape, strides, [...at.slice(0, K), 0], (offs2, rows, rowStrides, n, inner) => plane(bases, o, offs2, rows, rowStrides, n, inner)));
       if (!ok) {
         if (!staged0) throw new OutOfScratch();

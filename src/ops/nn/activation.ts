@@ -3,24 +3,13 @@ import { type DType, isFloat } from "../../core/dtype.js";
 import { shapeStr, shown } from "../../core/shape.js";
 import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
-import { stopGradient } from "../autograd_ops.js";
 import { checkTensor } from "../convert.js";
-import { add, div, exp, gelu, log, mul, neg, relu } from "../elementwise.js";
-import { sum } from "../reduce.js";
+import { gelu, relu } from "../elementwise.js";
 import { checkOptions } from "../../core/options.js";
 
 export { relu, gelu };
 
 export interface SoftmaxOptions { dtype?: DType }
-
-/** x minus its max along d: exp of it cannot overflow. The max is a constant to every gradient. */
-function shiftByMax(x: Tensor, d: number): Tensor {
-  if (x.numel === 0) return x;
-  // a row whose max is not finite (+inf, all -inf, NaN) becomes NaN - as in PyTorch, whose
-  // softmax of [inf, 1, 0] is all NaN
-  const m = stopGradient(lax.max(x, [d], true));
-  return lax.sub(x, lax.expand(m, x.shape));
-}
 
 /** The float input of softmax-like ops with its dim normalised; a 0-d input is seen as [1]. */
 function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions): [Tensor, number] {
@@ -39,22 +28,17 @@ function softmaxInput(op: string, x: Tensor, dim: number, opts: SoftmaxOptions):
 }
 
 /**
- * e^(x - max) times the reciprocal of its sum, as PyTorch computes it: the gradient then takes two
- * full-size products where a full-size quotient takes three.
+ * e^(x - max) times the reciprocal of its sum along dim, as PyTorch computes it, in one kernel
+ * pass per row (primitives/softmax.ts). A row whose max is not finite (+inf, all -inf, NaN)
+ * comes out NaN, as PyTorch's softmax of [inf, 1, 0] does.
  */
 export function softmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
   const [f, d] = softmaxInput("softmax", x, dim, opts);
-  const e = exp(shiftByMax(f, d));
-  return lax.reshape(mul(e, div(1, sum(e, d, true))), x.shape);
+  return lax.reshape(lax.softmax(f, d), x.shape);
 }
 
-/**
- * x - logsumexp(x) along dim, computed from the shifted values so it stays finite for large inputs.
- * Written as shifted + (-lse): the same values, and the gradient negates lse's small cotangent
- * rather than a full-size one (sub's would negate before the broadcast's sum).
- */
+/** (x - max) - log(sum(e^(x - max))) along dim: finite for large inputs, one kernel pass per row. */
 export function logSoftmax(x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor {
   const [f, d] = softmaxInput("logSoftmax", x, dim, opts);
-  const shifted = shiftByMax(f, d);
-  return lax.reshape(add(shifted, neg(log(sum(exp(shifted), d, true)))), x.shape);
+  return lax.reshape(lax.logSoftmax(f, d), x.shape);
 }

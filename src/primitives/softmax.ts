@@ -1,0 +1,108 @@
+/**
+ * softmax and logSoftmax along one axis as primitives: one kernel pass over each row (its max,
+ * the exponentials and their sum, the scaling), where the composite of max, sub, exp, sum and mul
+ * made and copied out a full-size array per step. Their rules are PyTorch's: written with the
+ * output, and differentiable again.
+ */
+import type { StridedArray } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
+import type { TypedArray } from "../core/dtype.js";
+import { contiguousStrides } from "../core/shape.js";
+import { definePrimitive, type Primitive } from "../core/primitive.js";
+import type { Tensor } from "../core/tensor.js";
+import { bind } from "../core/trace.js";
+import { alignBatched, moveDim, physDim } from "./batching.js";
+import { produceWritten, strided } from "./kernel.js";
+import * as lax from "./lax.js";
+import { sample } from "./samples.js";
+
+export interface SoftmaxParams {
+  /** non-negative */
+  axis: number;
+}
+
+/** v summed along the axis and broadcast back: the one reduction of every rule here. */
+const sumAlong = (v: Tensor, axis: number): Tensor => lax.expand(lax.sum(v, [axis], true), v.shape);
+
+/** The rows of x along `axis` with unit stride: x itself, or a copy in that layout (moved back, a view). */
+function unitRows(x: Tensor, axis: number): Tensor {
+  const last = x.ndim - 1, moved = moveDim(x, axis, last);
+  if (moved.strides[last] === 1 || moved.shape[last] <= 1) return x;
+  const copy = produceWritten(moved.shape, moved.dtype, (out) => backend().copy(strided(moved), { data: out, shape: moved.shape, strides: contiguousStrides(moved.shape), offset: 0 }));
+  return moveDim(copy, last, axis);
+}
+
+/** Runs a row kernel on the operands' rows along `axis` (moved last, unit stride), the result moved back (a view). */
+function runRows(xs: Tensor[], axis: number, kernel: (rows: StridedArray[], out: TypedArray) => void): Tensor {
+  const last = xs[0].ndim - 1;
+  const rows = xs.map((x) => moveDim(unitRows(x, axis), axis, last));
+  return moveDim(produceWritten(rows[0].shape, rows[0].dtype, (out) => kernel(rows.map(strided), out)), last, axis);
+}
+
+const rowSamples = () => [
+  { args: [sample([3, 4])], params: { axis: 1 } },
+  { args: [sample([3, 4])], params: { axis: 0 } },
+  { args: [sample([2, 3, 4])], params: { axis: 1 } },
+  { args: [sample([5])], params: { axis: 0 } },
+];
+
+export interface SoftmaxBackwardParams extends SoftmaxParams {
+  log: boolean;
+}
+
+/**
+ * The vjp of softmax (log false) or logSoftmax (log true) at output y, applied to the cotangent g
+ * in one pass per row, as PyTorch's _softmax_backward_data: y (g - sum(g y)), or g - e^y sum(g).
+ * Linear in g; its own rules carry second derivatives.
+ */
+export const softmaxBackwardP: Primitive<SoftmaxBackwardParams> = definePrimitive<SoftmaxBackwardParams>({
+  name: "softmaxBackward",
+  impl: ([g, y], { axis, log }) => runRows([g, y], axis, ([gr, yr], out) => backend().softmaxBackward(gr, yr, log, out)),
+  jvp: ([g, y], [tg, ty], p) => {
+    const { axis, log } = p;
+    const viaG = tg && bind(softmaxBackwardP, [tg, y], p);
+    if (!ty) return viaG;
+    // d/dy: -e^y ty sum(g), or ty (g - sum(g y)) - y sum(g ty)
+    const viaY = log
+      ? lax.neg(lax.mul(lax.mul(lax.exp(y), ty), sumAlong(g, axis)))
+      : lax.sub(lax.mul(ty, lax.sub(g, sumAlong(lax.mul(g, y), axis))), lax.mul(y, sumAlong(lax.mul(g, ty), axis)));
+    return viaG ? lax.add(viaG, viaY) : viaY;
+  },
+  vjp: (u, [g, y], p, _out, needed) => {
+    const { axis, log } = p;
+    // the map g -> B(g, y) is symmetric for softmax; for logSoftmax its transpose is u - sum(e^y u)
+    const toG = !needed[0] ? null : log ? lax.sub(u, sumAlong(lax.mul(lax.exp(y), u), axis)) : bind(softmaxBackwardP, [u, y], p);
+    const toY = !needed[1] ? null : log
+      ? lax.neg(lax.mul(lax.mul(lax.exp(y), u), sumAlong(g, axis)))
+      : lax.sub(lax.mul(u, lax.sub(g, sumAlong(lax.mul(g, y), axis))), lax.mul(g, sumAlong(lax.mul(u, y), axis)));
+    return [toG, toY];
+  },
+  batch: (args, dims, { axis, log }, ctx) => {
+    const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
+    return [bind(softmaxBackwardP, aligned, { axis: physDim(axis, d), log }), d];
+  },
+  samples: () => rowSamples().flatMap(({ args: [x], params }) => [false, true].map((log) => ({
+    // y an output of the forward op, so the samples are the pairs the rule meets
+    args: [sample([...x.shape]), bind(log ? logSoftmaxP : softmaxP, [x], params)],
+    params: { ...params, log },
+  }))),
+});
+
+function softmaxLike(log: boolean): Primitive<SoftmaxParams> {
+  const prim: Primitive<SoftmaxParams> = definePrimitive<SoftmaxParams>({
+    name: log ? "logSoftmax" : "softmax",
+    impl: ([x], { axis }) => runRows([x], axis, ([rows], out) => backend().softmax(rows, log, out)),
+    // softmax's Jacobian is symmetric, so its jvp is its vjp's map; logSoftmax's is t - sum(t e^y)
+    jvp: (_x, [t], { axis }, y) => {
+      if (!t) return null;
+      return log ? lax.sub(t, sumAlong(lax.mul(t, lax.exp(y)), axis)) : bind(softmaxBackwardP, [t, y], { axis, log });
+    },
+    vjp: (g, _x, { axis }, y) => [bind(softmaxBackwardP, [g, y], { axis, log })],
+    batch: ([x], [d], { axis }) => [bind(prim, [x], { axis: physDim(axis, d!) }), d],
+    samples: rowSamples,
+  });
+  return prim;
+}
+
+export const softmaxP = softmaxLike(false);
+export const logSoftmaxP = softmaxLike(true);
