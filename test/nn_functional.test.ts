@@ -376,6 +376,28 @@ test("relu and gelu", () => {
   assertClose(t, [0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (1 + 0.044715)))], [1], 1e-12);
 });
 
+test("gelu keeps its left tail, where 1 + erf(x / sqrt 2) cancels, and its derivative is Phi(x) + x phi(x)", () => {
+  // x Phi(x) and Phi(x) + x phi(x) from mpmath at 30 digits
+  const xs = [-12.5, -10, -8, -3, 0.5, 2];
+  const values = [-4.6657053735971417215e-35, -7.619853024160526066e-23, -4.9767684594174272988e-15, -0.00404969409489028358, 0.34573123063700655182, 1.9544997361036415856];
+  const slopes = [-5.8316685544801553657e-34, -7.6184000964648140857e-22, -3.9796072610867959891e-14, -0.011945647204183927, 0.86749512465616284253, 1.0852318010781968967];
+  const g = F.gelu(make(xs, [6])).toTypedArray();
+  xs.forEach((x, i) => assert.ok(Math.abs(g[i] - values[i]) <= 1e-12 * Math.abs(values[i]), `gelu(${x}) = ${g[i]}, expected ${values[i]}`));
+  const d = grad((t: Tensor) => F.gelu(t).sum())(make(xs, [6])) as Tensor;
+  const dv = d.toTypedArray();
+  xs.forEach((x, i) => assert.ok(Math.abs(dv[i] - slopes[i]) <= 1e-12 * Math.abs(slopes[i]), `gelu'(${x}) = ${dv[i]}, expected ${slopes[i]}`));
+  // float32: the tail to a few ulps, not 0 (float32's 1 + erf(-5.66) rounds to 0)
+  const g32 = F.gelu(tensor([-8, -3, 0.5])).toTypedArray();
+  [-8, -3, 0.5].forEach((x, i) => {
+    const want = values[xs.indexOf(x)];
+    assert.ok(Math.abs(g32[i] - want) <= 2 ** -20 * Math.abs(want), `float32 gelu(${x}) = ${g32[i]}, expected ${want}`);
+  });
+  // the second derivative phi(x) (2 - x^2), through the derivative's own rule
+  const second = grad((t: Tensor) => (grad((u: Tensor) => F.gelu(u).sum())(t) as Tensor).sum())(make([-1, 0.5, 2], [3])) as Tensor;
+  const phi = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+  assertClose(second, [-1, 0.5, 2].map((x) => phi(x) * (2 - x * x)), [3], 1e-12);
+});
+
 test("softmax sums to 1 in float64, logSoftmax = log(softmax), both stable for large inputs", () => {
   const xv = randomValues(3 * 4 * 5, 91).map((v) => v * 10);
   const x = make(xv, [3, 4, 5]);

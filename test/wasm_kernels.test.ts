@@ -30,11 +30,11 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  const SOFTMAX = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows"];
-  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...SOFTMAX]) spy(k, name);
-  // the float64 conv and softmax kernels, counted as f64_im2col and so on
+  const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows"];
+  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...ROWS]) spy(k, name);
+  // the float64 conv and row kernels, counted as f64_im2col and so on
   const k64 = k.f64 as Record<string, (...a: number[]) => void>;
-  for (const name of ["im2col", "col2im", ...SOFTMAX]) {
+  for (const name of ["im2col", "col2im", ...ROWS]) {
     const f = k64[name];
     k64[name] = (...a: number[]) => { calls.set(`f64_${name}`, (calls.get(`f64_${name}`) ?? 0) + 1); f(...a); };
   }
@@ -191,6 +191,36 @@ test("exp, tanh, sigmoid, log, log1p, erf, sin and cos match the js backend to o
     const [w, j] = both(() => f(t), op, `${op} of a transposed [300,7]`);
     assertSame(w, j, `${op} of a transposed [300,7]`, withinUlps(ULPS[op] ?? 1));
   }
+});
+
+test("gelu and its derivative match the js backend: x Phi(x) to 8 ulps, Phi(x) + x phi(x) to 8 ulps of Phi(x) + |x phi(x)|", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  // the clamp (16), erfc's fit's end (-13.2), subnormal results, signed zeros, infinities, NaN
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 16, -16, 15.9, -13.15, -12.9, -5.66, 5.66, 1e-30, -1e-30, 1e-45, 20, -20];
+  // x phi(x), the derivative's second term (0 at the infinities, where js's is NaN anyway)
+  const xd0 = (x: number): number => (Number.isFinite(x) ? (x * Math.exp(-x * x / 2)) / Math.sqrt(2 * Math.PI) : 0);
+  const check = (x: Tensor, what: string): void => {
+    const xv = values(x);
+    const [w, j] = both(() => F.gelu(x), "gelu", `gelu of ${what}`);
+    // results under 2^-100 lose bits in their subnormal products: 16 ulps there
+    assertSame(w, j, `gelu of ${what}`, (a, b) => withinUlps(Math.abs(b) < 2 ** -100 ? 16 : 8)(a, b));
+    const [wd, jd] = both(() => lax.geluDerivative(x), "geluDerivative", `geluDerivative of ${what}`);
+    for (let i = 0; i < jd.length; i++) {
+      if (Number.isNaN(jd[i]) || Number.isNaN(wd[i])) {
+        assert.ok(Number.isNaN(jd[i]) && Number.isNaN(wd[i]), `geluDerivative of ${what}: element ${i} (x = ${xv[i]}) is ${wd[i]}, js gives ${jd[i]}`);
+        continue;
+      }
+      // the two terms cancel near x = -0.75: the bound is in ulps of their magnitudes
+      const xd = xd0(xv[i]), scale = Math.abs(jd[i] - xd) + Math.abs(xd);
+      const tol = 8 * Math.max(scale * 2 ** -24, 2 ** -149);
+      assert.ok(Math.abs(wd[i] - jd[i]) <= tol, `geluDerivative of ${what}: element ${i} (x = ${xv[i]}) is ${wd[i]}, js gives ${jd[i]}`);
+    }
+  };
+  for (const [lo, hi] of [[-3, 3], [-14, 6], [-0.01, 0.01]]) {
+    for (const n of [1, 3, 4, 5, 9, 33, 70000]) check(data([n], 700 + n, lo, hi, specials, 3), `[${n}] in [${lo}, ${hi}]`);
+  }
+  // a strided view runs the scalar loop, one element through lane 0
+  check(data([300, 7], 6, -14, 6, specials, 5).permute([1, 0]), "a transposed [300,7]");
 });
 
 test("NaN, infinities and signed zeros go through maximum, minimum, clamp's bounds, relu, max and min (over rows and columns) as on js", () => {
@@ -553,7 +583,15 @@ test("im2col and col2im (unfold and fold), float32 and float64, match the js bac
   }
 });
 
-test("softmax and logSoftmax, and their vjps, match the js backend to float rounding past the SIMD tails, on views and non-finite rows", () => {
+/** The row ops: the public op along the last dim, its kernel's name, and the scale of its errors (from js's result). */
+const ROW_OPS: { name: string; op: (v: Tensor) => Tensor; scale: (j: number) => number }[] = [
+  // softmax relative to itself; logSoftmax's (x - m) - log s and layerNorm's (x - mean) r relative to their terms
+  { name: "softmax", op: (v) => F.softmax(v, -1), scale: Math.abs },
+  { name: "logSoftmax", op: (v) => F.logSoftmax(v, -1), scale: (j) => Math.max(Math.abs(j), 1) },
+  { name: "layerNorm", op: (v) => F.layerNorm(v, [v.shape[v.ndim - 1]]), scale: (j) => Math.max(Math.abs(j), 1) },
+];
+
+test("softmax, logSoftmax and layerNorm, and their vjps, match the js backend to float rounding past the SIMD tails, on views and non-finite rows", () => {
   if (!hasWasm) return;
   // the kernels sum in float lanes where js sums in float64: each result is within a few of its
   // ulps, plus the sum's error (about n / lanes of its ulps), of js's
@@ -567,6 +605,8 @@ test("softmax and logSoftmax, and their vjps, match the js backend to float roun
       if (!(Math.abs(w[i] - j[i]) <= tol) && w[i] !== j[i]) assert.fail(`${what}: element ${i} is ${w[i]}, js gives ${j[i]} (tolerance ${tol})`);
     }
   };
+  /** Each element's scale: the largest magnitude in its row of t. */
+  const rowMax = (t: Tensor): number[] => values(t.abs().max(-1, true).expand(t.shape).contiguous());
   let seed = 900;
   for (const dtype of ["float32", "float64"] as const) {
     const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52, pre = dtype === "float32" ? "" : "f64_";
@@ -580,16 +620,14 @@ test("softmax and logSoftmax, and their vjps, match the js backend to float roun
         ["transposed", cast(data([n, rows], seed++, -6, 6)).T, cast(data([n, rows], seed++)).T],
       ];
       for (const [label, xv, gv] of views) {
-        for (const log of [false, true]) {
-          const name = log ? "logSoftmax" : "softmax", what = `${dtype} ${name} of ${label} [${rows},${n}]`;
-          const fwd = (v: Tensor): Tensor => (log ? F.logSoftmax(v, -1) : F.softmax(v, -1));
-          const [w, j] = both(() => fwd(xv), `${pre}${name}Rows`, what);
-          // softmax relative to itself; logSoftmax's (x - m) - log s relative to its terms
-          near(w, j, j.map((v) => (log ? Math.max(Math.abs(v), 1) : Math.abs(v))), n, eps, what);
-          const [wb, jb] = both(() => vjp(fwd, xv)[1](gv)[0] as Tensor, `${pre}${name}BackwardRows`, `${what}, vjp`);
-          // y (g - s) and g - e^y s cancel: relative to the row's largest cotangent
-          const scale = values(gv.abs().max(-1, true).expand([rows, n]).contiguous());
-          near(wb, jb, scale, n, eps, `${what}, vjp`);
+        for (const { name, op, scale } of ROW_OPS) {
+          const what = `${dtype} ${name} of ${label} [${rows},${n}]`;
+          const [w, j] = both(() => op(xv), `${pre}${name}Rows`, what);
+          near(w, j, j.map(scale), n, eps, what);
+          const [wb, jb] = both(() => vjp(op, xv)[1](gv)[0] as Tensor, `${pre}${name}BackwardRows`, `${what}, vjp`);
+          // the vjps' terms cancel: relative to the row's largest cotangent (layerNorm's times r, so its largest result)
+          const s = name === "layerNorm" ? rowMax(fromArray(jb, [rows, n])) : rowMax(gv);
+          near(wb, jb, s, n, eps, `${what}, vjp`);
         }
       }
     }
@@ -602,18 +640,17 @@ test("softmax and logSoftmax, and their vjps, match the js backend to float roun
       v[9 + 1] = v[9 + 8] = -Infinity;
       v.fill(-Infinity, 18, 27);
       const x = fromArray(v, [3, 9], "float32");
-      for (const log of [false, true]) {
-        const [w, j] = both(() => (log ? F.logSoftmax(x, 1) : F.softmax(x, 1)), log ? "logSoftmaxRows" : "softmaxRows", `${special} at ${at}`);
-        assertSame(w.map((a) => (Number.isFinite(a) ? 0 : a)), j.map((a) => (Number.isFinite(a) ? 0 : a)), `${log ? "logSoftmax" : "softmax"} with ${special} at ${at}: non-finite elements`);
+      for (const { name, op } of ROW_OPS) {
+        const [w, j] = both(() => op(x), `${name}Rows`, `${special} at ${at}`);
+        assertSame(w.map((a) => (Number.isFinite(a) ? 0 : a)), j.map((a) => (Number.isFinite(a) ? 0 : a)), `${name} with ${special} at ${at}: non-finite elements`);
       }
     }
   }
-  // vmap of a vjp over cotangents: y unbatched, read by every row (its row step 0)
+  // vmap of a vjp over cotangents: the input unbatched, read by every row (its row step 0)
   const x = data([6, 37], seed++), G = data([5, 6, 37], seed++);
-  for (const log of [false, true]) {
-    const fwd = (v: Tensor): Tensor => (log ? F.logSoftmax(v, 1) : F.softmax(v, 1));
-    const [w, j] = both(() => vmap((gg: Tensor) => vjp(fwd, x)[1](gg)[0] as Tensor)(G) as Tensor, log ? "logSoftmaxBackwardRows" : "softmaxBackwardRows", "vmap over cotangents");
-    near(w, j, j.map(() => 3), 37, 2 ** -23, `vmap over cotangents (${log ? "logSoftmax" : "softmax"})`);
+  for (const { name, op } of ROW_OPS) {
+    const [w, j] = both(() => vmap((gg: Tensor) => vjp(op, x)[1](gg)[0] as Tensor)(G) as Tensor, `${name}BackwardRows`, "vmap over cotangents");
+    near(w, j, j.map(() => 3), 37, 2 ** -23, `vmap over cotangents (${name})`);
   }
 });
 

@@ -18,7 +18,9 @@ export interface StridedArray {
 }
 
 export type UnaryOp =
-  | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor" | "ceil" | "round" | "trunc";
+  | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor" | "ceil" | "round" | "trunc"
+  /** x Phi(x) (exact GELU, Phi the standard normal CDF), and its derivative Phi(x) + x phi(x) */
+  | "gelu" | "geluDerivative";
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */
@@ -50,6 +52,10 @@ export interface Backend {
   softmax(x: StridedArray, log: boolean, out: TypedArray): void;
   /** Their vjp at output y for cotangent g, along the last dim (unit stride in both): y (g - sum(g y)), or g - e^y sum(g). */
   softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): void;
+  /** (x - mean) / sqrt(var + eps) along x's last dim (biased variance), of unit stride, into out (contiguous). */
+  layerNorm(x: StridedArray, eps: number, out: TypedArray): void;
+  /** Its vjp for cotangent g at input x (last dims of unit stride): r (g - mean(g) - y mean(g y)), y the output, r = 1 / sqrt(var + eps). */
+  layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): void;
   /** out[b] = a[b] @ b[b] for a [..., M, K], b [..., K, N] with equal leading dims; out contiguous. */
   matmul(a: StridedArray, b: StridedArray, out: TypedArray): void;
   /** x contiguous [N, C, H, W] -> out contiguous [N, C*kh*kw, oh*ow]. */

@@ -74,7 +74,7 @@ export const round = numericUnary("round", lax.round);
 /** Toward zero. */
 export const trunc = numericUnary("trunc", lax.trunc);
 
-/** gelu: exact x * Phi(x) by default, or the tanh approximation. */
+/** gelu: exact x * Phi(x) by default (Phi the standard normal CDF), or the tanh approximation. */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   checkOptions("gelu", opts, { approximate: true });
   const a = opts.approximate ?? "none";
@@ -84,7 +84,8 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
     return mul(mul(x, 0.5), add(tanh(inner), 1));
   }
   if (a !== "none") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(a)}`);
-  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  // one primitive, accurate in the left tail too (primitives/elementwise.ts)
+  return lax.gelu(toFloat(checkTensor(x, "gelu")));
 }
 
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {

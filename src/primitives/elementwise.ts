@@ -57,6 +57,12 @@ export const tanhP = unary("tanh", (t, _x, y) => lax.mul(t, lax.sub(constLike(y,
 export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.mul(t, lax.mul(y, lax.sub(constLike(y, 1), y))));
 export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.mul(x, x))))));
 export const reluP = unary("relu", (t, x) => lax.reluBackward(t, x));
+// exact GELU in one pass, and its derivative Phi(x) + x phi(x) in another; gelu'' = phi(x) (2 - x^2)
+export const geluP = unary("gelu", (t, x) => lax.mul(t, lax.geluDerivative(x)), [-3, 3]);
+export const geluDerivativeP = unary("geluDerivative", (t, x) => {
+  const density = lax.mul(lax.exp(lax.mul(lax.mul(x, x), constLike(x, -0.5))), constLike(x, 1 / Math.sqrt(2 * Math.PI)));
+  return lax.mul(t, lax.mul(density, lax.sub(constLike(x, 2), lax.mul(x, x))));
+}, [-3, 3]);
 
 // ---- binary ----
 

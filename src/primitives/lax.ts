@@ -13,6 +13,7 @@ import { matmulP } from "./linalg.js";
 import { normalP, uniformP } from "./random.js";
 import * as R from "./reduce.js";
 import * as S from "./shape.js";
+import { layerNormP } from "./layer_norm.js";
 import { logSoftmaxP, softmaxP } from "./softmax.js";
 
 // wrappers read the primitive at call time: the primitive modules import this one (a cycle)
@@ -34,6 +35,8 @@ export const square = (x: Tensor): Tensor => bind(E.squareP, [x], null);
 export const sigmoid = (x: Tensor): Tensor => bind(E.sigmoidP, [x], null);
 export const erf = (x: Tensor): Tensor => bind(E.erfP, [x], null);
 export const relu = (x: Tensor): Tensor => bind(E.reluP, [x], null);
+export const gelu = (x: Tensor): Tensor => bind(E.geluP, [x], null);
+export const geluDerivative = (x: Tensor): Tensor => bind(E.geluDerivativeP, [x], null);
 export const add = (x: Tensor, y: Tensor): Tensor => bind(E.addP, [x, y], null);
 export const sub = (x: Tensor, y: Tensor): Tensor => bind(E.subP, [x, y], null);
 export const mul = (x: Tensor, y: Tensor): Tensor => bind(E.mulP, [x, y], null);
@@ -61,6 +64,7 @@ export const argmax = (x: Tensor, axis: number | null, keepdim: boolean): Tensor
 export const argmin = (x: Tensor, axis: number | null, keepdim: boolean): Tensor => bind(R.argminP, [x], { axis, keepdim });
 export const softmax = (x: Tensor, axis: number): Tensor => bind(softmaxP, [x], { axis });
 export const logSoftmax = (x: Tensor, axis: number): Tensor => bind(logSoftmaxP, [x], { axis });
+export const layerNorm = (x: Tensor, axis: number, eps: number): Tensor => bind(layerNormP, [x], { axis, eps });
 
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => (sameDims(x.shape, shape) ? x : bind(S.reshapeP, [x], { shape: [...shape] }));
 export const permute = (x: Tensor, perm: number[]): Tensor => (perm.every((p, i) => p === i) ? x : bind(S.permuteP, [x], { perm }));

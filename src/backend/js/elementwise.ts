@@ -12,23 +12,42 @@ type Row2 = (a: A, ai: number, as: number, b: A, bi: number, bs: number, o: A, o
 export function erf(x: number): number {
   if (x === 0) return x; // keeps the sign of -0, as erf is odd
   const ax = Math.abs(x);
-  if (ax < 2.5) {
-    let term = x, sum = x;
-    const x2 = x * x;
-    for (let n = 1; n < 80; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
-  }
+  if (ax < 2.5) return erfSeries(x);
   if (ax > 6) return Math.sign(x);
-  let f = ax;
-  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
+  return Math.sign(x) * (1 - erfcTail(ax));
 }
+
+/** erf(x) by its Taylor series, for |x| < 2.5. */
+function erfSeries(x: number): number {
+  let term = x, sum = x;
+  const x2 = x * x;
+  for (let n = 1; n < 80; n++) {
+    term *= -x2 / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/** erfc(z) for z >= 2.5 by Laplace's continued fraction: no cancellation however small. */
+function erfcTail(z: number): number {
+  let f = z;
+  for (let k = 60; k >= 1; k--) f = z + k / 2 / f;
+  return Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+}
+
+/** erfc(z) for z >= 0 (NaN stays), to about 1e-13 relative. */
+function erfc(z: number): number {
+  return z < 2.5 ? 1 - erfSeries(z) : erfcTail(z);
+}
+
+/** Phi(x), the standard normal CDF, from erfc of |x| / sqrt 2 on both sides: no cancellation in the left tail. */
+function normalCdf(x: number): number {
+  const c = erfc(Math.abs(x) * Math.SQRT1_2);
+  return x >= 0 ? 1 - c / 2 : c / 2;
+}
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** x^y as C's pow (and PyTorch) define it: Math.pow differs only in giving NaN for 1^NaN and (±1)^±inf, where pow gives 1. */
 export function powC(x: number, y: number): number {
@@ -52,6 +71,10 @@ const unaryRows: Record<UnaryOp, Row1> = {
     for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v)); else { const e = Math.exp(v); o[oi + i] = e / (1 + e); } }
   },
   erf: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = erf(x[xi]); },
+  gelu: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v * normalCdf(v); } },
+  geluDerivative: (x, xi, xs, o, oi, n) => {
+    for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = normalCdf(v) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI; }
+  },
   // branch-free for ordinary values ((v + |v|) / 2 is exact): random signs made a branch mispredict
   // half the time. NaN, -inf and overflow take the rare (well predicted) exact path.
   relu: (x, xi, xs, o, oi, n) => {

@@ -174,6 +174,8 @@ export class Code {
   f64Ge(): this { return this.op(0x66); }
   f32DemoteF64(): this { return this.op(0xb6); }
   f64PromoteF32(): this { return this.op(0xbb); }
+  f32ConvertI32S(): this { return this.op(0xb2); }
+  f64ConvertI32S(): this { return this.op(0xb7); }
 
   // SIMD128. Offsets are byte offsets folded into the memory operand.
   v128Load(offset = 0): this { return this.simd(0x00).memarg(4, offset); }

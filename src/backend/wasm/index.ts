@@ -12,7 +12,7 @@ import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmBatched } from "./gemm.js";
 import { col2imFloat, im2colFloat } from "./conv.js";
-import { binaryFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
+import { binaryFloat, layerNormBackwardFloat, layerNormFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
 import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
@@ -37,6 +37,8 @@ export const wasmBackend: Backend = {
   reduce: (op, x, nReduced, out) => reduceFloat(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   softmax: (x, log, out) => softmaxFloat(x, log, out) || jsBackend.softmax(x, log, out),
   softmaxBackward: (g, y, log, out) => softmaxBackwardFloat(g, y, log, out) || jsBackend.softmaxBackward(g, y, log, out),
+  layerNorm: (x, eps, out) => layerNormFloat(x, eps, out) || jsBackend.layerNorm(x, eps, out),
+  layerNormBackward: (g, x, eps, out) => layerNormBackwardFloat(g, x, eps, out) || jsBackend.layerNormBackward(g, x, eps, out),
   im2col: (x, n, c, g, out) => im2colFloat(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),
   col2im: (cols, n, c, g, out) => col2imFloat(cols, n, c, g, out) || jsBackend.col2im(cols, n, c, g, out),
   conv3x3: winogradConvF32,

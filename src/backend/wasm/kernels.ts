@@ -257,6 +257,10 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   /** Their vjps: rows of cotangents g and outputs y (steps apart) into rows of n at o: y (g - sum(g y)), or g - e^y sum(g); n >= 1 */
   softmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
   logSoftmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
+  /** layerNorm's normalization of `count` rows of n at x (step apart) into rows at o, eps the element at epsAt; n >= 1 */
+  layerNormRows(x: number, step: number, n: number, count: number, o: number, epsAt: number): void;
+  /** Its vjp for rows of cotangents g at inputs x: r (g - mean(g) - y mean(g y)); n >= 1 */
+  layerNormBackwardRows(g: number, gStep: number, x: number, xStep: number, n: number, count: number, o: number, epsAt: number): void;
   /**
    * im2col of `images` images of imageSize elements at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
@@ -309,6 +313,8 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   logSoftmaxRows: [5, (f, t) => softmaxRowsKernel(f, t, true)],
   softmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, false)],
   logSoftmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, true)],
+  layerNormRows: [6, layerNormRowsKernel],
+  layerNormBackwardRows: [8, layerNormBackwardRowsKernel],
   im2col: [8, im2colKernel],
   col2im: [8, col2imKernel],
 };
@@ -965,6 +971,94 @@ function softmaxBackwardRowsKernel(f: Code, t: FloatType, log: boolean): void {
     }
     f.get(g).get(gStep).i32Add().set(g);
     f.get(y).get(yStep).i32Add().set(y);
+    f.get(q).set(o);
+  });
+}
+
+/**
+ * Sets mu and r (scalar locals) and muv and rv (their splats) to the mean and 1 / sqrt(var + eps)
+ * of the n elements at local x (the variance biased, by a second pass over x - mu; sums in float
+ * lanes), eps being the element at address local epsAt. nf holds n as a float.
+ */
+function rowMoments(f: Code, t: FloatType, at: { x: number; n: number; nf: number; epsAt: number }, l: { p: number; i: number; mu: number; r: number; muv: number; rv: number }): void {
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const acc = f.local(v128), d = f.local(v128), s = S.local(), e = S.local();
+  const sum = (vector: () => void, scalar: () => void): void => {
+    f.v128ConstZero().set(acc);
+    S.zero().set(s);
+    rowPass(f, t, at.n, l.i, [[l.p, at.x]], () => { vector(); V.get(acc).add().set(acc); }, () => { scalar(); S.get(s).add().set(s); });
+    sumLanes(f, t, acc);
+    S.get(s).add().get(at.nf).div();
+  };
+  sum(() => void V.get(l.p).load(), () => void S.get(l.p).load());
+  S.tee(l.mu);
+  splatInto(f, t, l.muv);
+  S.const(1);
+  sum(() => void V.get(l.p).load().get(l.muv).sub().tee(d).get(d).mul(), () => void S.get(l.p).load().get(l.mu).sub().tee(e).get(e).mul());
+  S.get(at.epsAt).load().add().sqrt().div().tee(l.r);
+  splatInto(f, t, l.rv);
+}
+
+/** The float n of the i32 local n, into a new scalar local. */
+function floatOf(f: Code, t: FloatType, n: number): number {
+  const nf = f.local(ValType[t.scalar]);
+  f.get(n);
+  if (t.scalar === "f32") f.f32ConvertI32S();
+  else f.f64ConvertI32S();
+  f.set(nf);
+  return nf;
+}
+
+/** layerNorm's normalization of rows: (x - mean) r, r = 1 / sqrt(var + eps) (rowMoments). */
+function layerNormRowsKernel(f: Code, t: FloatType): void {
+  const [x, step, n, count, o, epsAt] = [0, 1, 2, 3, 4, 5];
+  const p = f.local(i32), q = f.local(i32), i = f.local(i32), mu = f.local(ValType[t.scalar]), r = f.local(ValType[t.scalar]);
+  const muv = f.local(v128), rv = f.local(v128);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  toBytes(f, t, step);
+  const nf = floatOf(f, t, n);
+  f.countdown(count, () => {
+    rowMoments(f, t, { x, n, nf, epsAt }, { p, i, mu, r, muv, rv });
+    rowPass(f, t, n, i, [[p, x], [q, o]], () => void V.get(q).get(p).load().get(muv).sub().get(rv).mul().store(),
+      () => void S.get(q).get(p).load().get(mu).sub().get(r).mul().store());
+    f.get(x).get(step).i32Add().set(x);
+    f.get(q).set(o);
+  });
+}
+
+/** Its vjp: per row s1 = sum(g), s2 = sum(g (x - mu)), then r (g - s1 / n - (x - mu) r^2 s2 / n). */
+function layerNormBackwardRowsKernel(f: Code, t: FloatType): void {
+  const [g, gStep, x, xStep, n, count, o, epsAt] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const pg = f.local(i32), px = f.local(i32), q = f.local(i32), i = f.local(i32);
+  const mu = f.local(ValType[t.scalar]), r = f.local(ValType[t.scalar]), s1 = f.local(ValType[t.scalar]), s2 = f.local(ValType[t.scalar]);
+  const muv = f.local(v128), rv = f.local(v128), acc1 = f.local(v128), acc2 = f.local(v128), av = f.local(v128), cv = f.local(v128);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  toBytes(f, t, gStep);
+  toBytes(f, t, xStep);
+  const nf = floatOf(f, t, n);
+  f.countdown(count, () => {
+    rowMoments(f, t, { x, n, nf, epsAt }, { p: px, i, mu, r, muv, rv });
+    f.v128ConstZero().set(acc1).v128ConstZero().set(acc2);
+    S.zero().set(s1).zero().set(s2);
+    rowPass(f, t, n, i, [[pg, g], [px, x]], () => {
+      V.get(acc1).get(pg).load().add().set(acc1);
+      V.get(acc2).get(pg).load().get(px).load().get(muv).sub().mul().add().set(acc2);
+    }, () => {
+      S.get(s1).get(pg).load().add().set(s1);
+      S.get(s2).get(pg).load().get(px).load().get(mu).sub().mul().add().set(s2);
+    });
+    // a = s1 / n, c = r^2 s2 / n
+    sumLanes(f, t, acc1);
+    S.get(s1).add().get(nf).div().tee(s1);
+    splatInto(f, t, av);
+    sumLanes(f, t, acc2);
+    S.get(s2).add().get(r).mul().get(r).mul().get(nf).div().tee(s2);
+    splatInto(f, t, cv);
+    rowPass(f, t, n, i, [[pg, g], [px, x], [q, o]],
+      () => void V.get(q).get(pg).load().get(av).sub().get(px).load().get(muv).sub().get(cv).mul().sub().get(rv).mul().store(),
+      () => void S.get(q).get(pg).load().get(s1).sub().get(px).load().get(mu).sub().get(s2).mul().sub().get(r).mul().store());
+    f.get(g).get(gStep).i32Add().set(g);
+    f.get(x).get(xStep).i32Add().set(x);
     f.get(q).set(o);
   });
 }

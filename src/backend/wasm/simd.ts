@@ -177,6 +177,41 @@ export function softmaxBackwardFloat(g: StridedArray, y: StridedArray, log: bool
   }, n);
 }
 
+/** layerNorm's normalization along x's last dim, eps staged beside the rows for the kernel. */
+export function layerNormFloat(x: StridedArray, eps: number, out: TypedArray): boolean {
+  const k = kernelsFor(x.data, out);
+  if (!k || !rowsFit([x], out)) return false;
+  const n = x.shape[x.shape.length - 1], size = out.BYTES_PER_ELEMENT;
+  return withEps(out, eps, (at) => chunked(x.shape.length > 1 ? x.shape.slice(0, -1) : [1], [rowOperand(x)], out as FloatArray, ([xb], ob, offs, count, rs, m, inner) => {
+    for (let j = 0; j < count; j++) k.layerNormRows(xb + (offs[0] + j * rs[0]) * size, inner[0], n, m, ob + (offs[1] + j * m) * n * size, at);
+  }, n));
+}
+
+/** Its vjp, along the last dim of g and x. */
+export function layerNormBackwardFloat(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): boolean {
+  const k = kernelsFor(g.data, x.data, out);
+  if (!k || !rowsFit([g, x], out)) return false;
+  const n = g.shape[g.shape.length - 1], size = out.BYTES_PER_ELEMENT;
+  return withEps(out, eps, (at) => chunked(g.shape.length > 1 ? g.shape.slice(0, -1) : [1], [rowOperand(g), rowOperand(x)], out as FloatArray, ([gb, xb], ob, offs, count, rs, m, inner) => {
+    for (let j = 0; j < count; j++) {
+      k.layerNormBackwardRows(gb + (offs[0] + j * rs[0]) * size, inner[0], xb + (offs[1] + j * rs[1]) * size, inner[1], n, m, ob + (offs[2] + j * m) * n * size, at);
+    }
+  }, n));
+}
+
+/** Runs `body` with the address of eps, as an element of out's type, in the scratch memory (the kernels' parameters are all int32). */
+function withEps(out: TypedArray, eps: number, body: (at: number) => boolean): boolean {
+  const mark = markScratch();
+  try {
+    const at = pushScratch(16);
+    if (at < 0) return false;
+    heapLike(out as FloatArray)[at / out.BYTES_PER_ELEMENT] = eps;
+    return body(at);
+  } finally {
+    popScratch(mark);
+  }
+}
+
 /**
  * The matmul shapes the packed gemm handles badly. K = 1 is an outer product (per-sample weight
  * gradients): the elementwise product of A broadcast along columns with B broadcast along rows.
@@ -257,6 +292,10 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
   const positions = out.length / width;
   const K = operands.length;
   const c = coalesce(lead, [...operands.map((x) => x.strides), contiguousStrides(lead)]);
+  if (c.shape.length === 1) {
+    const done = oneRun(c, operands, out, plane);
+    if (done !== undefined) return done;
+  }
   // each output element reads `weight` elements of an operand with trailing dims (a sum's run)
   let weight = 1;
   for (const x of operands) if (x.trail) weight = Math.max(weight, numelOf(x.trail.shape));
@@ -314,6 +353,28 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
     throw e;
   }
   return true;
+}
+
+/**
+ * chunked's fast path, for most small ops: every operand one strided run (with its trailing dims)
+ * and all of it one chunk, staged whole with none of the chunk bookkeeping (which cost more than
+ * the kernel at 1K floats). undefined when it is too big, or an operand's span too sparse for a copy.
+ */
+function oneRun(c: { shape: number[]; strides: number[][] }, operands: Operand[], out: KernelArray, plane: Plane): boolean | undefined {
+  const n = c.shape[0], inner = c.strides.map((s) => s[0]);
+  const views = operands.map((x, k): StridedArray => ({
+    data: x.data, offset: x.offset, shape: [n, ...(x.trail?.shape ?? [])], strides: [inner[k], ...(x.trail?.strides ?? [])],
+  }));
+  let bytes = out.length * out.BYTES_PER_ELEMENT;
+  for (const v of views) {
+    const read = numelOf(v.shape);
+    bytes = Math.max(bytes, read * v.data.BYTES_PER_ELEMENT);
+    const [lo, hi] = extent(v);
+    if (hi - lo > 4 * read + 64 && mirrorAddress(v.data as KernelArray) < 0) return undefined;
+  }
+  if (bytes > CHUNK_BYTES) return undefined;
+  const offs = [...operands.map((x) => x.offset), 0];
+  return staged(views, out, (bases, o) => plane(bases, o, offs, 1, inner.map(() => 0), n, inner));
 }
 
 /** The first chunk did not fit in the scratch memory: nothing was written, the js code can run. */

@@ -1,10 +1,11 @@
-// exp, log, tanh, sigmoid and erf of float32s as float32 instruction sequences on all four lanes,
+// exp, log, tanh, sigmoid, erf and GELU of float32s as float32 instruction sequences on all four lanes,
 // for the unary kernels: twice the lanes of the float64 sequences (transcendental.ts) and shorter
 // polynomials, 2-5 times their speed. exp, log and tanh use Cephes's polynomials (expf, logf,
-// tanhf), erf our own fits; all are evaluated by Estrin's scheme without fused multiply-adds, so
+// tanhf), erf and GELU our own fits; all are evaluated by Estrin's scheme without fused multiply-adds, so
 // every engine rounds alike. Against the js backend (Math.exp and friends, or its erf series, in
 // float64, rounded to float32) exp, log, tanh and erf are within one unit in the last place, and
-// sigmoid within two (1 / (1 + e^-x) adds the error of e^-x to its own two roundings). An exact
+// sigmoid within two (1 / (1 + e^-x) adds the error of e^-x to its own two roundings); GELU and its
+// derivative within eight (an exp, a quotient and a polynomial of eleven terms). An exact
 // float32 emulation of each sequence agreed with these bounds on millions of random floats per
 // range, over every binade for log.
 
@@ -55,6 +56,17 @@ const ERF_Q_LOW = [-5.4212964641919825e-06, 3.127404488623142e-05, -0.0001607016
 const ERF_Q_HIGH = [-2.3449585569323972e-05, 9.466645133215934e-05, -0.0003227725101169199, 0.0012159493053331971, -0.004479601979255676, 0.015885796397924423, -0.05437226966023445, 0.1790011078119278];
 /** erf(4) = 1 - 1.5e-8 rounds to 1 in float32, as erf does beyond it. */
 const ERF_LIMIT = 4;
+
+/**
+ * GELU's erfc(a), a = |x| / sqrt 2, as e^(-x^2/2) R(t) with t = 1 / (1 + a / 2): R a minimax fit
+ * of erfc(a) e^(a^2) over a in [0, 9.3] (scripts/fit-erf32.py, 4.5e-9 relative), highest power
+ * first. One form on both sides of 0, so GELU's left tail, where 1 + erf(x / sqrt 2) cancels to
+ * nothing in float32 (PyTorch's float32 gelu is 0 or off by 100% below about -5.5), keeps its bits.
+ */
+const GELU_R = [0.02981063723564148, -0.22168609499931335, 0.6701419353485107, -1.0088438987731934, 0.7226050496101379,
+  -0.27516093850135803, 0.2947341501712799, 0.22085997462272644, 0.2857265770435333, 0.28180229663848877, 1.0304634088242892e-05];
+/** |x| is clamped here for GELU's erfc: e^(-x^2/2) is 0 in float32 well before. */
+const GELU_CLAMP = 16;
 
 /** e^x of the f32x4 on the stack (sequences.ts), e^88.8 reaching infinity and results below 2^-126 subnormal. */
 export function exp32(f: Code): void {
@@ -161,4 +173,55 @@ export function erf32(f: Code): void {
   f.end();
   f.get(out).get(x);
   k(f, -0).v128And().v128Or();
+}
+
+/**
+ * Phi(x), the standard normal CDF, and e^(-x^2/2) of the f32x4 in local x, into locals phi and e:
+ * with c = erfc(|x| / sqrt 2) = e^(-x^2/2) R(t) (GELU_R), Phi = 1 - c/2 for x >= 0 and c/2 below.
+ * x^2 is split exactly into hi + lo (Veltkamp's halves of |x|), and e^(-x^2/2) taken as
+ * e^(-hi/2) (1 - lo/2): one rounded x^2 would cost 2^-24 x^2 / 2 of relative error, 64 ulps at 16.
+ */
+function normalParts(f: Code, x: number, phi: number, e: number): void {
+  const a = f.local(v128), t = f.local(v128), r = f.local(v128), split = f.local(v128), xh = f.local(v128), xl = f.local(v128);
+  const hi = f.local(v128), lo = f.local(v128), h = f.local(v128);
+  f.get(x).f32x4Abs();
+  k(f, GELU_CLAMP).f32x4Pmin().set(a);
+  k(f, 1);
+  k(f, 1);
+  f.get(a);
+  k(f, Math.SQRT1_2 / 2).f32x4Mul().f32x4Add().f32x4Div().set(t);
+  polynomial(f, powers(f, t, 4), GELU_R);
+  f.set(r);
+  k(f, 4097).get(a).f32x4Mul().tee(split).get(split).get(a).f32x4Sub().f32x4Sub().set(xh);
+  f.get(a).get(xh).f32x4Sub().set(xl);
+  f.get(a).get(a).f32x4Mul().set(hi);
+  // lo = ((xh^2 - hi) + 2 xh xl) + xl^2
+  f.get(xh).get(xh).f32x4Mul().get(hi).f32x4Sub();
+  k(f, 2).get(xh).f32x4Mul().get(xl).f32x4Mul().f32x4Add();
+  f.get(xl).get(xl).f32x4Mul().f32x4Add().set(lo);
+  k(f, -0.5).get(hi).f32x4Mul();
+  exp32(f);
+  k(f, 1).get(lo);
+  k(f, 0.5).f32x4Mul().f32x4Sub().f32x4Mul().tee(e);
+  f.get(r).f32x4Mul();
+  k(f, 0.5).f32x4Mul().set(h);
+  k(f, 1).get(h).f32x4Sub().get(h).get(x);
+  k(f, 0).f32x4Ge().v128Bitselect().set(phi);
+}
+
+/** gelu(x) = x Phi(x) of the f32x4 on the stack (normalParts): within 8 ulps of x Phi(x). */
+export function gelu32(f: Code): void {
+  const x = f.local(v128), phi = f.local(v128), e = f.local(v128);
+  f.set(x);
+  normalParts(f, x, phi, e);
+  f.get(x).get(phi).f32x4Mul();
+}
+
+/** gelu'(x) = Phi(x) + x phi(x) of the f32x4 on the stack, phi the normal density e^(-x^2/2) / sqrt(2 pi). */
+export function geluDerivative32(f: Code): void {
+  const x = f.local(v128), phi = f.local(v128), e = f.local(v128);
+  f.set(x);
+  normalParts(f, x, phi, e);
+  f.get(phi).get(x).get(e).f32x4Mul();
+  k(f, 1 / Math.sqrt(2 * Math.PI)).f32x4Mul().f32x4Add();
 }

@@ -26,8 +26,10 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
       throw new Error(`${op}: expected ${what} of shape ${shapeStr(shape)} (normalizedShape), got ${shapeStr(t.shape)}`);
     }
   }
-  const axes = shape.map((_, i) => x.ndim - k + i);
-  const y = normalize(lax.cast(x, dtype), axes, opts.eps ?? 1e-5)[0];
+  // the normalized dims as one row (a view when contiguous), normalized by one primitive
+  const lead = x.shape.slice(0, x.ndim - k), m = tail.reduce((a, v) => a * v, 1);
+  const rows = lax.reshape(lax.cast(x, dtype), [...lead, m]);
+  const y = lax.reshape(lax.layerNorm(rows, lead.length, opts.eps ?? 1e-5), x.shape);
   return affine(y, castOpt(w, dtype), castOpt(b, dtype));
 }
 

@@ -1,4 +1,7 @@
-/** softmax and logSoftmax along the last dim, and their vjps, rounding each step to the dtype as the ops they fuse would. */
+/**
+ * Row kernels along the last dim: softmax and logSoftmax (rounding each step to the dtype as the
+ * ops they fuse would), layerNorm's normalization, and their vjps.
+ */
 import type { TypedArray } from "../../core/dtype.js";
 import type { StridedArray } from "../backend.js";
 import { forEachRow } from "./iterate.js";
@@ -52,6 +55,40 @@ export function softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, 
       else out[o + k] = yd[j] * round(gd[i] - s);
     }
   });
+}
+
+/** (x - mean) / sqrt(var + eps) per row (biased variance), in float64. */
+export function layerNorm(x: StridedArray, eps: number, out: TypedArray): void {
+  const n = x.shape[x.shape.length - 1], s = x.strides[x.shape.length - 1], d = x.data;
+  eachRow([x], ([x0], o) => {
+    const [mu, r] = rowMoments(d, x0, s, n, eps);
+    for (let k = 0, i = x0; k < n; k++, i += s) out[o + k] = (d[i] - mu) * r;
+  });
+}
+
+/** The vjp of layerNorm's normalization: r (g - mean(g) - y mean(g y)), y = (x - mean) r, r = 1 / sqrt(var + eps). */
+export function layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): void {
+  const r0 = g.shape.length - 1, n = g.shape[r0], gs = g.strides[r0], xs = x.strides[r0], gd = g.data, xd = x.data;
+  eachRow([g, x], ([g0, x0], o) => {
+    const [mu, r] = rowMoments(xd, x0, xs, n, eps);
+    let s1 = 0, s2 = 0;
+    for (let k = 0, i = g0, j = x0; k < n; k++, i += gs, j += xs) {
+      s1 += gd[i];
+      s2 += gd[i] * (xd[j] - mu);
+    }
+    const a = s1 / n, c = (r * r * s2) / n;
+    for (let k = 0, i = g0, j = x0; k < n; k++, i += gs, j += xs) out[o + k] = r * (gd[i] - a - (xd[j] - mu) * c);
+  });
+}
+
+/** A row's mean and 1 / sqrt(var + eps), by two passes. */
+function rowMoments(d: TypedArray, i0: number, s: number, n: number, eps: number): [number, number] {
+  let sum = 0;
+  for (let k = 0, i = i0; k < n; k++, i += s) sum += d[i];
+  const mu = sum / n;
+  let sq = 0;
+  for (let k = 0, i = i0; k < n; k++, i += s) sq += (d[i] - mu) * (d[i] - mu);
+  return [mu, 1 / Math.sqrt(sq / n + eps)];
 }
 
 /** `row(offsets, o)` for each row along the last dim of the operands (of one shape), o its start in the contiguous output. */
