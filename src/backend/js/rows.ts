@@ -15,9 +15,8 @@ const exact = (v: number): number => v;
  */
 export function softmax(x: StridedArray, log: boolean, out: TypedArray): void {
   const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data;
-  if (out.length === 0) return;
   const round = out instanceof Float32Array ? Math.fround : exact;
-  const row = (i0: number, o: number): void => {
+  eachRow([x], ([i0], o) => {
     let m = -Infinity;
     for (let k = 0, i = i0; k < n; k++, i += s) m = Math.max(m, d[i]);
     let sum = 0;
@@ -37,14 +36,12 @@ export function softmax(x: StridedArray, log: boolean, out: TypedArray): void {
       const inv = round(1 / round(sum));
       for (let k = 0; k < n; k++) out[o + k] *= inv;
     }
-  };
-  eachRow([x], (offs, o) => row(offs[0], o));
+  });
 }
 
 /** y (g - s) with s = sum(g y) for softmax; g - e^y s with s = sum(g) for logSoftmax. */
 export function softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): void {
   const r = g.shape.length - 1, n = g.shape[r], gs = g.strides[r], ys = y.strides[r], gd = g.data, yd = y.data;
-  if (out.length === 0) return;
   const round = out instanceof Float32Array ? Math.fround : exact;
   eachRow([g, y], ([g0, y0], o) => {
     let sum = 0;

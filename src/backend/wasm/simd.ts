@@ -147,56 +147,49 @@ function rowOperand(x: StridedArray): Operand {
   return { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [x.shape[r]], strides: [1] } };
 }
 
-/** Whether a row kernel can take these operands: float rows of one type, of unit stride, that repay the call. */
-function rowsFit(xs: StridedArray[], out: TypedArray): boolean {
+/** The kernels for a row kernel on these operands (floats of one type, rows of unit stride, that repay the call), or undefined. */
+function rowKernels(xs: StridedArray[], out: TypedArray): FloatKernels<string, string> | undefined {
   const r = xs[0].shape.length - 1, n = xs[0].shape[r];
-  return n > 0 && xs.every((x) => n === 1 || x.strides[r] === 1) && worthIt(out.length, TRANSCENDENTAL_WEIGHT);
+  const fit = n > 0 && xs.every((x) => n === 1 || x.strides[r] === 1) && worthIt(out.length, TRANSCENDENTAL_WEIGHT);
+  return fit ? kernelsFor(out, ...xs.map((x) => x.data)) : undefined;
 }
 
-/** softmax or logSoftmax along x's last dim: whole rows per chunk. */
-export function softmaxFloat(x: StridedArray, log: boolean, out: TypedArray): boolean {
-  const k = kernelsFor(x.data, out);
-  if (!k || !rowsFit([x], out)) return false;
-  const n = x.shape[x.shape.length - 1], size = out.BYTES_PER_ELEMENT;
-  const rows = log ? k.logSoftmaxRows : k.softmaxRows;
-  return chunked(x.shape.length > 1 ? x.shape.slice(0, -1) : [1], [rowOperand(x)], out as FloatArray, ([xb], ob, offs, count, rs, m, inner) => {
-    for (let j = 0; j < count; j++) rows(xb + (offs[0] + j * rs[0]) * size, inner[0], n, m, ob + (offs[1] + j * m) * n * size);
+/**
+ * Runs a row kernel over the rows of xs (their last dims) into out, whole rows per chunk:
+ * `call(bases, steps, n, count, o)` for each run of `count` rows of n, the operands' rows at
+ * bases[k] + t * steps[k] (steps in elements) and the output's at o, contiguous.
+ */
+function runRowKernel(xs: StridedArray[], out: TypedArray, call: (bases: number[], steps: number[], n: number, count: number, o: number) => void): boolean {
+  const r = xs[0].shape.length - 1, n = xs[0].shape[r], K = xs.length, size = out.BYTES_PER_ELEMENT;
+  return chunked(r > 0 ? xs[0].shape.slice(0, r) : [1], xs.map(rowOperand), out as FloatArray, (bases, ob, offs, rows, rs, count, inner) => {
+    for (let j = 0; j < rows; j++) call(bases.map((b, k) => b + (offs[k] + j * rs[k]) * size), inner.slice(0, K), n, count, ob + (offs[K] + j * count) * n * size);
   }, n);
+}
+
+/** softmax or logSoftmax along x's last dim. */
+export function softmaxFloat(x: StridedArray, log: boolean, out: TypedArray): boolean {
+  const k = rowKernels([x], out);
+  const rows = log ? k?.logSoftmaxRows : k?.softmaxRows;
+  return !!rows && runRowKernel([x], out, ([xb], [step], n, count, o) => rows(xb, step, n, count, o));
 }
 
 /** Their vjps, along the last dim of g and y. */
 export function softmaxBackwardFloat(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): boolean {
-  const k = kernelsFor(g.data, y.data, out);
-  if (!k || !rowsFit([g, y], out)) return false;
-  const n = g.shape[g.shape.length - 1], size = out.BYTES_PER_ELEMENT;
-  const rows = log ? k.logSoftmaxBackwardRows : k.softmaxBackwardRows;
-  return chunked(g.shape.length > 1 ? g.shape.slice(0, -1) : [1], [rowOperand(g), rowOperand(y)], out as FloatArray, ([gb, yb], ob, offs, count, rs, m, inner) => {
-    for (let j = 0; j < count; j++) {
-      rows(gb + (offs[0] + j * rs[0]) * size, inner[0], yb + (offs[1] + j * rs[1]) * size, inner[1], n, m, ob + (offs[2] + j * m) * n * size);
-    }
-  }, n);
+  const k = rowKernels([g, y], out);
+  const rows = log ? k?.logSoftmaxBackwardRows : k?.softmaxBackwardRows;
+  return !!rows && runRowKernel([g, y], out, ([gb, yb], [gs, ys], n, count, o) => rows(gb, gs, yb, ys, n, count, o));
 }
 
-/** layerNorm's normalization along x's last dim, eps staged beside the rows for the kernel. */
+/** layerNorm's normalization along x's last dim. */
 export function layerNormFloat(x: StridedArray, eps: number, out: TypedArray): boolean {
-  const k = kernelsFor(x.data, out);
-  if (!k || !rowsFit([x], out)) return false;
-  const n = x.shape[x.shape.length - 1], size = out.BYTES_PER_ELEMENT;
-  return withEps(out, eps, (at) => chunked(x.shape.length > 1 ? x.shape.slice(0, -1) : [1], [rowOperand(x)], out as FloatArray, ([xb], ob, offs, count, rs, m, inner) => {
-    for (let j = 0; j < count; j++) k.layerNormRows(xb + (offs[0] + j * rs[0]) * size, inner[0], n, m, ob + (offs[1] + j * m) * n * size, at);
-  }, n));
+  const k = rowKernels([x], out);
+  return !!k && withEps(out, eps, (at) => runRowKernel([x], out, ([xb], [step], n, count, o) => k.layerNormRows(xb, step, n, count, o, at)));
 }
 
 /** Its vjp, along the last dim of g and x. */
 export function layerNormBackwardFloat(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): boolean {
-  const k = kernelsFor(g.data, x.data, out);
-  if (!k || !rowsFit([g, x], out)) return false;
-  const n = g.shape[g.shape.length - 1], size = out.BYTES_PER_ELEMENT;
-  return withEps(out, eps, (at) => chunked(g.shape.length > 1 ? g.shape.slice(0, -1) : [1], [rowOperand(g), rowOperand(x)], out as FloatArray, ([gb, xb], ob, offs, count, rs, m, inner) => {
-    for (let j = 0; j < count; j++) {
-      k.layerNormBackwardRows(gb + (offs[0] + j * rs[0]) * size, inner[0], xb + (offs[1] + j * rs[1]) * size, inner[1], n, m, ob + (offs[2] + j * m) * n * size, at);
-    }
-  }, n));
+  const k = rowKernels([g, x], out);
+  return !!k && withEps(out, eps, (at) => runRowKernel([g, x], out, ([gb, xb], [gs, xs], n, count, o) => k.layerNormBackwardRows(gb, gs, xb, xs, n, count, o, at)));
 }
 
 /** Runs `body` with the address of eps, as an element of out's type, in the scratch memory (the kernels' parameters are all int32). */
