@@ -10,7 +10,7 @@ import { definePrimitive, type Primitive } from "../core/primitive.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { alignBatched } from "./batching.js";
-import { produce, produceWritten, scalar, strided, view } from "./kernel.js";
+import { produceWritten, scalar, strided, view } from "./kernel.js";
 import * as lax from "./lax.js";
 import { sample, sampleIndex } from "./samples.js";
 
@@ -193,7 +193,7 @@ export const geP = binary("ge", comparison);
 
 export const whereP: Primitive<null> = definePrimitive<null>({
   name: "where",
-  impl: ([c, a, b]) => produce(a.shape, a.dtype, (out) => backend().where(strided(c), strided(a), strided(b), out)),
+  impl: ([c, a, b]) => produceWritten(a.shape, a.dtype, (out) => backend().where(strided(c), strided(a), strided(b), out)),
   jvp: ([c, a], [, ta, tb]) => {
     if (!ta && !tb) return null;
     const zero = constLike(a, 0);

@@ -160,7 +160,8 @@ export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: numb
   impl: (xs, { axis }) => {
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((acc, x) => acc + x.shape[axis], 0);
-    return produce(shape, xs[0].dtype, (out) => {
+    // the inputs tile the output: every element is written
+    return produceWritten(shape, xs[0].dtype, (out) => {
       const strides = contiguousStrides(shape);
       let offset = 0;
       for (const x of xs) {
