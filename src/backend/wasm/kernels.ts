@@ -846,7 +846,7 @@ function extremeRowsKernel(f: Code, t: FloatType, op: "max" | "min"): void {
 }
 
 /**
- * One pass along a row of n elements for the softmax kernels: each pointer local is set to its
+ * One pass along a row of n elements for the row kernels: each pointer local is set to its
  * row start (a local holding it), `vector()` runs for each vector and `scalar()` for each element
  * left, the pointers advancing past it. i counts.
  */
