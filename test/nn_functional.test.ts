@@ -376,7 +376,7 @@ test("relu and gelu", () => {
   assertClose(t, [0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (1 + 0.044715)))], [1], 1e-12);
 });
 
-test("gelu keeps its left tail, where 1 + erf(x / sqrt 2) cancels, and its derivative is Phi(x) + x phi(x)", () => {
+test("gelu keeps its left tail, where 1 + erf(x / sqrt 2) (1 + tanh u for the tanh form) cancels, and its derivative is Phi(x) + x phi(x)", () => {
   // x Phi(x) and Phi(x) + x phi(x) from mpmath at 30 digits
   const xs = [-12.5, -10, -8, -3, 0.5, 2];
   const values = [-4.6657053735971417215e-35, -7.619853024160526066e-23, -4.9767684594174272988e-15, -0.00404969409489028358, 0.34573123063700655182, 1.9544997361036415856];
@@ -391,6 +391,20 @@ test("gelu keeps its left tail, where 1 + erf(x / sqrt 2) cancels, and its deriv
   [-8, -3, 0.5].forEach((x, i) => {
     const want = values[xs.indexOf(x)];
     assert.ok(Math.abs(g32[i] - want) <= 2 ** -20 * Math.abs(want), `float32 gelu(${x}) = ${g32[i]}, expected ${want}`);
+  });
+  // the tanh form, x (1 + tanh u) / 2 from mpmath at 100 digits (1 + tanh u cancels to nothing in float32 and float64 alike at -10)
+  const tanhValues = [-1.2040923482098059937e-37, -5.927640263880262026e-9, -0.0036373920817730188378, 0.84119199060827670478, 1.9545976940877750188];
+  const tx = [-10, -5.5, -3, 1, 2];
+  const gt = F.gelu(make(tx, [5]), { approximate: "tanh" }).toTypedArray();
+  tx.forEach((x, i) => assert.ok(Math.abs(gt[i] - tanhValues[i]) <= 1e-12 * Math.abs(tanhValues[i]), `gelu tanh(${x}) = ${gt[i]}, expected ${tanhValues[i]}`));
+  const gt32 = F.gelu(tensor([-10, -5.5]), { approximate: "tanh" }).toTypedArray();
+  [0, 1].forEach((i) => assert.ok(Math.abs(gt32[i] - tanhValues[i]) <= 2 ** -18 * Math.abs(tanhValues[i]), `float32 gelu tanh(${tx[i]}) = ${gt32[i]}, expected ${tanhValues[i]}`));
+  // its derivative against central differences of the textbook formula in float64
+  const textbook = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+  const dt = (grad((t: Tensor) => F.gelu(t, { approximate: "tanh" }).sum())(make([-2, -0.5, 0.3, 1.5], [4])) as Tensor).toTypedArray();
+  [-2, -0.5, 0.3, 1.5].forEach((x, i) => {
+    const fd = (textbook(x + 1e-6) - textbook(x - 1e-6)) / 2e-6;
+    assert.ok(Math.abs(dt[i] - fd) <= 1e-8, `gelu tanh'(${x}) = ${dt[i]}, central difference ${fd}`);
   });
   // the second derivative phi(x) (2 - x^2), through the derivative's own rule
   const second = grad((t: Tensor) => (grad((u: Tensor) => F.gelu(u).sum())(t) as Tensor).sum())(make([-1, 0.5, 2], [3])) as Tensor;

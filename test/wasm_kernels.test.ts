@@ -193,7 +193,7 @@ test("exp, tanh, sigmoid, log, log1p, erf, sin and cos match the js backend to o
   }
 });
 
-test("gelu and its derivative match the js backend: x Phi(x) to 8 ulps, Phi(x) + x phi(x) to 8 ulps of Phi(x) + |x phi(x)|", () => {
+test("gelu, its derivative and its tanh form match the js backend: x Phi(x) to 8 ulps, Phi(x) + x phi(x) to 8 ulps of Phi(x) + |x phi(x)|", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   // the clamp (16), erfc's fit's end (-13.2), subnormal results, signed zeros, infinities, NaN
   const specials = [NaN, Infinity, -Infinity, 0, -0, 16, -16, 15.9, -13.15, -12.9, -5.66, 5.66, 1e-30, -1e-30, 1e-45, 20, -20];
@@ -204,6 +204,16 @@ test("gelu and its derivative match the js backend: x Phi(x) to 8 ulps, Phi(x) +
     const [w, j] = both(() => F.gelu(x), "gelu", `gelu of ${what}`);
     // results under 2^-100 lose bits in their subnormal products: 16 ulps there
     assertSame(w, j, `gelu of ${what}`, (a, b) => withinUlps(Math.abs(b) < 2 ** -100 ? 16 : 8)(a, b));
+    // the tanh form, x sigmoid(z): a few ulps, plus z's rounding (three or four of its ulps) through
+    // sigmoid, (1 - sigmoid(z)) |z| ulps: the function's own condition number
+    const [wt, jt] = both(() => F.gelu(x, { approximate: "tanh" }), "geluTanh", `gelu tanh of ${what}`);
+    for (let i = 0; i < jt.length; i++) {
+      const v = xv[i], z = 2 * Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3);
+      const condition = Number.isFinite(z) ? Math.abs(z) / (1 + Math.exp(z)) : 0;
+      // subnormal results (x below about -10.7, where sigmoid's e^z is cut to 0 at z = -104): absolutely
+      const ok = Math.abs(jt[i]) < 2 ** -126 ? Math.abs(wt[i] - jt[i]) <= 2 ** -140 : withinUlps(Math.ceil(3 * (4 + condition)))(wt[i], jt[i]);
+      if (!ok) assert.fail(`gelu tanh of ${what}: element ${i} (x = ${v}) is ${wt[i]}, js gives ${jt[i]}`);
+    }
     const [wd, jd] = both(() => lax.geluDerivative(x), "geluDerivative", `geluDerivative of ${what}`);
     for (let i = 0; i < jd.length; i++) {
       if (Number.isNaN(jd[i]) || Number.isNaN(wd[i])) {

@@ -19,8 +19,8 @@ export interface StridedArray {
 
 export type UnaryOp =
   | "neg" | "abs" | "sign" | "square" | "exp" | "log" | "log1p" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "erf" | "relu" | "floor" | "ceil" | "round" | "trunc"
-  /** x Phi(x) (exact GELU, Phi the standard normal CDF), and its derivative Phi(x) + x phi(x) */
-  | "gelu" | "geluDerivative";
+  /** x Phi(x) (exact GELU, Phi the standard normal CDF), its derivative Phi(x) + x phi(x), and the tanh form x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) */
+  | "gelu" | "geluDerivative" | "geluTanh";
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */

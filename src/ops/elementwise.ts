@@ -78,14 +78,10 @@ export const trunc = numericUnary("trunc", lax.trunc);
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   checkOptions("gelu", opts, { approximate: true });
   const a = opts.approximate ?? "none";
-  if (a === "tanh") {
-    // x^3 as x * x^2, as PyTorch's kernel computes it: two multiplies, where pow costs an exp and a log
-    const inner = mul(add(x, mul(mul(x, square(x)), 0.044715)), Math.sqrt(2 / Math.PI));
-    return mul(mul(x, 0.5), add(tanh(inner), 1));
-  }
-  if (a !== "none") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(a)}`);
-  // one primitive, accurate in the left tail too (primitives/elementwise.ts)
-  return lax.gelu(toFloat(checkTensor(x, "gelu")));
+  if (a !== "none" && a !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(a)}`);
+  // one primitive each, accurate in the left tail too (primitives/elementwise.ts)
+  const f = toFloat(checkTensor(x, "gelu"));
+  return a === "tanh" ? lax.geluTanh(f) : lax.gelu(f);
 }
 
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {

@@ -59,6 +59,13 @@ export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / M
 export const reluP = unary("relu", (t, x) => lax.reluBackward(t, x));
 // exact GELU in one pass, and its derivative Phi(x) + x phi(x) in another; gelu'' = phi(x) (2 - x^2)
 export const geluP = unary("gelu", (t, x) => lax.mul(t, lax.geluDerivative(x)), [-3, 3]);
+// gelu's tanh form x s, s = sigmoid(z), z = 2c (x + k x^3): its derivative s + x s (1 - s) z'
+export const geluTanhP = unary("geluTanh", (t, x) => {
+  const c = 2 * Math.sqrt(2 / Math.PI), k = 0.044715, x2 = lax.mul(x, x);
+  const s = lax.sigmoid(lax.mul(constLike(x, c), lax.add(x, lax.mul(constLike(x, k), lax.mul(x2, x)))));
+  const dz = lax.mul(constLike(x, c), lax.add(constLike(x, 1), lax.mul(constLike(x, 3 * k), x2)));
+  return lax.mul(t, lax.add(s, lax.mul(lax.mul(x, lax.mul(s, lax.sub(constLike(s, 1), s))), dz)));
+}, [-3, 3]);
 export const geluDerivativeP = unary("geluDerivative", (t, x) => {
   const density = lax.mul(lax.exp(lax.mul(lax.mul(x, x), constLike(x, -0.5))), constLike(x, 1 / Math.sqrt(2 * Math.PI)));
   return lax.mul(t, lax.mul(density, lax.sub(constLike(x, 2), lax.mul(x, x))));

@@ -37,6 +37,7 @@ export const erf = (x: Tensor): Tensor => bind(E.erfP, [x], null);
 export const relu = (x: Tensor): Tensor => bind(E.reluP, [x], null);
 export const gelu = (x: Tensor): Tensor => bind(E.geluP, [x], null);
 export const geluDerivative = (x: Tensor): Tensor => bind(E.geluDerivativeP, [x], null);
+export const geluTanh = (x: Tensor): Tensor => bind(E.geluTanhP, [x], null);
 export const add = (x: Tensor, y: Tensor): Tensor => bind(E.addP, [x, y], null);
 export const sub = (x: Tensor, y: Tensor): Tensor => bind(E.subP, [x, y], null);
 export const mul = (x: Tensor, y: Tensor): Tensor => bind(E.mulP, [x, y], null);

@@ -48,6 +48,13 @@ function normalCdf(x: number): number {
   return x >= 0 ? 1 - c / 2 : c / 2;
 }
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** gelu's tanh form as x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): x (1 + tanh u) / 2 without its cancellation. */
+function geluTanh(x: number): number {
+  const z = 2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+  if (z >= 0) return x / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return (x * e) / (1 + e);
+}
 
 /** x^y as C's pow (and PyTorch) define it: Math.pow differs only in giving NaN for 1^NaN and (±1)^±inf, where pow gives 1. */
 export function powC(x: number, y: number): number {
@@ -72,6 +79,7 @@ const unaryRows: Record<UnaryOp, Row1> = {
   },
   erf: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = erf(x[xi]); },
   gelu: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v * normalCdf(v); } },
+  geluTanh: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = geluTanh(x[xi]); },
   geluDerivative: (x, xi, xs, o, oi, n) => {
     for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = normalCdf(v) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI; }
   },

@@ -1,5 +1,5 @@
 // The transcendental ops of the float32 unary and binary kernels. exp, tanh, sigmoid, log, erf,
-// gelu and gelu's derivative run float32 sequences on four lanes (transcendental32.ts), and exp,
+// gelu, gelu's derivative and its tanh form run float32 sequences on four lanes (transcendental32.ts), and exp,
 // log and sigmoid of float64 run float64 ones (transcendental64.ts). log1p, sin, cos and pow widen each float32 lane to float64 and compute
 // there to 1e-10 relative error or better, so the float32 result is the correctly rounded value
 // except within 1e-10 of a rounding boundary: it matches the js backend (Math.log1p and friends,
@@ -11,7 +11,7 @@
 import { Code, ValType } from "./assembler.js";
 import { constant, constantsOf, hoist } from "./constants.js";
 import { logEdges, type Width } from "./sequences.js";
-import { erf32, exp32, gelu32, geluDerivative32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
+import { erf32, exp32, gelu32, geluDerivative32, geluTanh32, log32, sigmoid32, tanh32 } from "./transcendental32.js";
 import { expF64, logF64, sigmoidF64 } from "./transcendental64.js";
 import type { ElementOp } from "./kernels.js";
 
@@ -297,6 +297,7 @@ export const TRANSCENDENTAL_OPS = {
   erf: native(erf32),
   gelu: native(gelu32),
   geluDerivative: native(geluDerivative32),
+  geluTanh: native(geluTanh32),
   sin: widened((f) => trig64(f, 0)),
   cos: widened((f) => trig64(f, 1)),
 } satisfies Record<string, ElementOp>;

@@ -65,6 +65,8 @@ const ERF_LIMIT = 4;
  */
 const GELU_R = [0.02981063723564148, -0.22168609499931335, 0.6701419353485107, -1.0088438987731934, 0.7226050496101379,
   -0.27516093850135803, 0.2947341501712799, 0.22085997462272644, 0.2857265770435333, 0.28180229663848877, 1.0304634088242892e-05];
+/** The cubic term's coefficient in gelu's tanh form (PyTorch's and the GELU paper's). */
+const GELU_TANH_CUBIC = 0.044715;
 /** |x| is clamped here for GELU's erfc: e^(-x^2/2) is 0 in float32 well before. */
 const GELU_CLAMP = 16;
 
@@ -224,4 +226,19 @@ export function geluDerivative32(f: Code): void {
   normalParts(f, x, phi, e);
   f.get(phi).get(x).get(e).f32x4Mul();
   k(f, 1 / Math.sqrt(2 * Math.PI)).f32x4Mul().f32x4Add();
+}
+
+/**
+ * gelu's tanh form, x (1 + tanh u) / 2 with u = sqrt(2 / pi) (x + 0.044715 x^3), of the f32x4 on
+ * the stack, as x sigmoid(2u): the same function, with no cancellation where tanh u nears -1
+ * (PyTorch's float32 formula is 0 below about -5.5 there). Its error is a few ulps plus what u's
+ * rounding costs through sigmoid, about (1 - sigmoid(2u)) |2u| ulps: the function's own condition.
+ */
+export function geluTanh32(f: Code): void {
+  const x = f.local(v128);
+  f.tee(x).get(x).f32x4Mul().get(x).f32x4Mul();
+  k(f, GELU_TANH_CUBIC).f32x4Mul().get(x).f32x4Add();
+  k(f, 2 * Math.sqrt(2 / Math.PI)).f32x4Mul();
+  sigmoid32(f);
+  f.get(x).f32x4Mul();
 }
