@@ -1,5 +1,5 @@
 // Pieces shared by the transcendental sequences of both widths (float32 and float64 lanes):
-// polynomials by Estrin's scheme, exp, and log's edge cases.
+// polynomials by Estrin's scheme, exp, and log's argument reduction and edge cases.
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
@@ -46,6 +46,51 @@ export function estrin(f: Code, w: Width, p: readonly number[], count: number, p
 /** The polynomial with constant coefficients `c` (highest power first): see estrin. */
 export function polynomial(f: Code, w: Width, p: readonly number[], c: readonly number[]): void {
   estrin(f, w, p, c.length, (i) => constant(f, c[i], w));
+}
+
+/** What log's argument reduction needs of a width. */
+export interface LogConstants {
+  /** The smallest normal number; subnormals are scaled up by 2^scaleBits first. */
+  minNormal: number;
+  scaleBits: number;
+  /** The exponent's bias, and a float whose bits are the mantissa field's mask. */
+  bias: number;
+  mantissaMask: number;
+  /** Pops a vector's bits and pushes their (biased) exponent fields as floats. */
+  exponentField(f: Code): void;
+}
+
+/**
+ * log's argument reduction of the vector in local x: x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+ * read off the bits (subnormals scaled up first; a mantissa above sqrt 2 halved, and e one more).
+ * Returns the locals holding e, as floats, and g = m - 1.
+ */
+export function logReduce(f: Code, w: Width, x: number, c: LogConstants): { e: number; g: number } {
+  const { v128 } = ValType;
+  const F = w === "f32" ? "f32x4" : "f64x2";
+  const k = (v: number): Code => constant(f, v, w);
+  const y = f.local(v128), sub = f.local(v128), e = f.local(v128), m = f.local(v128), high = f.local(v128), g = f.local(v128);
+  f.get(x);
+  k(c.minNormal)[`${F}Lt`]().set(sub);
+  f.get(x);
+  k(2 ** c.scaleBits)[`${F}Mul`]().get(x).get(sub).v128Bitselect().set(y);
+  // e: the exponent field, less the bias, less scaleBits where scaled
+  f.get(y);
+  c.exponentField(f);
+  k(-c.bias)[`${F}Add`]();
+  k(-c.scaleBits).get(sub).v128And()[`${F}Add`]().set(e);
+  // m in [1, 2): the mantissa under the exponent of 1; above sqrt(2), halved, and e one more
+  f.get(y);
+  k(c.mantissaMask).v128And();
+  k(1).v128Or().set(m);
+  f.get(m);
+  k(Math.SQRT2)[`${F}Gt`]().set(high);
+  f.get(m);
+  k(0.5)[`${F}Mul`]().get(m).get(high).v128Bitselect();
+  k(1)[`${F}Sub`]().set(g);
+  f.get(e).get(high);
+  k(1).v128And()[`${F}Add`]().set(e);
+  return { e, g };
 }
 
 /**

@@ -11,12 +11,11 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { estrin as estrinOf, exp, type ExpConstants, logEdges, powers as powersOf, polynomial as polynomialOf } from "./sequences.js";
+import { estrin as estrinOf, exp, type ExpConstants, logEdges, type LogConstants, logReduce, powers as powersOf, polynomial as polynomialOf } from "./sequences.js";
 
 const { v128 } = ValType;
 
 const k = (f: Code, value: number): Code => constant(f, value, "f32");
-const int = (f: Code, value: number): Code => constant(f, value, "i32");
 const powers = (f: Code, x: number, count: number): number[] => powersOf(f, "f32", x, count);
 const polynomial = (f: Code, p: readonly number[], c: readonly number[]): void => polynomialOf(f, "f32", p, c);
 const estrin = (f: Code, p: readonly number[], count: number, push: (i: number) => void): void => estrinOf(f, "f32", p, count, push);
@@ -35,9 +34,11 @@ const LN2_LO = EXP.ln2Lo;
 /** Cephes logf: log(1 + f) = f - f^2/2 + f^3 P(f) for m = 1 + f in [sqrt(1/2), sqrt(2)). */
 const LOG_P = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
-/** The smallest normal float32: log scales subnormals up by 2^25 before reading their exponent. */
-const MIN_NORMAL = 2 ** -126;
-const SUBNORMAL_SCALE = 2 ** 25;
+/** log's reduction: subnormals (below 2^-126) are scaled up by 2^25 before their exponent is read. */
+const LOG: LogConstants = {
+  minNormal: 2 ** -126, scaleBits: 25, bias: 127, mantissaMask: new Float32Array(new Uint32Array([0x7fffff]).buffer)[0],
+  exponentField: (f) => void f.i32Const(23).i32x4ShrU().f32x4ConvertI32x4S(),
+};
 /** Cephes tanhf: tanh x = x + x^3 P(x^2) below TANH_SMALL, 1 - 2 / (e^2|x| + 1) above. */
 const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
 const TANH_SMALL = 0.625;
@@ -80,27 +81,9 @@ export function exp32(f: Code): void {
  * (subnormals scaled up first), log m by its polynomial in f = m - 1, plus e ln2 in two parts.
  */
 export function log32(f: Code): void {
-  const x = f.local(v128), y = f.local(v128), sub = f.local(v128), e = f.local(v128), m = f.local(v128), high = f.local(v128);
-  const g = f.local(v128);
-  f.tee(x);
-  k(f, MIN_NORMAL).f32x4Lt().set(sub);
-  f.get(x);
-  k(f, SUBNORMAL_SCALE).f32x4Mul().get(x).get(sub).v128Bitselect().set(y);
-  // e: the biased exponent, less 127, less 25 where scaled
-  f.get(y).i32Const(23).i32x4ShrU().f32x4ConvertI32x4S();
-  k(f, -127).f32x4Add();
-  k(f, -25).get(sub).v128And().f32x4Add().set(e);
-  // m in [1, 2): the mantissa under the exponent of 1; above sqrt(2), halved, and e one more
-  f.get(y);
-  int(f, 0x7fffff).v128And();
-  int(f, 0x3f800000).v128Or().set(m);
-  f.get(m);
-  k(f, Math.SQRT2).f32x4Gt().set(high);
-  f.get(m);
-  k(f, 0.5).f32x4Mul().get(m).get(high).v128Bitselect();
-  k(f, 1).f32x4Sub().set(g);
-  f.get(e).get(high);
-  k(f, 1).v128And().f32x4Add().set(e);
+  const x = f.local(v128);
+  f.set(x);
+  const { e, g } = logReduce(f, "f32", x, LOG);
   const p = powers(f, g, 4), z = p[1];
   // g + (g z P(g) + e LN2_LO - z / 2) + e LN2_HI, smallest terms first
   polynomial(f, p, LOG_P);

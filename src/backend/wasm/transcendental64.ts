@@ -8,7 +8,7 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { exp, type ExpConstants, logEdges, polynomial, powers } from "./sequences.js";
+import { exp, type ExpConstants, logEdges, type LogConstants, logReduce, polynomial, powers } from "./sequences.js";
 
 const { v128 } = ValType;
 
@@ -37,11 +37,19 @@ export function expF64(f: Code): void {
   exp(f, "f64", EXP);
 }
 
-/** The float64 whose bits are the 52 mantissa bits (a subnormal), as a mask. */
-const MANTISSA_BITS = new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0];
-/** The smallest normal float64: log scales subnormals up by 2^54 before reading their exponent. */
-const MIN_NORMAL = 2 ** -1022;
-const SUBNORMAL_SCALE = 2 ** 54;
+/**
+ * log's reduction: subnormals (below 2^-1022) are scaled up by 2^54 before their exponent is read,
+ * which becomes a float64 by adding its bits to ROUNDER's; the mask is the float64 whose bits are
+ * the 52 mantissa bits (a subnormal).
+ */
+const LOG: LogConstants = {
+  minNormal: 2 ** -1022, scaleBits: 54, bias: 1023, mantissaMask: new Float64Array(new BigUint64Array([0xfffffffffffffn]).buffer)[0],
+  exponentField: (f) => {
+    f.i32Const(52).i64x2ShrU();
+    k(f, ROUNDER).i64x2Add();
+    k(f, ROUNDER).f64x2Sub();
+  },
+};
 /** log: 2 atanh(s) = 2s + s R(s^2), R's coefficients 2/3, 2/5, ... 2/25 (highest power first). */
 const LOG_R = Array.from({ length: 12 }, (_, i) => 2 / (25 - 2 * i));
 
@@ -52,29 +60,9 @@ const LOG_R = Array.from({ length: 12 }, (_, i) => 2 / (25 - 2 * i));
  * the small terms away from f; e ln2 in two parts.
  */
 export function logF64(f: Code): void {
-  const x = f.local(v128), y = f.local(v128), sub = f.local(v128), e = f.local(v128), m = f.local(v128), high = f.local(v128);
-  const g = f.local(v128), s = f.local(v128), hfsq = f.local(v128);
-  f.tee(x);
-  k(f, MIN_NORMAL).f64x2Lt().set(sub);
-  f.get(x);
-  k(f, SUBNORMAL_SCALE).f64x2Mul().get(x).get(sub).v128Bitselect().set(y);
-  // e: the biased exponent turned into a float64 by adding it to ROUNDER's bits, less 1023, less 54 where scaled
-  f.get(y).i32Const(52).i64x2ShrU();
-  k(f, ROUNDER).i64x2Add();
-  k(f, ROUNDER).f64x2Sub();
-  k(f, -1023).f64x2Add();
-  k(f, -54).get(sub).v128And().f64x2Add().set(e);
-  // m in [1, 2): the mantissa under the exponent of 1; above sqrt(2), halved, and e one more
-  f.get(y);
-  k(f, MANTISSA_BITS).v128And();
-  k(f, 1).v128Or().set(m);
-  f.get(m);
-  k(f, Math.SQRT2).f64x2Gt().set(high);
-  f.get(m);
-  k(f, 0.5).f64x2Mul().get(m).get(high).v128Bitselect();
-  k(f, 1).f64x2Sub().set(g);
-  f.get(e).get(high);
-  k(f, 1).v128And().f64x2Add().set(e);
+  const x = f.local(v128), s = f.local(v128), hfsq = f.local(v128);
+  f.set(x);
+  const { e, g } = logReduce(f, "f64", x, LOG);
   f.get(g);
   k(f, 2).get(g).f64x2Add().f64x2Div().tee(s).get(s).f64x2Mul();
   const z = f.local(v128);

@@ -34,7 +34,8 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 }
 
 /**
- * (x - mean) / sqrt(var + eps) over axes (biased var); also returns the mean and var (keepdim).
+ * batchNorm's (x - mean) / sqrt(var + eps) over axes (biased var); also returns the mean and var
+ * (keepdim), which its running statistics need. (layerNorm's is the layerNorm primitive.)
  * x + (-mean): the same values as x - mean, and the gradient negates the mean's small cotangent
  * rather than a full-size one.
  */
