@@ -1,5 +1,5 @@
 // Pieces shared by the transcendental sequences of both widths (float32 and float64 lanes):
-// polynomials by Estrin's scheme, exp, and log's argument reduction and edge cases.
+// polynomials by Estrin's scheme, exp and sigmoid, and log's argument reduction and edge cases.
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
@@ -156,4 +156,17 @@ export function exp(f: Code, w: Width, c: ExpConstants): void {
   int(c.bias)[`${I}Add`]().i32Const(c.mantissa)[`${I}Shl`]()[`${F}Mul`]();
   f.get(n).get(half)[`${I}Sub`]();
   int(c.bias)[`${I}Add`]().i32Const(c.mantissa)[`${I}Shl`]()[`${F}Mul`]();
+}
+
+/** 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, of the vector on the stack: e^-|x| never overflows. */
+export function sigmoid(f: Code, w: Width, c: ExpConstants): void {
+  const F = w === "f32" ? "f32x4" : "f64x2";
+  const k = (v: number): Code => constant(f, v, w);
+  const x = f.local(ValType.v128), e = f.local(ValType.v128);
+  f.tee(x)[`${F}Abs`]()[`${F}Neg`]();
+  exp(f, w, c);
+  f.set(e);
+  k(1).get(e).get(x);
+  k(0)[`${F}Ge`]().v128Bitselect();
+  k(1).get(e)[`${F}Add`]()[`${F}Div`]();
 }

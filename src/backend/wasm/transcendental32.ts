@@ -11,7 +11,7 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { estrin as estrinOf, exp, type ExpConstants, logEdges, type LogConstants, logReduce, powers as powersOf, polynomial as polynomialOf } from "./sequences.js";
+import { estrin as estrinOf, exp, type ExpConstants, logEdges, type LogConstants, logReduce, powers as powersOf, polynomial as polynomialOf, sigmoid } from "./sequences.js";
 
 const { v128 } = ValType;
 
@@ -118,13 +118,7 @@ export function tanh32(f: Code): void {
 
 /** 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, of the f32x4 on the stack: e^-|x| never overflows. */
 export function sigmoid32(f: Code): void {
-  const x = f.local(v128), e = f.local(v128);
-  f.tee(x).f32x4Abs().f32x4Neg();
-  exp32(f);
-  f.set(e);
-  k(f, 1).get(e).get(x);
-  k(f, 0).f32x4Ge().v128Bitselect();
-  k(f, 1).get(e).f32x4Add().f32x4Div();
+  sigmoid(f, "f32", EXP);
 }
 
 /** erf of the f32x4 on the stack (see ERF_P), both forms computed and each lane taking its own, with the sign of x put back on. */

@@ -8,7 +8,7 @@
 
 import { type Code, ValType } from "./assembler.js";
 import { constant } from "./constants.js";
-import { exp, type ExpConstants, logEdges, type LogConstants, logReduce, polynomial, powers } from "./sequences.js";
+import { exp, type ExpConstants, logEdges, type LogConstants, logReduce, polynomial, powers, sigmoid } from "./sequences.js";
 
 const { v128 } = ValType;
 
@@ -80,11 +80,5 @@ export function logF64(f: Code): void {
 
 /** 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, of the f64x2 on the stack, as the js backend computes it. */
 export function sigmoidF64(f: Code): void {
-  const x = f.local(v128), e = f.local(v128);
-  f.tee(x).f64x2Abs().f64x2Neg();
-  expF64(f);
-  f.set(e);
-  k(f, 1).get(e).get(x);
-  k(f, 0).f64x2Ge().v128Bitselect();
-  k(f, 1).get(e).f64x2Add().f64x2Div();
+  sigmoid(f, "f64", EXP);
 }
