@@ -1,6 +1,6 @@
 // Kernel throughput of tfunc alone: matmul 512 and the tutorial CNN's second convolution, in GFLOP/s,
 // and ns per element of elementwise ops that once ran as js loops, against the js backend's loops.
-import * as tf from "../build/src/index.js";
+import * as tf from "../build/src/node.js";
 
 function median(f, reps = 7) {
   f();

@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as tf from "../build/src/index.js";
+import * as tf from "../build/src/node.js";
 
 const { F } = tf;
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -5,7 +5,8 @@
 // Prints one JSON line {"system": "tfunc", "results": [...]}. With --by-hand it times the same
 // functions batched by hand (no vmap) where that comparison is asked for, as "tfunc-by-hand".
 // Every timed call reads its outputs back into typed arrays.
-import * as tf from "../build/src/index.js";
+import * as tf from "../build/src/node.js";
+import { wasmRelaxedSimdAvailable } from "../build/src/backend/wasm/gemm.js";
 import { main } from "./peers/common.mjs";
 
 const { F, vmap, grad, jacrev, jacfwd, hessian, vjp } = tf;
@@ -159,7 +160,7 @@ if (byHand) {
 await main({
   system: byHand ? "tfunc-by-hand" : "tfunc",
   scriptUrl: import.meta.url,
-  version: `0.1.0 (${tf.getBackend()} backend)`,
+  version: `0.1.0 (${tf.getBackend()} backend${tf.getBackend() === "wasm" && wasmRelaxedSimdAvailable() ? ", relaxed-SIMD FMA" : ""})`,
   impls,
   argv,
 });

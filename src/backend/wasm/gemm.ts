@@ -192,10 +192,19 @@ export function wasmSimdAvailable(): boolean {
   return simdAvailable;
 }
 
-/** Whether the kernel can use relaxed-SIMD fused multiply-add (Node 20 needs --experimental-wasm-relaxed-simd). */
+/**
+ * Whether the kernel can use relaxed-SIMD fused multiply-add (Node 20 has it behind
+ * --experimental-wasm-relaxed-simd, which the Node entry point sets: node_relaxed_simd.ts).
+ * Decided when the first kernel is built, and kept.
+ */
 export function wasmRelaxedSimdAvailable(): boolean {
-  relaxedSimdAvailable ??= wasmSimdAvailable() && WebAssembly.validate(simdProbe(true));
+  relaxedSimdAvailable ??= wasmSimdAvailable() && relaxedSimdValidates();
   return relaxedSimdAvailable;
+}
+
+/** Whether the engine accepts relaxed SIMD now (not cached, unlike wasmRelaxedSimdAvailable). */
+export function relaxedSimdValidates(): boolean {
+  return WebAssembly.validate(simdProbe(true));
 }
 
 export type Kernel = (
