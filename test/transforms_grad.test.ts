@@ -122,6 +122,13 @@ describe("PyTorch's derivatives where the formula is 0 * inf or a tie (norm, std
     assertClose(gx, [1, 1, 1, 0, 0, 0]);
     assertClose(glo, [0, 0, 0, 0, 0, 1]);
     assertClose(ghi, [0, 0, 0, 1, 1, 0]);
+    // PyTorch 1.13's values: a NaN x passes no gradient; with lo = hi, x below them passes none either
+    const [nx, nlo, nhi] = grad((x: Tensor, lo: Tensor, hi: Tensor) => x.clamp(lo, hi).sum(), { argnums: [0, 1, 2] })(
+      f64([NaN, 0.5, 1, 2]), f64([0, 1, 1, 1]), f64([1, 1, 1, 1])) as Tensor[];
+    assertClose(nx, [0, 0, 1, 0]);
+    assertClose(nlo, [0, 0, 0, 0]);
+    assertClose(nhi, [0, 0, 0, 1]);
+    assertClose(grad((v: Tensor) => v.clamp(0, 1).sum())(f64([NaN, 0.5])), [0, 1]);
   });
   test("clamp's values: NaN in a tensor bound gives NaN, a NaN number bound is ignored, lo > hi gives hi", () => {
     const x = f64([1, -3, 5]);

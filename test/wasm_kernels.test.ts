@@ -31,10 +31,10 @@ if (hasWasm) {
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
   const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows"];
-  for (const name of ["where", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...ROWS]) spy(k, name);
+  for (const name of ["where", "clamp", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...ROWS]) spy(k, name);
   // the float64 conv and row kernels, counted as f64_im2col and so on
   const k64 = k.f64 as Record<string, (...a: number[]) => void>;
-  for (const name of ["im2col", "col2im", ...ROWS]) {
+  for (const name of ["im2col", "col2im", "clamp", ...ROWS]) {
     const f = k64[name];
     k64[name] = (...a: number[]) => { calls.set(`f64_${name}`, (calls.get(`f64_${name}`) ?? 0) + 1); f(...a); };
   }
@@ -81,15 +81,6 @@ const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   reluBackward: (a, b) => {
     const shape = broadcastShapes(a.shape, b.shape)!;
     return lax.reluBackward(a.expand(shape), b.expand(shape));
-  },
-  // clamp's bounds (pmax and pmin in the wasm kernels): broadcast by hand too
-  clampMin: (a, b) => {
-    const shape = broadcastShapes(a.shape, b.shape)!;
-    return lax.clampMin(a.expand(shape), b.expand(shape));
-  },
-  clampMax: (a, b) => {
-    const shape = broadcastShapes(a.shape, b.shape)!;
-    return lax.clampMax(a.expand(shape), b.expand(shape));
   },
   // comparisons (bool results) on floored operands, so that many pairs are equal
   ...Object.fromEntries((["eq", "ne", "lt", "le", "gt", "ge"] as const).map((op) => [op, (a: Tensor, b: Tensor) => lax.floor(a)[op](lax.floor(b))])),
@@ -233,7 +224,7 @@ test("gelu, its derivative and its tanh form match the js backend: x Phi(x) to 8
   check(data([300, 7], 6, -14, 6, specials, 5).permute([1, 0]), "a transposed [300,7]");
 });
 
-test("NaN, infinities and signed zeros go through maximum, minimum, clamp's bounds, relu, max and min (over rows and columns) as on js", () => {
+test("NaN, infinities and signed zeros go through maximum, minimum, relu, max and min (over rows and columns) as on js", () => {
   if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
   const specials = [NaN, Infinity, -Infinity, 0, -0];
   for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
@@ -241,7 +232,7 @@ test("NaN, infinities and signed zeros go through maximum, minimum, clamp's boun
     const a = data([n], 100 + n, -2, 2, specials, 3), b = data([n], 200 + n, -2, 2, specials, 5);
     // zeros of either sign against each other, in SIMD bodies and scalar tails
     const zeros = (first: number) => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
-    for (const op of ["maximum", "minimum", "clampMin", "clampMax"]) {
+    for (const op of ["maximum", "minimum"]) {
       const [wz, jz] = both(() => BINARY[op](zeros(0), zeros(1)), op, `${op} of signed zeros [${n}]`);
       assertSame(wz, jz, `${op} of signed zeros [${n}]`);
       const [w, j] = both(() => BINARY[op](a, b), op, `${op} [${n}]`);
@@ -304,6 +295,37 @@ test("where picks a or b bit for bit as on js, for every layout of the condition
     for (const [kind, c] of conds) {
       const [w, j] = both(() => where(c, a, b), "where", `where: ${kind} condition, ${label}`);
       assertSame(w, j, `where: ${kind} condition, ${label}`);
+    }
+  }
+});
+
+test("clamp takes x, lo or hi bit for bit as on js: every layout, specials and signed zeros, NaN bounds, lo above hi", () => {
+  if (!hasWasm) return assert.ok(true); // no wasm backend here: nothing to compare
+  let s = 900;
+  const specials = [NaN, Infinity, -Infinity, 0, -0];
+  // x and one bound in every layout of layouts(), the other bound of a third layout
+  for (const [label, a, b] of layouts()) {
+    const shape = broadcastShapes(a.shape, b.shape)!;
+    const third = data(shape, s++, -1, 1);
+    for (const [what, x, lo, hi] of [["x, lo", a, b.sub(1), third.add(1)], ["hi, x", b, third.sub(1), a]] as const) {
+      const [w, j] = both(() => x.clamp(lo, hi), "clamp", `clamp of ${what}: ${label}`);
+      assertSame(w, j, `clamp of ${what}: ${label}`);
+    }
+  }
+  for (const n of [1, 3, 4, 5, 9, 33, 1001]) {
+    // specials in x and in either bound, in SIMD bodies and scalar tails; lo above hi in places
+    const x = data([n], 10 + n, -2, 2, specials, 3), lo = data([n], 20 + n, -2, 1, specials, 5), hi = data([n], 30 + n, -1, 2, specials, 7);
+    const [w, j] = both(() => x.clamp(lo, hi), "clamp", `clamp with specials [${n}]`);
+    assertSame(w, j, `clamp with specials [${n}]`);
+    // signed zeros against each other: pmax and pmin keep x's zero where x is not past the bound
+    const zeros = (first: number) => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
+    const [wz, jz] = both(() => zeros(0).clamp(zeros(1), zeros(0).neg()), "clamp", `clamp of signed zeros [${n}]`);
+    assertSame(wz, jz, `clamp of signed zeros [${n}]`);
+    // number bounds (a scalar broadcast), one bound alone, and float64
+    for (const [what, f] of [["numbers", () => x.clamp(-0.5, 0.5)], ["min alone", () => x.clamp(0)], ["max alone", () => x.clamp(null, 0)],
+      ["float64", () => x.to("float64").clamp(lo.to("float64"), hi.to("float64"))]] as const) {
+      const [wn, jn] = both(f, what === "float64" ? "f64_clamp" : "clamp", `clamp, ${what} [${n}]`);
+      assertSame(wn, jn, `clamp, ${what} [${n}]`);
     }
   }
 });

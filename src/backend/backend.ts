@@ -24,9 +24,7 @@ export type UnaryOp =
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */
-  | "reluBackward"
-  /** b where a < b (a > b), else a: clamp's bounds, where a NaN a stays and a NaN b is passed over */
-  | "clampMin" | "clampMax";
+  | "reluBackward";
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 export interface ConvGeometry {
@@ -46,6 +44,11 @@ export interface Backend {
   /** a and b are already broadcast to the output shape (stride 0 on broadcast dims). */
   binary(op: BinaryOp, a: StridedArray, b: StridedArray, out: TypedArray): void;
   where(cond: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void;
+  /**
+   * x, lo and hi already broadcast to the output shape: m = lo where x < lo, else x; then hi where
+   * m > hi, else m; NaN where lo or hi is NaN (a NaN x stays). PyTorch's clamp, in one pass.
+   */
+  clamp(x: StridedArray, lo: StridedArray, hi: StridedArray, out: TypedArray): void;
   /** Reduce the last `nReduced` dims of x into out (contiguous, the leading dims). */
   reduce(op: ReduceOp, x: StridedArray, nReduced: number, out: TypedArray): void;
   /** softmax (log: logSoftmax) along x's last dim, of unit stride, into out (contiguous, x's shape). */

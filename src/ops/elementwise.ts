@@ -1,6 +1,6 @@
 /** Elementwise ops: arithmetic, math functions, comparisons, where, clamp. */
 
-import { checkDType, isFloat } from "../core/dtype.js";
+import { checkDType, type DType, isFloat } from "../core/dtype.js";
 import { broadcastShapes, shapeStr } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { constLike } from "../primitives/elementwise.js";
@@ -105,18 +105,23 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
       throw new Error(`clamp: ${name} must be a Tensor or a number, got ${typeof v === "string" ? JSON.stringify(v) : typeof v}`);
     }
   }
-  // as PyTorch's clamp: where x equals a bound its gradient goes to x whole (maximum and minimum
-  // would split it between the two); a NaN tensor bound gives NaN, a NaN number bound is ignored
-  if (min !== undefined && min !== null) out = takeBound(lax.clampMin, min, out);
-  if (max !== undefined && max !== null) out = takeBound(lax.clampMax, max, out);
-  return out;
+  // one pass (lax.clamp), as PyTorch's clamp: a NaN element of a tensor bound gives NaN; a NaN
+  // number bound is passed over (PyTorch compares with it, which is never true) but still promotes
+  // as a float; a missing bound is the dtype's extreme, which no element is past
+  let lo: Tensor | null = null, hi: Tensor | null = null;
+  if (min !== undefined && min !== null) [out, lo] = prepareBinary(out, Number.isNaN(min) ? -Infinity : min, "clamp");
+  if (max !== undefined && max !== null) [out, hi] = prepareBinary(out, Number.isNaN(max) ? Infinity : max, "clamp");
+  // hi's promotion and broadcast may have changed x's dtype and shape since lo was prepared
+  const bound = (b: Tensor | null, missing: number): Tensor =>
+    lax.expand(b ? (b.dtype === out.dtype ? b : lax.cast(b, out.dtype)) : asTensor(missing, out.dtype, "clamp"), out.shape);
+  const [low, high] = EXTREMES[out.dtype];
+  return lax.clamp(out, bound(lo, low), bound(hi, high));
 }
 
-/** The bound where x is past it (clampMin or clampMax) or where the bound is a NaN element of a tensor, else x. */
-function takeBound(clampTo: (x: Tensor, bound: Tensor) => Tensor, bound: TensorLike, x: Tensor): Tensor {
-  const clamped = clampTo(...prepareBinary(x, bound, "clamp"));
-  return typeof bound === "object" && isFloat(bound.dtype) ? where(ne(bound, bound), bound, clamped) : clamped;
-}
+/** The lowest and highest value of each dtype: a missing bound of clamp. */
+const EXTREMES: Record<DType, [number, number]> = {
+  float32: [-Infinity, Infinity], float64: [-Infinity, Infinity], int32: [-(2 ** 31), 2 ** 31 - 1], bool: [0, 1],
+};
 
 /** Cast to another dtype (a no-op when it already has it). */
 export function to(x: Tensor, dtype: Tensor["dtype"]): Tensor {

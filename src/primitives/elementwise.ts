@@ -162,26 +162,6 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
 export const maximumP = selectBinary("maximum");
 export const minimumP = selectBinary("minimum");
 
-/**
- * clampMin(a, b) = b where a < b, else a, and clampMax the same with a > b: clamp's bounds in one
- * pass each. A NaN a stays NaN and a NaN b is passed over, and the derivative follows the operand
- * taken, all of it (where maximum and minimum split ties): as PyTorch's clamp.
- */
-function clampBinary(op: "clampMin" | "clampMax", past: (a: Tensor, b: Tensor) => Tensor): Primitive<null> {
-  return binary(op, {
-    jvp: (a, b, ta, tb) => {
-      if (!ta && !tb) return null;
-      const zero = constLike(a, 0);
-      return lax.where(past(a, b), tb ?? zero, ta ?? zero);
-    },
-    vjp: (g, a, b, _y, needA, needB) => {
-      const p = past(a, b), zero = constLike(g, 0);
-      return [needA ? lax.where(p, zero, g) : null, needB ? lax.where(p, g, zero) : null];
-    },
-  });
-}
-export const clampMinP = clampBinary("clampMin", (a, b) => lax.lt(a, b));
-export const clampMaxP = clampBinary("clampMax", (a, b) => lax.gt(a, b));
 /** reluBackward(a, b) = a where b > 0, else 0: linear in a, and flat in b (a step). */
 export const reluBackwardP = binary("reluBackward", {
   jvp: (_a, b, ta) => ta && lax.reluBackward(ta, b),
@@ -217,6 +197,45 @@ export const whereP: Primitive<null> = definePrimitive<null>({
   samples: () => [
     { args: [lax.gt(sample([2, 3]), sample([2, 3])), sample([2, 3]), sample([2, 3])], params: null },
     { args: [lax.gt(sample([]), sample([])), sample([]), sample([])], params: null },
+  ],
+});
+
+/**
+ * The parts of clamp's derivative, as PyTorch's: a tangent or cotangent v kept where the result
+ * follows that operand, else 0. x: lo <= x <= hi (so x keeps it at a bound, where maximum and
+ * minimum would split it); lo: x < lo < hi; hi: x > hi, or hi < lo (then hi is the result).
+ * Disjoint, and zero everywhere for a NaN x.
+ */
+function clampParts(x: Tensor, lo: Tensor, hi: Tensor): ((v: Tensor) => Tensor)[] {
+  const zero = constLike(x, 0);
+  return [
+    (v) => lax.where(lax.ge(x, lo), lax.where(lax.le(x, hi), v, zero), zero),
+    (v) => lax.where(lax.lt(x, lo), lax.where(lax.lt(lo, hi), v, zero), zero),
+    (v) => lax.where(lax.gt(x, hi), v, lax.where(lax.lt(hi, lo), v, zero)),
+  ];
+}
+
+/**
+ * clamp(x, lo, hi) of operands of one shape and dtype (the backend's clamp): lo where x < lo, then
+ * hi where that is above hi, NaN where a bound is NaN; the derivative follows the operand taken.
+ */
+export const clampP: Primitive<null> = definePrimitive<null>({
+  name: "clamp",
+  impl: ([x, lo, hi]) => produceWritten(x.shape, x.dtype, (out) => backend().clamp(strided(x), strided(lo), strided(hi), out)),
+  jvp: ([x, lo, hi], tangents) => {
+    const parts = clampParts(x, lo, hi);
+    return tangents.reduce<Tensor | null>((sum, t, i) => addT(sum, t && parts[i](t)), null);
+  },
+  vjp: (g, [x, lo, hi], _p, _y, needed) => clampParts(x, lo, hi).map((part, i) => (needed[i] ? part(g) : null)),
+  batch: (args, dims, _p, ctx) => {
+    const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
+    return [bind(clampP, aligned, null), d];
+  },
+  samples: () => [
+    { args: [sample([2, 3], -2, 2), sample([2, 3], -1.5, -0.5), sample([2, 3], 0.5, 1.5)], params: null },
+    // lo above hi: everything is hi
+    { args: [sample([4], -2, 2), sample([4], 0.5, 1), sample([4], -1, -0.5)], params: null },
+    { args: [sample([], -2, 2), sample([], -1, 0), sample([], 0, 1)], params: null },
   ],
 });
 

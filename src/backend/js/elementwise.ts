@@ -115,8 +115,6 @@ const binaryRows: Record<BinaryOp, Row2> = {
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },
   reluBackward: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = b[bi] > 0 ? a[ai] : 0; },
-  clampMin: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const v = a[ai], m = b[bi]; o[oi + i] = v < m ? m : v; } },
-  clampMax: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) { const v = a[ai], m = b[bi]; o[oi + i] = v > m ? m : v; } },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
   ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },
@@ -147,6 +145,19 @@ export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: Ty
       let ci = offs[0], ai = offs[1], bi = offs[2];
       const oi = offs[3], cs = inner[0], as = inner[1], bs = inner[2];
       for (let i = 0; i < n; i++, ci += cs, ai += as, bi += bs) out[oi + i] = cd[ci] ? ad[ai] : bd[bi];
+    });
+}
+
+export function clamp(x: StridedArray, lo: StridedArray, hi: StridedArray, out: TypedArray): void {
+  forEachRow(x.shape, [x.strides, lo.strides, hi.strides, contiguousStrides(x.shape)], [x.offset, lo.offset, hi.offset, 0],
+    (offs, n, inner) => {
+      const xd = x.data, ld = lo.data, hd = hi.data;
+      let xi = offs[0], li = offs[1], hj = offs[2];
+      const oi = offs[3], xs = inner[0], ls = inner[1], hs = inner[2];
+      for (let i = 0; i < n; i++, xi += xs, li += ls, hj += hs) {
+        const v = xd[xi], l = ld[li], h = hd[hj], m = v < l ? l : v;
+        out[oi + i] = l !== l || h !== h ? NaN : m > h ? h : m;
+      }
     });
 }
 

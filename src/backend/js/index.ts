@@ -1,7 +1,7 @@
 /** The reference backend: plain TypeScript over typed arrays. */
 import type { Backend } from "../backend.js";
 import { col2im, im2col } from "./conv.js";
-import { binary, copy, unary, where } from "./elementwise.js";
+import { binary, clamp, copy, unary, where } from "./elementwise.js";
 import { gather, scatterAdd } from "./gather.js";
 import { batchedMatmul, eachGemm, gemmJs } from "./matmul.js";
 import { reduce } from "./reduce.js";
@@ -9,7 +9,7 @@ import { layerNorm, layerNormBackward, softmax, softmaxBackward } from "./rows.j
 
 export const jsBackend: Backend = {
   name: "js",
-  copy, unary, binary, where, reduce, softmax, softmaxBackward, layerNorm, layerNormBackward,
+  copy, unary, binary, where, clamp, reduce, softmax, softmaxBackward, layerNorm, layerNormBackward,
   matmul: (a, b, out) => batchedMatmul(eachGemm(gemmJs), a, b, out),
   im2col, col2im, gather, scatterAdd,
   // im2col and matmul are the js backend's convolution, 3 x 3 or not

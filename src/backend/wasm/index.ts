@@ -12,7 +12,7 @@ import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmBatched } from "./gemm.js";
 import { col2imFloat, im2colFloat } from "./conv.js";
-import { binaryFloat, layerNormBackwardFloat, layerNormFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
+import { binaryFloat, clampFloat, layerNormBackwardFloat, layerNormFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
 import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
@@ -34,6 +34,7 @@ export const wasmBackend: Backend = {
   unary: (op, x, out) => unaryFloat(op, x, out) || jsBackend.unary(op, x, out),
   binary: (op, a, b, out) => binaryFloat(op, a, b, out) || jsBackend.binary(op, a, b, out),
   where: (c, a, b, out) => whereFloat(c, a, b, out) || jsBackend.where(c, a, b, out),
+  clamp: (x, lo, hi, out) => clampFloat(x, lo, hi, out) || jsBackend.clamp(x, lo, hi, out),
   reduce: (op, x, nReduced, out) => reduceFloat(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   softmax: (x, log, out) => softmaxFloat(x, log, out) || jsBackend.softmax(x, log, out),
   softmaxBackward: (g, y, log, out) => softmaxBackwardFloat(g, y, log, out) || jsBackend.softmaxBackward(g, y, log, out),

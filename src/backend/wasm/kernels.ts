@@ -175,9 +175,6 @@ export const BINARY_OPS = {
   // wasm's min and max propagate NaN, as PyTorch's maximum and minimum do
   maximum: same((x) => x.max()),
   minimum: same((x) => x.min()),
-  // as clamp's where(a < b, b, a) and where(a > b, b, a)
-  clampMin: same((x) => x.pmax()),
-  clampMax: same((x) => x.pmin()),
   // a & (b > 0 ? all ones : 0), and a select of a or 0
   reluBackward: {
     vec: (f, x) => { x.zero().gt(); f.v128And(); },
@@ -230,6 +227,8 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   unary: Record<U, (x: number, xs: number, xrs: number, o: number, n: number, rows: number) => void>;
   /** o[r * n + i] = c[r * crs + i * cs] ? a[...] : b[...] (strided as binary's) with c bytes, for r < rows, i < n */
   where(c: number, cs: number, crs: number, a: number, as: number, ars: number, b: number, bs: number, brs: number, o: number, n: number, rows: number): void;
+  /** o[r * n + i] = clamp(x, lo, hi) of the elements at [r * xrs + i * xs] and so on (strided as binary's), as the backend's clamp */
+  clamp(x: number, xs: number, xrs: number, lo: number, ls: number, lrs: number, hi: number, hs: number, hrs: number, o: number, n: number, rows: number): void;
   /** o[t] = sum over i < k of a[t * aStep + i] * b[t * bStep + i], for t < count */
   dots(a: number, aStep: number, b: number, bStep: number, k: number, count: number, o: number): void;
   /** o[t] = sum over i < n of x[t * step + i], accumulated in float64 (four partial sums), for t < count */
@@ -297,6 +296,7 @@ export interface Kernels extends FloatKernels {
 /** FloatKernels' kernels besides the op tables: each one's parameter count and builder. */
 const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [number, (f: Code, t: FloatType) => void]> = {
   where: [12, whereKernel],
+  clamp: [12, clampKernel],
   dots: [7, dotsKernel],
   sumRows: [5, sumRowsKernel],
   sumCols: [5, sumColsKernel],
@@ -533,6 +533,50 @@ function whereKernel(f: Code, t: FloatType): void {
       f.get(pc).get(cs).i32Add().set(pc).get(pa).get(asBytes).i32Add().set(pa).get(pb).get(bsBytes).i32Add().set(pb);
     });
     f.get(c).get(crs).i32Add().set(c).get(a).get(ars).i32Add().set(a).get(b).get(brs).i32Add().set(b);
+  });
+}
+
+/**
+ * o[r * n + j] = clamp(x, lo, hi) at x[r * xrs + j * xs], lo[r * lrs + j * ls], hi[...] for r <
+ * rows, j < n: m = pmax(x, lo) (lo where x < lo, else x), then pmin(m, hi), then NaN where lo or
+ * hi is NaN.
+ */
+function clampKernel(f: Code, t: FloatType): void {
+  const [x, xs, xrs, lo, ls, lrs, hi, hs, hrs, o, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const px = f.local(i32), pl = f.local(i32), ph = f.local(i32), i = f.local(i32);
+  const xsBytes = f.local(i32), lsBytes = f.local(i32), hsBytes = f.local(i32);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  const vector = { l: V.local(), h: V.local(), m: V.local() }, scalar = { l: S.local(), h: S.local(), m: S.local() };
+  // x, lo, hi on the stack -> the clamped value, for a vector or a scalar
+  const body = (F: Floats, { l, h, m }: typeof vector, or: () => void): void => {
+    F.set(h).set(l).get(l).pmax().get(h).pmin().set(m);
+    F.const(NaN).get(m).get(l).get(l).ne().get(h).get(h).ne();
+    or();
+    F.select();
+  };
+  for (const local of [xrs, lrs, hrs]) toBytes(f, t, local);
+  toBytes(f, t, xs, xsBytes);
+  toBytes(f, t, ls, lsBytes);
+  toBytes(f, t, hs, hsBytes);
+  f.countdown(rows, () => {
+    f.get(x).set(px).get(lo).set(pl).get(hi).set(ph);
+    const operands = [floatOperand(f, t, xs, px), floatOperand(f, t, ls, pl), floatOperand(f, t, hs, ph)];
+    vectorLoops(f, t.lanes, n, i, operands, { p: o, step: 16 }, ([loadX, loadL, loadH], u) => {
+      f.get(o);
+      loadX();
+      loadL();
+      loadH();
+      body(V, vector, () => f.v128Or());
+      f.v128Store(16 * u);
+    });
+    f.countdown(i, () => {
+      S.get(o).get(px).load().get(pl).load().get(ph).load();
+      body(S, scalar, () => f.i32Or());
+      S.store();
+      f.addTo(o, t.bytes);
+      f.get(px).get(xsBytes).i32Add().set(px).get(pl).get(lsBytes).i32Add().set(pl).get(ph).get(hsBytes).i32Add().set(ph);
+    });
+    f.get(x).get(xrs).i32Add().set(x).get(lo).get(lrs).i32Add().set(lo).get(hi).get(hrs).i32Add().set(hi);
   });
 }
 

@@ -109,6 +109,15 @@ export function whereFloat(c: StridedArray, a: StridedArray, b: StridedArray, ou
     kernel(cb + offs[0], inner[0], rs[0], ab + offs[1] * size, inner[1], rs[1], bb + offs[2] * size, inner[2], rs[2], ob + offs[3] * size, n, rows));
 }
 
+/** clamp(x, lo, hi) with x, lo, hi and the result floats of one type. */
+export function clampFloat(x: StridedArray, lo: StridedArray, hi: StridedArray, out: TypedArray): boolean {
+  const kernel = worthIt(out.length) ? kernelsFor(x.data, lo.data, hi.data, out)?.clamp : undefined;
+  if (!kernel) return false;
+  const size = out.BYTES_PER_ELEMENT;
+  return chunked(x.shape, [x, lo, hi], out as FloatArray, ([xb, lb, hb], ob, offs, rows, rs, n, inner) =>
+    kernel(xb + offs[0] * size, inner[0], rs[0], lb + offs[1] * size, inner[1], rs[1], hb + offs[2] * size, inner[2], rs[2], ob + offs[3] * size, n, rows));
+}
+
 /**
  * Sum, max, min, argmax or argmin over the trailing nReduced dims when they form one strided
  * run: rows of unit stride, or columns, where the kept dims are the contiguous ones.
