@@ -1,5 +1,6 @@
 // GFLOP/s of the gemm on a single thread, float32 then float64: node build/bench/gemm_bench.js
-import { gemm, wasmRelaxedSimdAvailable, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+import { gemm } from "../src/backend/wasm/gemm.js";
+import { wasmRelaxedSimdAvailable, wasmSimdAvailable } from "../src/backend/wasm/features.js";
 
 function bench(Floats: Float32ArrayConstructor | Float64ArrayConstructor, M: number, N: number, K: number, transposeB = false): void {
   const random = (n: number) => new Floats(n).map(() => Math.random() - 0.5);

@@ -6,7 +6,7 @@
 // functions batched by hand (no vmap) where that comparison is asked for, as "tfunc-by-hand".
 // Every timed call reads its outputs back into typed arrays.
 import * as tf from "../build/src/node.js";
-import { wasmRelaxedSimdAvailable } from "../build/src/backend/wasm/gemm.js";
+import { wasmRelaxedSimdAvailable } from "../build/src/backend/wasm/features.js";
 import { main } from "./peers/common.mjs";
 
 const { F, vmap, grad, jacrev, jacfwd, hessian, vjp } = tf;

@@ -9,7 +9,7 @@ import path from "node:path";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const setup = pathToFileURL(path.join(root, "build/test/setup/backend.js")).href;
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
-const { wasmRelaxedSimdAvailable } = await import(pathToFileURL(path.join(root, "build/src/backend/wasm/gemm.js")).href);
+const { wasmRelaxedSimdAvailable } = await import(pathToFileURL(path.join(root, "build/src/backend/wasm/features.js")).href);
 const flagAccepted = spawnSync(process.execPath, [RELAXED_FLAG, "-e", ""], { stdio: "ignore" }).status === 0;
 
 const passes = [{ backend: "wasm", flags: [] }, { backend: "js", flags: [] }];

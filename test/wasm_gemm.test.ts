@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gemm, gemmBatched, wasmSimdAvailable } from "../src/backend/wasm/gemm.js";
+import { gemm, gemmBatched } from "../src/backend/wasm/gemm.js";
+import { wasmSimdAvailable } from "../src/backend/wasm/features.js";
 import { wasmSettings } from "../src/backend/wasm/settings.js";
 
 test("wasm SIMD is detected on Node 20", () => {

@@ -1,7 +1,7 @@
 /** Preloaded by `npm test` (NODE_OPTIONS=--import) to run the whole suite on one backend. */
 import { getBackend, setBackend } from "../../src/index.js";
 import { wasmSettings } from "../../src/backend/wasm/settings.js";
-import { wasmRelaxedSimdAvailable } from "../../src/backend/wasm/gemm.js";
+import { wasmRelaxedSimdAvailable } from "../../src/backend/wasm/features.js";
 import { allocSettings } from "../../src/core/dtype.js";
 import { winogradSettings } from "../../src/backend/wasm/winograd.js";
 

@@ -42,8 +42,11 @@ export class Code {
   private readonly bytes: number[] = [];
   private readonly localTypes: ValType[] = [];
 
-  /** `imports` is the module's table of imported functions (a throwaway one for loose code). */
-  constructor(private readonly numParams: number, private readonly imports = new Imports()) {}
+  /**
+   * `imports` is the module's table of imported functions (a throwaway one for loose code);
+   * `relaxedSimd`, whether mulAdd may fuse.
+   */
+  constructor(private readonly numParams: number, private readonly imports = new Imports(), private readonly relaxedSimd = false) {}
 
   /** Declares a local and returns its index (parameters come first). */
   local(type: ValType): number {
@@ -292,6 +295,22 @@ export class Code {
   /** a * b + c, possibly fused (relaxed SIMD). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
   f64x2RelaxedMadd(): this { return this.simd(0x107); }
+
+  /**
+   * a * b + c of the vectors a, b on the stack and c, which `addend` pushes: relaxed SIMD's
+   * multiply-add where the module may use it (one rounding where the engine fuses it), else a
+   * multiply, then the addend, then an add.
+   */
+  mulAdd(lanes: "f32x4" | "f64x2", addend: () => void): this {
+    if (this.relaxedSimd) {
+      addend();
+      return lanes === "f32x4" ? this.f32x4RelaxedMadd() : this.f64x2RelaxedMadd();
+    }
+    if (lanes === "f32x4") this.f32x4Mul();
+    else this.f64x2Mul();
+    addend();
+    return lanes === "f32x4" ? this.f32x4Add() : this.f64x2Add();
+  }
   /** The four int32 lanes given. */
   i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
   /** Lanewise signed a > b as all ones or all zeros. */
@@ -370,9 +389,12 @@ export class ModuleBuilder {
   private readonly funcs: FuncDef[] = [];
   private readonly imports = new Imports();
 
+  /** With `relaxedSimd`, its functions' mulAdd fuses (the engine must validate relaxed SIMD). */
+  constructor(private readonly options: { relaxedSimd?: boolean } = {}) {}
+
   /** Adds an exported function; fill the returned Code with its body, which leaves the results on the stack. */
   func(exportName: string, params: ValType[], results: ValType[] = []): Code {
-    const code = new Code(params.length, this.imports);
+    const code = new Code(params.length, this.imports, this.options.relaxedSimd);
     this.funcs.push({ exportName, params, results, code });
     return code;
   }

@@ -21,6 +21,7 @@
 // which are slow) cannot slow the kernel down.
 
 import { ModuleBuilder, ValType } from "./assembler.js";
+import { wasmRelaxedSimdAvailable, wasmSimdAvailable } from "./features.js";
 import { type FloatArray, heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import type { Kernels } from "./kernels.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
@@ -94,8 +95,8 @@ const precisionOf = (x: FloatArray): Precision => (x instanceof Float64Array ? F
  * B panel p is the NR elements at bPack + p * bPanelBytes + k * bRowBytes, so B
  * can be packed panels or plain rows; A panel i starts at aPack + i * aPanelBytes.
  */
-function buildKernel(relaxed: boolean, bytes: 4 | 8): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+function buildKernel(relaxedSimd: boolean, bytes: 4 | 8): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder({ relaxedSimd });
   const f = mod.func("kernel", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
   const [aPack, bPack, cPtr, mPanels, nPanels, kc, ldc, bRow, bPanel, accumulate, aStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const aPanel = f.local(i32), cTile = f.local(i32), cRow = f.local(i32);
@@ -116,17 +117,7 @@ function buildKernel(relaxed: boolean, bytes: 4 | 8): Uint8Array<ArrayBuffer> {
       f.set(av);
       for (let v = 0; v < NV; v++) {
         const t = acc[r * NV + v];
-        if (relaxed) {
-          f.get(av).get(bv[v]).get(t);
-          if (double) f.f64x2RelaxedMadd();
-          else f.f32x4RelaxedMadd();
-        } else {
-          f.get(t).get(av).get(bv[v]);
-          if (double) f.f64x2Mul();
-          else f.f32x4Mul();
-          add();
-        }
-        f.set(t);
+        f.get(av).get(bv[v]).mulAdd(double ? "f64x2" : "f32x4", () => f.get(t)).set(t);
       }
     }
   };
@@ -171,40 +162,6 @@ function buildKernel(relaxed: boolean, bytes: 4 | 8): Uint8Array<ArrayBuffer> {
     f.addTo(cPtr, NV * 16);
   });
   return mod.encode();
-}
-
-/** A tiny module that only validates if the engine supports (relaxed) SIMD128. */
-function simdProbe(relaxed: boolean): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
-  const f = mod.func("probe", []);
-  f.i32Const(0).v128ConstZero().v128ConstZero();
-  if (relaxed) f.v128ConstZero().f32x4RelaxedMadd();
-  else f.f32x4Add();
-  f.v128Store();
-  return mod.encode();
-}
-
-let simdAvailable: boolean | undefined;
-let relaxedSimdAvailable: boolean | undefined;
-
-export function wasmSimdAvailable(): boolean {
-  simdAvailable ??= typeof WebAssembly === "object" && WebAssembly.validate(simdProbe(false));
-  return simdAvailable;
-}
-
-/**
- * Whether the kernel can use relaxed-SIMD fused multiply-add (Node 20 has it behind
- * --experimental-wasm-relaxed-simd, which the Node entry point sets: node_relaxed_simd.ts).
- * Decided when the first kernel is built, and kept.
- */
-export function wasmRelaxedSimdAvailable(): boolean {
-  relaxedSimdAvailable ??= wasmSimdAvailable() && relaxedSimdValidates();
-  return relaxedSimdAvailable;
-}
-
-/** Whether the engine accepts relaxed SIMD now (not cached, unlike wasmRelaxedSimdAvailable). */
-export function relaxedSimdValidates(): boolean {
-  return WebAssembly.validate(simdProbe(true));
 }
 
 export type Kernel = (

@@ -8,6 +8,7 @@
 // be reused after a full GC and a finalizer task, which long synchronous loops never give; and
 // fresh wasm pages cost about 3 ns per float to fault in here, more than the copies.)
 
+import { wasmRelaxedSimdAvailable } from "./features.js";
 import { buildKernels, kernelImports, type Kernels, kernelsFrom } from "./kernels.js";
 
 const PAGE = 65536;
@@ -29,7 +30,7 @@ export function heapKernels(): Kernels {
   if (!kernels) {
     // the mirror region is reserved from the start; its pages are only touched when used
     memory = new WebAssembly.Memory({ initial: Math.ceil(top / PAGE) + 16 });
-    kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels()), kernelImports(memory)));
+    kernels = kernelsFrom(new WebAssembly.Instance(new WebAssembly.Module(buildKernels(wasmRelaxedSimdAvailable())), kernelImports(memory)));
   }
   return kernels;
 }

@@ -16,7 +16,7 @@ import { binaryFloat, clampFloat, layerNormBackwardFloat, layerNormFloat, matmul
 import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
-export { wasmSimdAvailable } from "./gemm.js";
+export { wasmSimdAvailable } from "./features.js";
 
 /** Tiny products cost less in plain JS than a wasm call with packing. */
 const smallGemm = eachGemm(gemmJs);

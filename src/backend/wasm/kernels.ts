@@ -333,9 +333,9 @@ function floatKernels(mod: ModuleBuilder, t: FloatType): void {
   for (const [name, [arity, build]] of Object.entries(FLOAT_KERNELS)) build(func(name, arity), t);
 }
 
-/** The whole kernel module. */
-export function buildKernels(): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+/** The whole kernel module; with `relaxedSimd`, its polynomials take fused multiply-adds. */
+export function buildKernels(relaxedSimd: boolean): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder({ relaxedSimd });
   floatKernels(mod, F32);
   packRowsKernel(mod.func("packRows", [i32, i32, i32, i32, i32, i32, i32, i32]));
   packRowsKernel(mod.func("packRowsF64", [i32, i32, i32, i32, i32, i32, i32, i32]), true);

@@ -5,7 +5,7 @@
 // kernel is built (the Node entry point imports it first). Imported only from src/node.ts, so
 // browser builds never see node:v8.
 import { setFlagsFromString } from "node:v8";
-import { relaxedSimdValidates, wasmSimdAvailable } from "./gemm.js";
+import { relaxedSimdValidates, wasmSimdAvailable } from "./features.js";
 
 if (wasmSimdAvailable() && !relaxedSimdValidates()) {
   try {

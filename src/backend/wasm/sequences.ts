@@ -8,7 +8,6 @@ import { constant } from "./constants.js";
 export type Width = "f32" | "f64";
 
 const mul = (f: Code, w: Width): Code => (w === "f32" ? f.f32x4Mul() : f.f64x2Mul());
-const add = (f: Code, w: Width): Code => (w === "f32" ? f.f32x4Add() : f.f64x2Add());
 const compare = (f: Code, w: Width, op: "Lt" | "Gt" | "Eq"): Code => f[`${w === "f32" ? "f32x4" : "f64x2"}${op}`]();
 
 /** Locals holding x, x^2, x^4, ... (`count` powers) of the vector in local `x`. */
@@ -37,10 +36,9 @@ export function estrin(f: Code, w: Width, p: readonly number[], count: number, p
   let level = 0;
   while (2 ** (level + 1) < count) level++;
   const high = count - 2 ** level; // how many of the coefficients (highest first) are H's
-  estrin(f, w, p, count - high, push, first + high);
   f.get(p[level]);
   estrin(f, w, p, high, push, first);
-  add(mul(f, w), w);
+  f.mulAdd(w === "f32" ? "f32x4" : "f64x2", () => estrin(f, w, p, count - high, push, first + high));
 }
 
 /** The polynomial with constant coefficients `c` (highest power first): see estrin. */
