@@ -138,27 +138,30 @@ export function binary(op: BinaryOp, a: StridedArray, b: StridedArray, out: Type
   if (out instanceof Uint8Array && a.data instanceof Uint8Array) for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
 }
 
+/** The rows of three operands of one shape (strided) and the contiguous output: each row's offsets and steps, and its length. */
+function eachRowOf3(
+  a: StridedArray, b: StridedArray, c: StridedArray,
+  row: (ai: number, as: number, bi: number, bs: number, ci: number, cs: number, oi: number, n: number) => void,
+): void {
+  forEachRow(a.shape, [a.strides, b.strides, c.strides, contiguousStrides(a.shape)], [a.offset, b.offset, c.offset, 0],
+    (offs, n, inner) => row(offs[0], inner[0], offs[1], inner[1], offs[2], inner[2], offs[3], n));
+}
+
 export function where(c: StridedArray, a: StridedArray, b: StridedArray, out: TypedArray): void {
-  forEachRow(c.shape, [c.strides, a.strides, b.strides, contiguousStrides(c.shape)], [c.offset, a.offset, b.offset, 0],
-    (offs, n, inner) => {
-      const cd = c.data, ad = a.data, bd = b.data;
-      let ci = offs[0], ai = offs[1], bi = offs[2];
-      const oi = offs[3], cs = inner[0], as = inner[1], bs = inner[2];
-      for (let i = 0; i < n; i++, ci += cs, ai += as, bi += bs) out[oi + i] = cd[ci] ? ad[ai] : bd[bi];
-    });
+  const cd = c.data, ad = a.data, bd = b.data;
+  eachRowOf3(c, a, b, (ci, cs, ai, as, bi, bs, oi, n) => {
+    for (let i = 0; i < n; i++, ci += cs, ai += as, bi += bs) out[oi + i] = cd[ci] ? ad[ai] : bd[bi];
+  });
 }
 
 export function clamp(x: StridedArray, lo: StridedArray, hi: StridedArray, out: TypedArray): void {
-  forEachRow(x.shape, [x.strides, lo.strides, hi.strides, contiguousStrides(x.shape)], [x.offset, lo.offset, hi.offset, 0],
-    (offs, n, inner) => {
-      const xd = x.data, ld = lo.data, hd = hi.data;
-      let xi = offs[0], li = offs[1], hj = offs[2];
-      const oi = offs[3], xs = inner[0], ls = inner[1], hs = inner[2];
-      for (let i = 0; i < n; i++, xi += xs, li += ls, hj += hs) {
-        const v = xd[xi], l = ld[li], h = hd[hj], m = v < l ? l : v;
-        out[oi + i] = l !== l || h !== h ? NaN : m > h ? h : m;
-      }
-    });
+  const xd = x.data, ld = lo.data, hd = hi.data;
+  eachRowOf3(x, lo, hi, (xi, xs, li, ls, hj, hs, oi, n) => {
+    for (let i = 0; i < n; i++, xi += xs, li += ls, hj += hs) {
+      const v = xd[xi], l = ld[li], h = hd[hj], m = v < l ? l : v;
+      out[oi + i] = l !== l || h !== h ? NaN : m > h ? h : m;
+    }
+  });
 }
 
 /** Rows at least this long are copied by TypedArray.set rather than an element loop (a subarray each costs more below). */
