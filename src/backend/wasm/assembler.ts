@@ -311,6 +311,7 @@ export class Code {
     addend();
     return lanes === "f32x4" ? this.f32x4Add() : this.f64x2Add();
   }
+
   /** The four int32 lanes given. */
   i32x4Const(lanes: readonly [number, number, number, number]): this { return this.simd(0x0c).immediate(Int32Array.from(lanes)); }
   /** Lanewise signed a > b as all ones or all zeros. */
