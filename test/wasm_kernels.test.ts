@@ -74,6 +74,9 @@ function data(shape: number[], seed: number, lo = -2, hi = 2, specials: number[]
   return fromArray(vals, shape, "float32");
 }
 
+/** n zeros of alternating sign in pairs (from +0 or, with first = 1, from -0): either sign against either, in SIMD bodies and scalar tails. */
+const signedZeros = (n: number, first: number): Tensor => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
+
 const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
   maximum: (a, b) => a.maximum(b), minimum: (a, b) => a.minimum(b),
@@ -230,10 +233,8 @@ test("NaN, infinities and signed zeros go through maximum, minimum, relu, max an
   for (const n of [1, 3, 4, 5, 9, 33, 70000]) {
     // specials land in SIMD bodies and tails, in either operand or both at once
     const a = data([n], 100 + n, -2, 2, specials, 3), b = data([n], 200 + n, -2, 2, specials, 5);
-    // zeros of either sign against each other, in SIMD bodies and scalar tails
-    const zeros = (first: number) => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
     for (const op of ["maximum", "minimum"]) {
-      const [wz, jz] = both(() => BINARY[op](zeros(0), zeros(1)), op, `${op} of signed zeros [${n}]`);
+      const [wz, jz] = both(() => BINARY[op](signedZeros(n, 0), signedZeros(n, 1)), op, `${op} of signed zeros [${n}]`);
       assertSame(wz, jz, `${op} of signed zeros [${n}]`);
       const [w, j] = both(() => BINARY[op](a, b), op, `${op} [${n}]`);
       assertSame(w, j, `${op} [${n}]`);
@@ -318,8 +319,7 @@ test("clamp takes x, lo or hi bit for bit as on js: every layout, specials and s
     const [w, j] = both(() => x.clamp(lo, hi), "clamp", `clamp with specials [${n}]`);
     assertSame(w, j, `clamp with specials [${n}]`);
     // signed zeros against each other: pmax and pmin keep x's zero where x is not past the bound
-    const zeros = (first: number) => tensor(Array.from({ length: n }, (_, i) => ((i >> 1) + first) % 2 ? -0 : 0));
-    const [wz, jz] = both(() => zeros(0).clamp(zeros(1), zeros(0).neg()), "clamp", `clamp of signed zeros [${n}]`);
+    const [wz, jz] = both(() => signedZeros(n, 0).clamp(signedZeros(n, 1), signedZeros(n, 0).neg()), "clamp", `clamp of signed zeros [${n}]`);
     assertSame(wz, jz, `clamp of signed zeros [${n}]`);
     // number bounds (a scalar broadcast), one bound alone, and float64
     for (const [what, f] of [["numbers", () => x.clamp(-0.5, 0.5)], ["min alone", () => x.clamp(0)], ["max alone", () => x.clamp(null, 0)],
