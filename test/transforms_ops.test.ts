@@ -59,6 +59,8 @@ const cases: Case[] = [
   { name: "layerNorm", fn: (x, w, b) => F.layerNorm(x, [4], w, b), args: [f(3, 4), f(4), f(4)] },
   { name: "batchNorm (training, batch statistics)", fn: (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), args: [f(4, 3), f(3), f(3)] },
   { name: "crossEntropy and nllLoss with int targets", fn: (x, t) => F.crossEntropy(x, t).add(F.nllLoss(F.logSoftmax(x, 1), t, { reduction: "sum" })), args: [f(4, 5), idx(5, 4)] },
+  { name: "crossEntropy with class weights, ignored targets and classes at dim 1 of [N, C, d]", fn: (x, t, w) => F.crossEntropy(x, t, { weight: w, ignoreIndex: 2 }), args: [f(3, 4, 2), idx(4, 3, 2), pos(4)] },
+  { name: "crossEntropy's gradient (its second derivatives)", fn: (x, t) => grad((v: Tensor) => F.crossEntropy(v, t, { reduction: "sum" }))(x) as Tensor, args: [f(3, 4), idx(4, 3)] },
   { name: "mseLoss", fn: (x, y) => F.mseLoss(x, y).add(F.mseLoss(x, y, { reduction: "sum" })), args: [f(3, 2), f(3, 2)] },
   { name: "embedding", fn: (i, w) => F.embedding(i, w).tanh(), args: [idx(5, 3), f(5, 2)] },
 ];

@@ -30,7 +30,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows"];
+  const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows", "logSoftmaxGatherRows", "logSoftmaxGatherBackwardRows"];
   for (const name of ["where", "clamp", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...ROWS]) spy(k, name);
   // the float64 conv and row kernels, counted as f64_im2col and so on
   const k64 = k.f64 as Record<string, (...a: number[]) => void>;
@@ -623,22 +623,27 @@ const ROW_OPS: { name: string; op: (v: Tensor) => Tensor; scale: (j: number) => 
   { name: "layerNorm", op: (v) => F.layerNorm(v, [v.shape[v.ndim - 1]]), scale: (j) => Math.max(Math.abs(j), 1) },
 ];
 
+/**
+ * A row kernel's results w against js's j: the kernels sum in float lanes where js sums in
+ * float64, so each result is within a few of its ulps, plus the sum's error (about n / lanes of
+ * its ulps), of js's, in units of its `scale`; NaN exactly where js has NaN.
+ */
+function rowNear(w: number[], j: number[], scale: number[], n: number, eps: number, what: string): void {
+  for (let i = 0; i < j.length; i++) {
+    if (Number.isNaN(j[i]) || Number.isNaN(w[i])) {
+      assert.ok(Number.isNaN(j[i]) && Number.isNaN(w[i]), `${what}: element ${i} is ${w[i]}, js gives ${j[i]}`);
+      continue;
+    }
+    const tol = (8 + n / 2) * eps * scale[i];
+    if (!(Math.abs(w[i] - j[i]) <= tol) && w[i] !== j[i]) assert.fail(`${what}: element ${i} is ${w[i]}, js gives ${j[i]} (tolerance ${tol})`);
+  }
+}
+
+/** Each element's scale: the largest magnitude in its row of t. */
+const rowMax = (t: Tensor): number[] => values(t.abs().max(-1, true).expand(t.shape).contiguous());
+
 test("softmax, logSoftmax and layerNorm, and their vjps, match the js backend to float rounding past the SIMD tails, on views and non-finite rows", () => {
   if (!hasWasm) return;
-  // the kernels sum in float lanes where js sums in float64: each result is within a few of its
-  // ulps, plus the sum's error (about n / lanes of its ulps), of js's
-  const near = (w: number[], j: number[], scale: number[], n: number, eps: number, what: string): void => {
-    for (let i = 0; i < j.length; i++) {
-      if (Number.isNaN(j[i]) || Number.isNaN(w[i])) {
-        assert.ok(Number.isNaN(j[i]) && Number.isNaN(w[i]), `${what}: element ${i} is ${w[i]}, js gives ${j[i]}`);
-        continue;
-      }
-      const tol = (8 + n / 2) * eps * scale[i];
-      if (!(Math.abs(w[i] - j[i]) <= tol) && w[i] !== j[i]) assert.fail(`${what}: element ${i} is ${w[i]}, js gives ${j[i]} (tolerance ${tol})`);
-    }
-  };
-  /** Each element's scale: the largest magnitude in its row of t. */
-  const rowMax = (t: Tensor): number[] => values(t.abs().max(-1, true).expand(t.shape).contiguous());
   let seed = 900;
   for (const dtype of ["float32", "float64"] as const) {
     const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52, pre = dtype === "float32" ? "" : "f64_";
@@ -655,11 +660,11 @@ test("softmax, logSoftmax and layerNorm, and their vjps, match the js backend to
         for (const { name, op, scale } of ROW_OPS) {
           const what = `${dtype} ${name} of ${label} [${rows},${n}]`;
           const [w, j] = both(() => op(xv), `${pre}${name}Rows`, what);
-          near(w, j, j.map(scale), n, eps, what);
+          rowNear(w, j, j.map(scale), n, eps, what);
           const [wb, jb] = both(() => vjp(op, xv)[1](gv)[0] as Tensor, `${pre}${name}BackwardRows`, `${what}, vjp`);
           // the vjps' terms cancel: relative to the row's largest cotangent (layerNorm's times r, so its largest result)
           const s = name === "layerNorm" ? rowMax(fromArray(jb, [rows, n])) : rowMax(gv);
-          near(wb, jb, s, n, eps, `${what}, vjp`);
+          rowNear(wb, jb, s, n, eps, `${what}, vjp`);
         }
       }
     }
@@ -682,8 +687,58 @@ test("softmax, logSoftmax and layerNorm, and their vjps, match the js backend to
   const x = data([6, 37], seed++), G = data([5, 6, 37], seed++);
   for (const { name, op } of ROW_OPS) {
     const [w, j] = both(() => vmap((gg: Tensor) => vjp(op, x)[1](gg)[0] as Tensor)(G) as Tensor, `${name}BackwardRows`, "vmap over cotangents");
-    near(w, j, j.map(() => 3), 37, 2 ** -23, `vmap over cotangents (${name})`);
+    rowNear(w, j, j.map(() => 3), 37, 2 ** -23, `vmap over cotangents (${name})`);
   }
+});
+
+test("crossEntropy's fused logSoftmaxGather and its vjp match the js backend past the SIMD tails, on views, batched targets and non-finite rows", () => {
+  if (!hasWasm) return;
+  let seed = 1900;
+  const targets = (rows: number, n: number): Tensor => tensor(Array.from({ length: rows }, (_, i) => (i * 7 + seed) % n), { dtype: "int32" });
+  const none = { reduction: "none" } as const;
+  for (const dtype of ["float32", "float64"] as const) {
+    const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52, pre = dtype === "float32" ? "" : "f64_";
+    const cast = (t: Tensor): Tensor => (dtype === "float32" ? t : t.double());
+    // the last past a staging chunk
+    for (const [rows, n] of [[1, 1], [3, 3], [2, 4], [5, 5], [3, 9], [4, 33], [2, 1001], [300, 1001]]) {
+      const t = targets(rows, n), g = cast(data([rows], seed++));
+      const views: [string, Tensor][] = [
+        ["contiguous", cast(data([rows, n], seed++, -6, 6))],
+        ["sliced columns", cast(data([rows, n + 3], seed++, -6, 6)).narrow(1, 2, n)],
+        // classes not of unit stride: copied to rows first
+        ["transposed", cast(data([n, rows], seed++, -6, 6)).T],
+      ];
+      for (const [label, x] of views) {
+        const what = `${dtype} crossEntropy of ${label} [${rows},${n}]`;
+        const [w, j] = both(() => F.crossEntropy(x, t, none), `${pre}logSoftmaxGatherRows`, what);
+        rowNear(w, j, j.map((v) => Math.max(Math.abs(v), 1)), n, eps, what);
+        const [wb, jb] = both(() => vjp((v: Tensor) => F.crossEntropy(v, t, none), x)[1](g)[0] as Tensor, `${pre}logSoftmaxGatherBackwardRows`, `${what}, vjp`);
+        rowNear(wb, jb, rowMax(g.unsqueeze(1).expand([rows, n])), n, eps, `${what}, vjp`);
+      }
+    }
+  }
+  // non-finite logits, in a vector and in the scalar tail, at the target and elsewhere: NaN where js has NaN
+  for (const special of [Infinity, -Infinity, NaN]) {
+    for (const at of [1, 8]) {
+      const v = values(data([3, 9], seed++));
+      v[at] = v[9 + at] = special;
+      const x = fromArray(v, [3, 9], "float32"), t = tensor([at, 0, 4], { dtype: "int32" });
+      const [w, j] = both(() => F.crossEntropy(x, t, none), "logSoftmaxGatherRows", `${special} at ${at}`);
+      assertSame(w.map((a) => (Number.isFinite(a) ? 0 : a)), j.map((a) => (Number.isFinite(a) ? 0 : a)), `crossEntropy with ${special} at ${at}: non-finite elements`);
+      const [wb, jb] = both(() => vjp((u: Tensor) => F.crossEntropy(u, t, none), x)[1](tensor([1, -2, 0.5]))[0] as Tensor, "logSoftmaxGatherBackwardRows", `${special} at ${at}, vjp`);
+      assertSame(wb.map((a) => (Number.isFinite(a) ? 0 : a)), jb.map((a) => (Number.isFinite(a) ? 0 : a)), `crossEntropy's vjp with ${special} at ${at}: non-finite elements`);
+    }
+  }
+  // per-sample gradients: the logits unbatched (read by every row with step 0) and the targets batched, and the other way round
+  const x = data([6, 37], seed++), T = tensor(Array.from({ length: 30 }, (_, i) => (i * 11) % 37), { dtype: "int32" }).reshape([5, 6]);
+  const X = data([5, 6, 37], seed++), t = T.select(0, 2);
+  const perSample = (xx: Tensor, tt: Tensor): Tensor => vjp((v: Tensor) => F.crossEntropy(v, tt), xx)[1](tensor(1))[0] as Tensor;
+  for (const [label, f] of [["targets batched", () => vmap((tt: Tensor) => perSample(x, tt))(T)], ["logits batched", () => vmap((xx: Tensor) => perSample(xx, t))(X)]] as const) {
+    const [w, j] = both(f as () => Tensor, "logSoftmaxGatherBackwardRows", label);
+    rowNear(w, j, j.map(() => 1), 37, 2 ** -23, label);
+  }
+  const [w, j] = both(() => vmap((tt: Tensor) => F.crossEntropy(x, tt, none))(T) as Tensor, "logSoftmaxGatherRows", "the losses, targets batched");
+  rowNear(w, j, j.map((v) => Math.max(Math.abs(v), 1)), 37, 2 ** -23, "the losses, targets batched");
 });
 
 test("float32 softmax on the wasm backend is within a few ulps of softmax in float64", () => {

@@ -55,6 +55,16 @@ export interface Backend {
   softmax(x: StridedArray, log: boolean, out: TypedArray): void;
   /** Their vjp at output y for cotangent g, along the last dim (unit stride in both): y (g - sum(g y)), or g - e^y sum(g). */
   softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, out: TypedArray): void;
+  /**
+   * logSoftmax along x's last dim (unit stride) picked at index (int32, x's leading shape with a
+   * last dim of 1, every index in range) into out (contiguous, index's shape): crossEntropy's forward.
+   */
+  logSoftmaxGather(x: StridedArray, index: StridedArray, out: TypedArray): void;
+  /**
+   * Its vjp for cotangents g, given the rows' logsumexps lse (both of index's shape): g (onehot(index)
+   * - exp(x - lse)) along the last dim, into out (contiguous, x's shape).
+   */
+  logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): void;
   /** (x - mean) / sqrt(var + eps) along x's last dim (biased variance), of unit stride, into out (contiguous). */
   layerNorm(x: StridedArray, eps: number, out: TypedArray): void;
   /** Its vjp for cotangent g at input x (last dims of unit stride): r (g - mean(g) - y mean(g y)), y the output, r = 1 / sqrt(var + eps). */

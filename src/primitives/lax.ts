@@ -14,6 +14,7 @@ import { normalP, uniformP } from "./random.js";
 import * as R from "./reduce.js";
 import * as S from "./shape.js";
 import { layerNormP } from "./layer_norm.js";
+import { logSoftmaxGatherP } from "./log_softmax_gather.js";
 import { logSoftmaxP, softmaxP } from "./softmax.js";
 
 // wrappers read the primitive at call time: the primitive modules import this one (a cycle)
@@ -65,6 +66,8 @@ export const argmin = (x: Tensor, axis: number | null, keepdim: boolean): Tensor
 export const softmax = (x: Tensor, axis: number): Tensor => bind(softmaxP, [x], { axis });
 export const logSoftmax = (x: Tensor, axis: number): Tensor => bind(logSoftmaxP, [x], { axis });
 export const layerNorm = (x: Tensor, axis: number, eps: number): Tensor => bind(layerNormP, [x], { axis, eps });
+/** gather(logSoftmax(x, axis), axis, index), index of size 1 along the axis and in range, in one pass. */
+export const logSoftmaxGather = (x: Tensor, axis: number, index: Tensor): Tensor => bind(logSoftmaxGatherP, [x, index], { axis });
 
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => (sameDims(x.shape, shape) ? x : bind(S.reshapeP, [x], { shape: [...shape] }));
 export const permute = (x: Tensor, perm: number[]): Tensor => (perm.every((p, i) => p === i) ? x : bind(S.permuteP, [x], { perm }));

@@ -1,6 +1,6 @@
 /**
- * Primitives computed along one axis, a row at a time (softmax, logSoftmax, layerNorm and their
- * vjps): the axis is moved last, with unit stride (copied when it is not), and the backend's row
+ * Primitives computed along one axis, a row at a time (softmax, logSoftmax, layerNorm, crossEntropy's
+ * logSoftmaxGather, and their vjps): the axis is moved last, with unit stride (copied when it is not), and the backend's row
  * kernel writes the result, moved back (a view).
  */
 import type { StridedArray } from "../backend/backend.js";
@@ -29,11 +29,14 @@ function unitRows(x: Tensor, axis: number): Tensor {
   return moveDim(copy, last, axis);
 }
 
-/** Runs a row kernel on the operands' rows along `axis` (moved last, unit stride), the result moved back (a view). */
-export function runRows(xs: Tensor[], axis: number, kernel: (rows: StridedArray[], out: TypedArray) => void): Tensor {
+/**
+ * Runs a row kernel on the operands' rows along `axis` (moved last, unit stride), the result, of
+ * the shape of operand `like` and the first's dtype, moved back (a view).
+ */
+export function runRows(xs: Tensor[], axis: number, kernel: (rows: StridedArray[], out: TypedArray) => void, like = 0): Tensor {
   const last = xs[0].ndim - 1;
   const rows = xs.map((x) => moveDim(unitRows(x, axis), axis, last));
-  return moveDim(produceWritten(rows[0].shape, rows[0].dtype, (out) => kernel(rows.map(strided), out)), last, axis);
+  return moveDim(produceWritten(rows[like].shape, rows[0].dtype, (out) => kernel(rows.map(strided), out)), last, axis);
 }
 
 /** Samples for the rule harness: rows along either axis of a matrix, a middle axis, a vector. */

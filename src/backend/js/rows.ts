@@ -17,8 +17,7 @@ export function softmax(x: StridedArray, log: boolean, out: TypedArray): void {
   const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data;
   const round = out instanceof Float32Array ? Math.fround : exact;
   eachRow([x], ([i0], o) => {
-    let m = -Infinity;
-    for (let k = 0, i = i0; k < n; k++, i += s) m = Math.max(m, d[i]);
+    const m = rowMax(d, i0, s, n);
     let sum = 0;
     for (let k = 0, i = i0; k < n; k++, i += s) {
       // out holds z (logSoftmax) or e^z (softmax), rounded by the store
@@ -52,6 +51,39 @@ export function softmaxBackward(g: StridedArray, y: StridedArray, log: boolean, 
       else out[o + k] = yd[j] * round(gd[i] - s);
     }
   });
+}
+
+/**
+ * logSoftmax of each row picked at its index (an in-range int32 per row, index's last dim 1):
+ * (x[t] - m) - log s, rounded as softmax's logSoftmax, then gather, would. crossEntropy's forward.
+ */
+export function logSoftmaxGather(x: StridedArray, index: StridedArray, out: TypedArray): void {
+  const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data, id = index.data;
+  const round = out instanceof Float32Array ? Math.fround : exact;
+  eachRow([x, index], ([i0, t0], o) => {
+    const m = rowMax(d, i0, s, n);
+    let sum = 0;
+    for (let k = 0, i = i0; k < n; k++, i += s) sum += round(Math.exp(round(d[i] - m)));
+    out[o] = round(d[i0 + id[t0] * s] - m) - round(Math.log(round(sum)));
+  }, 1);
+}
+
+/** Its vjp for cotangents g and the rows' logsumexps lse (each a last dim of 1): g (onehot(index) - softmax(x)) per row, as exp(x - lse) (-g), then g added at the index. */
+export function logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): void {
+  const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data, gd = g.data, ld = lse.data, id = index.data;
+  const round = out instanceof Float32Array ? Math.fround : exact;
+  eachRow([x, g, lse, index], ([i0, g0, l0, t0], o) => {
+    const c = -gd[g0], l = ld[l0];
+    for (let k = 0, i = i0; k < n; k++, i += s) out[o + k] = round(Math.exp(round(d[i] - l))) * c;
+    out[o + id[t0]] += gd[g0];
+  });
+}
+
+/** The max of a row, NaN if any element is NaN. */
+function rowMax(d: TypedArray, i0: number, s: number, n: number): number {
+  let m = -Infinity;
+  for (let k = 0, i = i0; k < n; k++, i += s) m = Math.max(m, d[i]);
+  return m;
 }
 
 /** (x - mean) / sqrt(var + eps) per row (biased variance), in float64. */
@@ -88,9 +120,12 @@ function rowMoments(d: TypedArray, i0: number, s: number, n: number, eps: number
   return [mu, 1 / Math.sqrt(sq / n + eps)];
 }
 
-/** `row(offsets, o)` for each row along the last dim of the operands (of one shape), o its start in the contiguous output. */
-function eachRow(xs: StridedArray[], row: (offs: number[], o: number) => void): void {
-  const r = xs[0].shape.length - 1, n = xs[0].shape[r], lead = xs[0].shape.slice(0, r);
+/**
+ * `row(offsets, o)` for each row along the last dim of the operands (of one leading shape), o its
+ * start in the contiguous output, whose rows are `width` long (the first operand's by default).
+ */
+function eachRow(xs: StridedArray[], row: (offs: number[], o: number) => void, width?: number): void {
+  const r = xs[0].shape.length - 1, n = width ?? xs[0].shape[r], lead = xs[0].shape.slice(0, r);
   const offs = xs.map(() => 0);
   let o = 0;
   forEachRow(lead.length ? lead : [1], xs.map((x) => (lead.length ? x.strides.slice(0, r) : [0])), xs.map((x) => x.offset), (starts, count, inner) => {

@@ -12,7 +12,7 @@ import { jsBackend } from "../js/index.js";
 import { batchedMatmul, type BatchedGemm, eachGemm, gemmJs } from "../js/matmul.js";
 import { gemmBatched } from "./gemm.js";
 import { col2imFloat, im2colFloat } from "./conv.js";
-import { binaryFloat, clampFloat, layerNormBackwardFloat, layerNormFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
+import { binaryFloat, clampFloat, layerNormBackwardFloat, layerNormFloat, logSoftmaxGatherBackwardFloat, logSoftmaxGatherFloat, matmulFloat, reduceFloat, softmaxBackwardFloat, softmaxFloat, unaryFloat, whereFloat } from "./simd.js";
 import { transposeCopy } from "./transpose.js";
 import { winogradConvF32, winogradInputGradF32, winogradWeightGradF32 } from "./winograd.js";
 
@@ -38,6 +38,8 @@ export const wasmBackend: Backend = {
   reduce: (op, x, nReduced, out) => reduceFloat(op, x, nReduced, out) || jsBackend.reduce(op, x, nReduced, out),
   softmax: (x, log, out) => softmaxFloat(x, log, out) || jsBackend.softmax(x, log, out),
   softmaxBackward: (g, y, log, out) => softmaxBackwardFloat(g, y, log, out) || jsBackend.softmaxBackward(g, y, log, out),
+  logSoftmaxGather: (x, index, out) => logSoftmaxGatherFloat(x, index, out) || jsBackend.logSoftmaxGather(x, index, out),
+  logSoftmaxGatherBackward: (g, x, lse, index, out) => logSoftmaxGatherBackwardFloat(g, x, lse, index, out) || jsBackend.logSoftmaxGatherBackward(g, x, lse, index, out),
   layerNorm: (x, eps, out) => layerNormFloat(x, eps, out) || jsBackend.layerNorm(x, eps, out),
   layerNormBackward: (g, x, eps, out) => layerNormBackwardFloat(g, x, eps, out) || jsBackend.layerNormBackward(g, x, eps, out),
   im2col: (x, n, c, g, out) => im2colFloat(x, n, c, g, out) || jsBackend.im2col(x, n, c, g, out),

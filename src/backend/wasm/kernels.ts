@@ -256,6 +256,10 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   /** Their vjps: rows of cotangents g and outputs y (steps apart) into rows of n at o: y (g - sum(g y)), or g - e^y sum(g); n >= 1 */
   softmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
   logSoftmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
+  /** o[t] = logSoftmax of the row at x + t * step picked at its index, the int32 at idx + t * idxStep (in range), for t < count; n >= 1 */
+  logSoftmaxGatherRows(x: number, step: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
+  /** Its vjp for cotangents g and the rows' logsumexps lse (one of each per row): rows g (onehot(index) - exp(x - lse)) of n at o; n >= 1 */
+  logSoftmaxGatherBackwardRows(g: number, gStep: number, x: number, step: number, lse: number, lseStep: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
   /** layerNorm's normalization of `count` rows of n at x (step apart) into rows at o, eps the element at epsAt; n >= 1 */
   layerNormRows(x: number, step: number, n: number, count: number, o: number, epsAt: number): void;
   /** Its vjp for rows of cotangents g at inputs x: r (g - mean(g) - y mean(g y)); n >= 1 */
@@ -313,6 +317,8 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   logSoftmaxRows: [5, (f, t) => softmaxRowsKernel(f, t, true)],
   softmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, false)],
   logSoftmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, true)],
+  logSoftmaxGatherRows: [7, logSoftmaxGatherRowsKernel],
+  logSoftmaxGatherBackwardRows: [11, logSoftmaxGatherBackwardRowsKernel],
   layerNormRows: [6, layerNormRowsKernel],
   layerNormBackwardRows: [8, layerNormBackwardRowsKernel],
   im2col: [8, im2colKernel],
@@ -914,44 +920,74 @@ function splatInto(f: Code, t: FloatType, v: number): void {
   f.set(v);
 }
 
+/** The opening pass of the softmax-like row kernels, and what it leaves for the rest of the row. */
+interface ExpSumRow {
+  /** Emits, for the row at address local x: m = its max (rowExtreme's) and mv its splat, s = the sum of e = exp(x - m) in float lanes. */
+  open(): void;
+  /** scalar locals: the row's max and its sum of exponentials */
+  m: number;
+  s: number;
+  /** m splatted */
+  mv: number;
+  /** a pass over the row: p walks x's row, q o's (each set to its row's start first) */
+  pass(vector: () => void, scalar: () => void): void;
+  p: number;
+  q: number;
+}
+
 /**
- * softmax, or logSoftmax, of rows: per row m = its max (rowExtreme's), e = exp(x - m) (stored
- * for softmax) summed in float lanes, then softmax e * (1 / s), logSoftmax (x - m) - log s. A row
- * with a NaN or an infinite max comes out NaN through its sum, as from the ops this fuses.
+ * Locals and code of ExpSumRow for rows of n elements at local x, storing each e into the row at
+ * local o when `store` (softmax's); emits exp's prologue, so call it before the kernel's loop.
  */
-function softmaxRowsKernel(f: Code, t: FloatType, log: boolean): void {
-  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
-  const exp = unaryOpAt("exp", t), ln = unaryOpAt("log", t);
+function expSumRow(f: Code, t: FloatType, x: number, n: number, o: number, store: boolean): ExpSumRow {
+  const exp = unaryOpAt("exp", t);
   const p = f.local(i32), q = f.local(i32), i = f.local(i32);
   const m = f.local(ValType[t.scalar]), s = f.local(ValType[t.scalar]), e = f.local(ValType[t.scalar]);
-  const mv = f.local(v128), acc = f.local(v128), v = f.local(v128), c = f.local(v128);
+  const mv = f.local(v128), acc = f.local(v128), v = f.local(v128);
   exp.prologue?.(f);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
   const pass = (vector: () => void, scalar: () => void): void => rowPass(f, t, n, i, [[p, x], [q, o]], vector, scalar);
-  toBytes(f, t, step);
-  f.countdown(count, () => {
+  const open = (): void => {
     f.get(x).set(p);
     rowExtreme(f, t, "max", p, n, m);
     S.get(m);
     splatInto(f, t, mv);
     f.v128ConstZero().set(acc);
     S.zero().set(s);
-    // softmax stores e at q (pushed first, under the value)
+    // e is stored at q (pushed first, under the value)
     pass(() => {
-      if (!log) f.get(q);
+      if (store) f.get(q);
       V.get(p).load().get(mv).sub();
       exp.vec(f, V);
-      if (!log) V.tee(v).store().get(v);
+      if (store) V.tee(v).store().get(v);
       V.get(acc).add().set(acc);
     }, () => {
-      if (!log) f.get(q);
+      if (store) f.get(q);
       S.get(p).load().get(m).sub();
       exp.scalar(f, S);
-      if (!log) S.tee(e).store().get(e);
+      if (store) S.tee(e).store().get(e);
       S.get(s).add().set(s);
     });
     sumLanes(f, t, acc);
     S.get(s).add().set(s);
+  };
+  return { open, m, s, mv, pass, p, q };
+}
+
+/**
+ * softmax, or logSoftmax, of rows: per row m and s (expSumRow's, which stores e for softmax),
+ * then softmax e * (1 / s), logSoftmax (x - m) - log s. A row with a NaN or an infinite max
+ * comes out NaN through its sum, as from the ops this fuses.
+ */
+function softmaxRowsKernel(f: Code, t: FloatType, log: boolean): void {
+  const [x, step, n, count, o] = [0, 1, 2, 3, 4];
+  const ln = unaryOpAt("log", t);
+  const c = f.local(v128);
+  const { open, m, s, mv, pass, p, q } = expSumRow(f, t, x, n, o, !log);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  toBytes(f, t, step);
+  f.countdown(count, () => {
+    open();
     if (log) {
       // (x - m) - log s, rounded as the two subtractions of the ops
       S.get(s);
@@ -965,6 +1001,72 @@ function softmaxRowsKernel(f: Code, t: FloatType, log: boolean): void {
       pass(() => void V.get(q).get(q).load().get(c).mul().store(), () => void S.get(q).get(q).load().get(s).mul().store());
     }
     f.get(x).get(step).i32Add().set(x);
+    f.get(q).set(o);
+  });
+}
+
+/** Pushes the address of element `index` of the row at local `row`, the index an int32 at the address in local `at`. */
+function indexedAddress(f: Code, t: FloatType, row: number, at: number): void {
+  f.get(row).get(at).i32Load().i32Const(t.shift).i32Shl().i32Add();
+}
+
+/**
+ * crossEntropy's forward: logSoftmax of each row at x picked at its class index, an int32 at t
+ * (tStep apart), into o (one float per row): (x[index] - m) - log s, rounded as logSoftmax's.
+ */
+function logSoftmaxGatherRowsKernel(f: Code, t: FloatType): void {
+  const [x, step, n, count, idx, idxStep, o] = [0, 1, 2, 3, 4, 5, 6];
+  const ln = unaryOpAt("log", t);
+  const { open, m, s } = expSumRow(f, t, x, n, o, false);
+  const S = floats(f, t.scalar);
+  toBytes(f, t, step);
+  f.get(idxStep).i32Const(2).i32Shl().set(idxStep);
+  f.countdown(count, () => {
+    open();
+    f.get(o);
+    indexedAddress(f, t, x, idx);
+    S.load().get(m).sub().get(s);
+    ln.scalar(f, S);
+    S.sub().store();
+    f.addTo(o, t.bytes);
+    f.get(idx).get(idxStep).i32Add().set(idx);
+    f.get(x).get(step).i32Add().set(x);
+  });
+}
+
+/**
+ * Its vjp for cotangents g and the rows' logsumexps lse (one of each per row, steps apart): rows of
+ * n at o, g (onehot(index) - softmax(x)) = exp(x - lse) (-g), then g added at the index.
+ */
+function logSoftmaxGatherBackwardRowsKernel(f: Code, t: FloatType): void {
+  const [g, gStep, x, step, lse, lseStep, n, count, idx, idxStep, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const exp = unaryOpAt("exp", t);
+  const p = f.local(i32), q = f.local(i32), i = f.local(i32), a = f.local(i32);
+  const lv = f.local(v128), c = f.local(v128), ls = f.local(ValType[t.scalar]), cs = f.local(ValType[t.scalar]);
+  exp.prologue?.(f);
+  const V = floats(f, t.vec), S = floats(f, t.scalar);
+  for (const local of [gStep, step, lseStep]) toBytes(f, t, local);
+  f.get(idxStep).i32Const(2).i32Shl().set(idxStep);
+  f.countdown(count, () => {
+    S.get(lse).load().tee(ls);
+    splatInto(f, t, lv);
+    S.get(g).load().neg().tee(cs);
+    splatInto(f, t, c);
+    rowPass(f, t, n, i, [[p, x], [q, o]], () => {
+      f.get(q);
+      V.get(p).load().get(lv).sub();
+      exp.vec(f, V);
+      V.get(c).mul().store();
+    }, () => {
+      f.get(q);
+      S.get(p).load().get(ls).sub();
+      exp.scalar(f, S);
+      S.get(cs).mul().store();
+    });
+    indexedAddress(f, t, o, idx);
+    f.tee(a);
+    S.get(a).load().get(g).load().add().store();
+    for (const [at, by] of [[g, gStep], [x, step], [lse, lseStep], [idx, idxStep]]) f.get(at).get(by).i32Add().set(at);
     f.get(q).set(o);
   });
 }

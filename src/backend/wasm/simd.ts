@@ -156,23 +156,27 @@ function rowOperand(x: StridedArray): Operand {
   return { data: x.data, offset: x.offset, strides: r > 0 ? x.strides.slice(0, r) : [0], trail: { shape: [x.shape[r]], strides: [1] } };
 }
 
-/** The kernels for a row kernel on these operands (floats of one type, rows of unit stride, that repay the call), or undefined. */
-function rowKernels(xs: StridedArray[], out: TypedArray): FloatKernels<string, string> | undefined {
+/**
+ * The kernels for a row kernel on these float operands (of one type, rows of unit stride) whose
+ * `elements` repay the call (by default the output's), or undefined.
+ */
+function rowKernels(xs: StridedArray[], out: TypedArray, elements = out.length): FloatKernels<string, string> | undefined {
   const r = xs[0].shape.length - 1, n = xs[0].shape[r];
-  const fit = n > 0 && xs.every((x) => n === 1 || x.strides[r] === 1) && worthIt(out.length, TRANSCENDENTAL_WEIGHT);
+  const fit = n > 0 && xs.every((x) => n === 1 || x.strides[r] === 1) && worthIt(elements, TRANSCENDENTAL_WEIGHT);
   return fit ? kernelsFor(out, ...xs.map((x) => x.data)) : undefined;
 }
 
 /**
- * Runs a row kernel over the rows of xs (their last dims) into out, whole rows per chunk:
- * `call(bases, steps, n, count, o)` for each run of `count` rows of n, the operands' rows at
- * bases[k] + t * steps[k] (steps in elements) and the output's at o, contiguous.
+ * Runs a row kernel over the rows of xs (their last dims, which may differ: a row of n floats
+ * beside one index) into out, whole rows per chunk: `call(bases, steps, n, count, o)` for each
+ * run of `count` rows, the operands' rows at bases[k] + t * steps[k] (steps in elements), n the
+ * first operand's row length, and the output's `width` elements a row (n by default) at o, contiguous.
  */
-function runRowKernel(xs: StridedArray[], out: TypedArray, call: (bases: number[], steps: number[], n: number, count: number, o: number) => void): boolean {
-  const r = xs[0].shape.length - 1, n = xs[0].shape[r], K = xs.length, size = out.BYTES_PER_ELEMENT;
+function runRowKernel(xs: StridedArray[], out: TypedArray, call: (bases: number[], steps: number[], n: number, count: number, o: number) => void, width?: number): boolean {
+  const r = xs[0].shape.length - 1, n = xs[0].shape[r], K = xs.length, w = width ?? n, size = out.BYTES_PER_ELEMENT;
   return chunked(r > 0 ? xs[0].shape.slice(0, r) : [1], xs.map(rowOperand), out as FloatArray, (bases, ob, offs, rows, rs, count, inner) => {
-    for (let j = 0; j < rows; j++) call(bases.map((b, k) => b + (offs[k] + j * rs[k]) * size), inner.slice(0, K), n, count, ob + (offs[K] + j * count) * n * size);
-  }, n);
+    for (let j = 0; j < rows; j++) call(bases.map((b, k) => b + (offs[k] + j * rs[k]) * xs[k].data.BYTES_PER_ELEMENT), inner.slice(0, K), n, count, ob + (offs[K] + j * count) * w * size);
+  }, w);
 }
 
 /** softmax or logSoftmax along x's last dim. */
@@ -187,6 +191,18 @@ export function softmaxBackwardFloat(g: StridedArray, y: StridedArray, log: bool
   const k = rowKernels([g, y], out);
   const rows = log ? k?.logSoftmaxBackwardRows : k?.softmaxBackwardRows;
   return !!rows && runRowKernel([g, y], out, ([gb, yb], [gs, ys], n, count, o) => rows(gb, gs, yb, ys, n, count, o));
+}
+
+/** logSoftmax along x's last dim picked at index (int32, in range, a last dim of 1): crossEntropy's forward. */
+export function logSoftmaxGatherFloat(x: StridedArray, index: StridedArray, out: TypedArray): boolean {
+  const k = rowKernels([x], out, numelOf(x.shape));
+  return !!k && runRowKernel([x, index], out, ([xb, ib], [xs, is], n, count, o) => k.logSoftmaxGatherRows(xb, xs, n, count, ib, is, o), 1);
+}
+
+/** Its vjp for cotangents g and the rows' logsumexps lse (each a last dim of 1), rows along x's last dim. */
+export function logSoftmaxGatherBackwardFloat(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): boolean {
+  const k = g.data.constructor === out.constructor && lse.data.constructor === out.constructor ? rowKernels([x], out) : undefined;
+  return !!k && runRowKernel([x, g, lse, index], out, ([xb, gb, lb, ib], [xs, gs, ls, is], n, count, o) => k.logSoftmaxGatherBackwardRows(gb, gs, xb, xs, lb, ls, n, count, ib, is, o));
 }
 
 /** layerNorm's normalization along x's last dim. */

@@ -65,15 +65,16 @@ function targetWeights(target: Tensor, valid: Tensor, weight: Tensor | null, dty
 
 /**
  * Per-element -w[t] * logp[t] (0 where ignored), reduced; "mean" divides by the total weight of
- * the targets that count, as PyTorch does.
+ * the targets that count, as PyTorch does. `pick(index)` gives logp at index along the class dim
+ * (index of size 1 there): a gather of log-probabilities, or crossEntropy's fused logSoftmaxGather of logits.
  */
-function nllCore(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: Reduction): Tensor {
-  const cd = classDim(logp);
+function nllCore(input: Tensor, pick: (index: Tensor) => Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: Reduction): Tensor {
+  const cd = classDim(input);
   const valid = ne(target, ignoreIndex);
-  // ignored targets gather a valid class 0 and are then weighted by 0
+  // ignored targets pick a valid class 0 and are then weighted by 0
   const index = lax.reshape(where(valid, target, 0), [...target.shape.slice(0, cd), 1, ...target.shape.slice(cd)]);
-  const picked = lax.reshape(lax.gather(logp, cd, index), target.shape);
-  const w = targetWeights(target, valid, weight, logp.dtype);
+  const picked = lax.reshape(pick(index), target.shape);
+  const w = targetWeights(target, valid, weight, input.dtype);
   const losses = neg(mul(picked, w));
   if (reduction === "none") return losses;
   return reduction === "sum" ? sum(losses) : div(sum(losses), sum(w));
@@ -86,7 +87,8 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
   const reduction = checkReduction(opts.reduction ?? "mean", "nllLoss");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkClassTarget("nllLoss", input, target, ignoreIndex);
-  return nllCore(lax.cast(input, dtype), target, castOpt(opts.weight, dtype), ignoreIndex, reduction);
+  const logp = lax.cast(input, dtype);
+  return nllCore(logp, (index) => lax.gather(logp, classDim(logp), index), target, castOpt(opts.weight, dtype), ignoreIndex, reduction);
 }
 
 /**
@@ -111,11 +113,13 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   } else {
     checkClassTarget(op, input, target, ignoreIndex);
   }
-  const logp = logSoftmax(lax.cast(input, dtype), classDim(input));
+  const logits = lax.cast(input, dtype), cd = classDim(input);
   const weight = castOpt(opts.weight, dtype);
+  // class indices without smoothing need logSoftmax only at the targets: one fused pass
+  if (!probs && smoothing === 0) return nllCore(logits, (index) => lax.logSoftmaxGather(logits, cd, index), target, weight, ignoreIndex, reduction);
+  const logp = logSoftmax(logits, cd);
   if (probs) return softTargetLoss(logp, lax.cast(target, dtype), weight, smoothing, reduction);
-  const nll = nllCore(logp, target, weight, ignoreIndex, reduction);
-  if (smoothing === 0) return nll;
+  const nll = nllCore(logp, (index) => lax.gather(logp, cd, index), target, weight, ignoreIndex, reduction);
   // PyTorch: (1 - s) * nll + s / C * (the loss against a uniform target)
   const uniform = uniformTargetLoss(logp, target, weight, ignoreIndex, reduction);
   return add(mul(nll, 1 - smoothing), mul(uniform, smoothing / logp.shape[classDim(logp)]));
