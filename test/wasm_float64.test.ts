@@ -13,6 +13,7 @@ import { wasmSettings } from "../src/backend/wasm/settings.js";
 import { heapKernels } from "../src/backend/wasm/heap.js";
 import { CHUNK_BYTES, binaryFloat, reduceFloat, unaryFloat, whereFloat } from "../src/backend/wasm/simd.js";
 import * as lax from "../src/primitives/lax.js";
+import { broadcastByHand } from "./helpers/by_hand.js";
 import { broadcastShapes } from "../src/core/shape.js";
 import { fromArray, numel, uniformStream, values } from "./helpers/check.js";
 
@@ -91,7 +92,9 @@ const BINARY: Record<string, [(a: Tensor, b: Tensor) => Tensor, (a: number, b: n
   maximum: [(a, b) => a.maximum(b), (a, b) => (a !== a || b !== b ? NaN : a > b || (a === b && Object.is(b, -0)) ? a : b)],
   minimum: [(a, b) => a.minimum(b), (a, b) => (a !== a || b !== b ? NaN : a < b || (a === b && Object.is(a, -0)) ? a : b)],
   // an internal op (relu's derivative): operands broadcast by hand, as the public ops do
-  reluBackward: [(a, b) => { const s = broadcastShapes(a.shape, b.shape)!; return lax.reluBackward(a.expand(s), b.expand(s)); }, (a, b) => (b > 0 ? a : 0)],
+  reluBackward: [broadcastByHand(lax.reluBackward), (a, b) => (b > 0 ? a : 0)],
+  tanhBackward: [broadcastByHand(lax.tanhBackward), (a, b) => a * (1 - b * b)],
+  sigmoidBackward: [broadcastByHand(lax.sigmoidBackward), (a, b) => a * (b * (1 - b))],
   eq: [(a, b) => a.eq(b), (a, b) => +(a === b)],
   ne: [(a, b) => a.ne(b), (a, b) => +(a !== b)],
   lt: [(a, b) => a.lt(b), (a, b) => +(a < b)],

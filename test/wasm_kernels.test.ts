@@ -13,6 +13,7 @@ import { heapKernels } from "../src/backend/wasm/heap.js";
 import * as lax from "../src/primitives/lax.js";
 import { broadcastShapes } from "../src/core/shape.js";
 import type { UnfoldParams } from "../src/primitives/conv.js";
+import { broadcastByHand } from "./helpers/by_hand.js";
 import { assertNear, fromArray, numel, unravel, uniformStream, values } from "./helpers/check.js";
 
 /** A chunk and the big-output bound in float32 elements. */
@@ -30,7 +31,7 @@ if (hasWasm) {
     obj[name] = (...a: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); f(...a); };
   };
   for (const group of ["binary", "unary"]) for (const name of Object.keys(k[group] as object)) spy(k[group] as Record<string, unknown>, name);
-  const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows", "logSoftmaxGatherRows", "logSoftmaxGatherBackwardRows"];
+  const ROWS = ["softmaxRows", "logSoftmaxRows", "softmaxBackwardRows", "logSoftmaxBackwardRows", "layerNormRows", "layerNormBackwardRows", "layerNormAffineRows", "layerNormAffineBackwardRows", "logSoftmaxGatherRows", "logSoftmaxGatherBackwardRows"];
   for (const name of ["where", "clamp", "dots", "sumRows", "sumCols", "maxRows", "minRows", "maxCols", "minCols", "im2col", "col2im", "packRows", "packRowsF64", ...ROWS]) spy(k, name);
   // the float64 conv and row kernels, counted as f64_im2col and so on
   const k64 = k.f64 as Record<string, (...a: number[]) => void>;
@@ -80,11 +81,10 @@ const signedZeros = (n: number, first: number): Tensor => tensor(Array.from({ le
 const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
   maximum: (a, b) => a.maximum(b), minimum: (a, b) => a.minimum(b),
-  // an internal op (relu's derivative): broadcast by hand, as the public ops do
-  reluBackward: (a, b) => {
-    const shape = broadcastShapes(a.shape, b.shape)!;
-    return lax.reluBackward(a.expand(shape), b.expand(shape));
-  },
+  // internal ops (relu's, tanh's and sigmoid's derivatives): broadcast by hand, as the public ops do
+  reluBackward: broadcastByHand(lax.reluBackward),
+  tanhBackward: broadcastByHand(lax.tanhBackward),
+  sigmoidBackward: broadcastByHand(lax.sigmoidBackward),
   // comparisons (bool results) on floored operands, so that many pairs are equal
   ...Object.fromEntries((["eq", "ne", "lt", "le", "gt", "ge"] as const).map((op) => [op, (a: Tensor, b: Tensor) => lax.floor(a)[op](lax.floor(b))])),
 };
@@ -621,6 +621,12 @@ const ROW_OPS: { name: string; op: (v: Tensor) => Tensor; scale: (j: number) => 
   { name: "softmax", op: (v) => F.softmax(v, -1), scale: Math.abs },
   { name: "logSoftmax", op: (v) => F.logSoftmax(v, -1), scale: (j) => Math.max(Math.abs(j), 1) },
   { name: "layerNorm", op: (v) => F.layerNorm(v, [v.shape[v.ndim - 1]]), scale: (j) => Math.max(Math.abs(j), 1) },
+  // with a weight and a bias (seeded rows, the same on both backends): y w + b relative to its terms
+  {
+    name: "layerNormAffine",
+    op: (v) => { const n = v.shape[v.ndim - 1]; return F.layerNorm(v, [n], data([n], 31, -3, 3).to(v.dtype), data([n], 32, -3, 3).to(v.dtype)); },
+    scale: (j) => 3 * Math.max(Math.abs(j), 1),
+  },
 ];
 
 /**
@@ -663,7 +669,7 @@ test("softmax, logSoftmax and layerNorm, and their vjps, match the js backend to
           rowNear(w, j, j.map(scale), n, eps, what);
           const [wb, jb] = both(() => vjp(op, xv)[1](gv)[0] as Tensor, `${pre}${name}BackwardRows`, `${what}, vjp`);
           // the vjps' terms cancel: relative to the row's largest cotangent (layerNorm's times r, so its largest result)
-          const s = name === "layerNorm" ? rowMax(fromArray(jb, [rows, n])) : rowMax(gv);
+          const s = name.startsWith("layerNorm") ? rowMax(fromArray(jb, [rows, n])) : rowMax(gv);
           rowNear(wb, jb, s, n, eps, `${what}, vjp`);
         }
       }

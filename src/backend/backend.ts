@@ -24,7 +24,9 @@ export type UnaryOp =
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */
-  | "reluBackward";
+  | "reluBackward"
+  /** a (1 - b^2) and a (b (1 - b)): tanh's and sigmoid's derivatives at output b applied to a, in one pass, each step rounded as the ops it fuses */
+  | "tanhBackward" | "sigmoidBackward";
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 export interface ConvGeometry {
@@ -65,10 +67,16 @@ export interface Backend {
    * - exp(x - lse)) along the last dim, into out (contiguous, x's shape).
    */
   logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): void;
-  /** (x - mean) / sqrt(var + eps) along x's last dim (biased variance), of unit stride, into out (contiguous). */
-  layerNorm(x: StridedArray, eps: number, out: TypedArray): void;
-  /** Its vjp for cotangent g at input x (last dims of unit stride): r (g - mean(g) - y mean(g y)), y the output, r = 1 / sqrt(var + eps). */
-  layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): void;
+  /**
+   * (x - mean) / sqrt(var + eps) along x's last dim (biased variance), of unit stride, into out
+   * (contiguous); times w plus b when both are given (x's shape, last dims of unit stride).
+   */
+  layerNorm(x: StridedArray, eps: number, out: TypedArray, w?: StridedArray, b?: StridedArray): void;
+  /**
+   * Its vjp with respect to x for cotangent g (last dims of unit stride): r (g - mean(g) - y mean(g y)),
+   * y the normalized x, r = 1 / sqrt(var + eps); of g w in place of g when w (x's shape) is given.
+   */
+  layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray, w?: StridedArray): void;
   /** out[b] = a[b] @ b[b] for a [..., M, K], b [..., K, N] with equal leading dims; out contiguous. */
   matmul(a: StridedArray, b: StridedArray, out: TypedArray): void;
   /** x contiguous [N, C, H, W] -> out contiguous [N, C*kh*kw, oh*ow]. */

@@ -52,9 +52,9 @@ export const squareP = unary("square", (t, x) => lax.mul(t, lax.mul(x, constLike
 export const sqrtP = unary("sqrt", (t, _x, y) => lax.div(t, lax.mul(y, constLike(y, 2))), [0.2, 3]);
 export const sinP = unary("sin", (t, x) => lax.mul(t, lax.cos(x)));
 export const cosP = unary("cos", (t, x) => lax.neg(lax.mul(t, lax.sin(x))));
-// d tanh = 1 - y^2, d sigmoid = y (1 - y): both from the output, as PyTorch saves it
-export const tanhP = unary("tanh", (t, _x, y) => lax.mul(t, lax.sub(constLike(y, 1), lax.mul(y, y))));
-export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.mul(t, lax.mul(y, lax.sub(constLike(y, 1), y))));
+// d tanh = 1 - y^2, d sigmoid = y (1 - y): both from the output, as PyTorch saves it, in one pass
+export const tanhP = unary("tanh", (t, _x, y) => lax.tanhBackward(t, y));
+export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.sigmoidBackward(t, y));
 export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.mul(x, x))))));
 export const reluP = unary("relu", (t, x) => lax.reluBackward(t, x));
 // exact GELU in one pass, and its derivative Phi(x) + x phi(x) in another; gelu'' = phi(x) (2 - x^2)
@@ -167,6 +167,20 @@ export const reluBackwardP = binary("reluBackward", {
   jvp: (_a, b, ta) => ta && lax.reluBackward(ta, b),
   vjp: (g, _a, b, _y, needA) => [needA ? lax.reluBackward(g, b) : null, null],
 });
+
+/**
+ * tanhBackward(a, y) = a (1 - y^2) and sigmoidBackward(a, y) = a y (1 - y), tanh's and sigmoid's
+ * derivatives at output y applied to a (PyTorch's tanh_backward and sigmoid_backward): linear in
+ * a; in y their derivatives are -2 a y and a (1 - 2 y).
+ */
+function outputBackward(op: "tanhBackward" | "sigmoidBackward", again: (a: Tensor, y: Tensor) => Tensor, dy: (a: Tensor, y: Tensor) => Tensor): Primitive<null> {
+  return binary(op, {
+    jvp: (a, y, ta, ty) => addT(ta && again(ta, y), ty && lax.mul(ty, dy(a, y))),
+    vjp: (g, a, y, _out, needA, needY) => [needA ? again(g, y) : null, needY ? lax.mul(g, dy(a, y)) : null],
+  }, [-0.9, 0.9]);
+}
+export const tanhBackwardP = outputBackward("tanhBackward", (a, y) => lax.tanhBackward(a, y), (a, y) => lax.mul(a, lax.mul(y, constLike(y, -2))));
+export const sigmoidBackwardP = outputBackward("sigmoidBackward", (a, y) => lax.sigmoidBackward(a, y), (a, y) => lax.mul(a, lax.sub(constLike(y, 1), lax.mul(y, constLike(y, 2)))));
 
 const comparison = { jvp: "nonDifferentiable", vjp: "nonDifferentiable" } as const;
 export const eqP = binary("eq", comparison);

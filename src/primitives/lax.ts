@@ -46,6 +46,8 @@ export const div = (x: Tensor, y: Tensor): Tensor => bind(E.divP, [x, y], null);
 export const pow = (x: Tensor, y: Tensor): Tensor => bind(E.powP, [x, y], null);
 export const maximum = (x: Tensor, y: Tensor): Tensor => bind(E.maximumP, [x, y], null);
 export const reluBackward = (g: Tensor, x: Tensor): Tensor => bind(E.reluBackwardP, [g, x], null);
+export const tanhBackward = (g: Tensor, y: Tensor): Tensor => bind(E.tanhBackwardP, [g, y], null);
+export const sigmoidBackward = (g: Tensor, y: Tensor): Tensor => bind(E.sigmoidBackwardP, [g, y], null);
 export const minimum = (x: Tensor, y: Tensor): Tensor => bind(E.minimumP, [x, y], null);
 export const clamp = (x: Tensor, lo: Tensor, hi: Tensor): Tensor => bind(E.clampP, [x, lo, hi], null);
 export const eq = (x: Tensor, y: Tensor): Tensor => bind(E.eqP, [x, y], null);
@@ -65,7 +67,8 @@ export const argmax = (x: Tensor, axis: number | null, keepdim: boolean): Tensor
 export const argmin = (x: Tensor, axis: number | null, keepdim: boolean): Tensor => bind(R.argminP, [x], { axis, keepdim });
 export const softmax = (x: Tensor, axis: number): Tensor => bind(softmaxP, [x], { axis });
 export const logSoftmax = (x: Tensor, axis: number): Tensor => bind(logSoftmaxP, [x], { axis });
-export const layerNorm = (x: Tensor, axis: number, eps: number): Tensor => bind(layerNormP, [x], { axis, eps });
+/** layerNorm's normalization along the axis, times w plus b (both of x's shape) when given. */
+export const layerNorm = (x: Tensor, axis: number, eps: number, affine?: [Tensor, Tensor]): Tensor => bind(layerNormP, affine ? [x, ...affine] : [x], { axis, eps });
 /** gather(logSoftmax(x, axis), axis, index), index of size 1 along the axis and in range, in one pass. */
 export const logSoftmaxGather = (x: Tensor, axis: number, index: Tensor): Tensor => bind(logSoftmaxGatherP, [x, index], { axis });
 

@@ -1,8 +1,8 @@
 /**
- * layerNorm's normalization along one axis as a primitive, (x - mean) / sqrt(var + eps) with the
- * biased variance, one kernel call over the rows (mean, variance, scaling), and its vjp as a
- * primitive too (PyTorch's native_layer_norm and its backward): the composite of mean, sub,
- * square, mean, rsqrt and mul made and copied out a full-size array per step.
+ * layerNorm along one axis as a primitive, (x - mean) / sqrt(var + eps) with the biased variance,
+ * and the weight and bias when it has them, one kernel call over the rows (mean, variance,
+ * scaling), and its vjp as a primitive too (PyTorch's native_layer_norm and its backward): the
+ * composite of mean, sub, square, mean, rsqrt, mul and add made and copied out a full-size array per step.
  */
 import { backend } from "../backend/registry.js";
 import { definePrimitive, type Primitive } from "../core/primitive.js";
@@ -32,40 +32,83 @@ function rstd(x: Tensor, { axis, eps }: LayerNormParams): Tensor {
  * B(g, x) = r (g - mean(g) - y mean(g y)), y the normalized x: the vjp of the normalization, and
  * (its Jacobian being symmetric) its jvp. Linear in g; in x its derivative, with dy = B(tx, x) and
  * m = mean(g y), is -r (mean(y tx) B + m dy + y mean(g dy)), whose transpose the vjp takes.
+ * With a third operand w (of g's shape) it is B(g w, x): the affine layerNorm's vjp in x, the
+ * product made as the kernel reads g.
  */
 export const layerNormBackwardP: Primitive<LayerNormParams> = definePrimitive<LayerNormParams>({
   name: "layerNormBackward",
-  impl: ([g, x], p) => runRows([g, x], p.axis, ([gr, xr], out) => backend().layerNormBackward(gr, xr, p.eps, out)),
-  jvp: ([g, x], [tg, tx], p, b) => {
-    const viaG = tg && bind(layerNormBackwardP, [tg, x], p);
-    if (!tx) return viaG;
-    const { axis } = p, y = bind(layerNormP, [x], p), dy = bind(layerNormBackwardP, [tx, x], p);
-    const terms = lax.add(lax.add(lax.mul(meanAlong(lax.mul(y, tx), axis), b), lax.mul(meanAlong(lax.mul(g, y), axis), dy)), lax.mul(y, meanAlong(lax.mul(g, dy), axis)));
-    const viaX = lax.neg(lax.mul(rstd(x, p), terms));
-    return viaG ? lax.add(viaG, viaX) : viaX;
+  impl: (args, p) => runRows(args, p.axis, ([gr, xr, wr], out) => backend().layerNormBackward(gr, xr, p.eps, out, wr)),
+  jvp: ([g, x, w], [tg, tx, tw], p, b) => {
+    const terms: Tensor[] = [];
+    if (tg) terms.push(bind(layerNormBackwardP, w ? [tg, x, w] : [tg, x], p));
+    if (tw) terms.push(bind(layerNormBackwardP, [g, x, tw], p));
+    if (tx) {
+      const gw = w ? lax.mul(g, w) : g;
+      const { axis } = p, y = bind(layerNormP, [x], p), dy = bind(layerNormBackwardP, [tx, x], p);
+      const inner = lax.add(lax.add(lax.mul(meanAlong(lax.mul(y, tx), axis), b), lax.mul(meanAlong(lax.mul(gw, y), axis), dy)), lax.mul(y, meanAlong(lax.mul(gw, dy), axis)));
+      terms.push(lax.neg(lax.mul(rstd(x, p), inner)));
+    }
+    return terms.length ? terms.reduce((acc, t) => lax.add(acc, t)) : null;
   },
-  vjp: (u, [g, x], p, b, needed) => {
+  vjp: (u, [g, x, w], p, b, needed) => {
     const { axis } = p;
-    const toG = needed[0] ? bind(layerNormBackwardP, [u, x], p) : null;
-    if (!needed[1]) return [toG, null];
+    // B(., x) is symmetric: <u, B(g w, x)> = <B(u, x), g w>
+    const bu = needed[0] || needed[2] ? bind(layerNormBackwardP, [u, x], p) : null;
+    const toG = needed[0] ? (w ? lax.mul(bu!, w) : bu) : null;
+    const toW = needed[2] ? lax.mul(bu!, g) : null;
+    if (!needed[1]) return [toG, null, toW];
     // the transpose in tx of the jvp's x part: -r (y mean(B u) + m B(u, x) + B mean(y u))
+    const gw = w ? lax.mul(g, w) : g;
     const y = bind(layerNormP, [x], p);
-    const terms = lax.add(lax.add(lax.mul(y, meanAlong(lax.mul(b, u), axis)), lax.mul(meanAlong(lax.mul(g, y), axis), bind(layerNormBackwardP, [u, x], p))), lax.mul(b, meanAlong(lax.mul(y, u), axis)));
-    return [toG, lax.neg(lax.mul(rstd(x, p), terms))];
+    const terms = lax.add(lax.add(lax.mul(y, meanAlong(lax.mul(b, u), axis)), lax.mul(meanAlong(lax.mul(gw, y), axis), bu ?? bind(layerNormBackwardP, [u, x], p))), lax.mul(b, meanAlong(lax.mul(y, u), axis)));
+    return [toG, lax.neg(lax.mul(rstd(x, p), terms)), toW];
   },
   batch: (args, dims, { axis, eps }, ctx) => {
     const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
     return [bind(layerNormBackwardP, aligned, { axis: physDim(axis, d), eps }), d];
   },
-  samples: () => rowSamples().map(({ args: [x], params }) => ({ args: [sample([...x.shape]), x], params: { ...params, eps: 0.1 } })),
+  samples: () => affineSamples().map(({ args: [x, ...wb], params }) => ({ args: [sample([...x.shape]), x, ...wb.slice(0, 1)], params })),
 });
 
+/**
+ * The normalization (x - mean) / sqrt(var + eps) along the axis; with operands w and b (of x's
+ * shape, usually a row broadcast), the affine layerNorm y w + b in the same pass, as PyTorch's
+ * native_layer_norm. Its vjp in x is B(g w, x), in w g y (y recomputed), in b g.
+ */
 export const layerNormP: Primitive<LayerNormParams> = definePrimitive<LayerNormParams>({
   name: "layerNorm",
-  impl: ([x], p) => runRows([x], p.axis, ([xr], out) => backend().layerNorm(xr, p.eps, out)),
-  jvp: ([x], [t], p) => t && bind(layerNormBackwardP, [t, x], p),
-  vjp: (g, [x], p) => [bind(layerNormBackwardP, [g, x], p)],
-  batch: ([x], [d], { axis, eps }) => [bind(layerNormP, [x], { axis: physDim(axis, d!), eps }), d],
-  // eps 0.1: finite differences of a 3- or 4-element row's normalization stay well conditioned
-  samples: () => rowSamples().map(({ args, params }) => ({ args, params: { ...params, eps: 0.1 } })),
+  impl: (args, p) => runRows(args, p.axis, ([xr, wr, br], out) => backend().layerNorm(xr, p.eps, out, wr, br)),
+  jvp: ([x, w], [tx, tw, tb], p) => {
+    const terms: Tensor[] = [];
+    if (tx) terms.push(w ? lax.mul(bind(layerNormBackwardP, [tx, x], p), w) : bind(layerNormBackwardP, [tx, x], p));
+    if (tw) terms.push(lax.mul(bind(layerNormP, [x], p), tw));
+    if (tb) terms.push(tb);
+    return terms.length ? terms.reduce((acc, t) => lax.add(acc, t)) : null;
+  },
+  vjp: (g, [x, w], p, _y, needed) => [
+    needed[0] ? bind(layerNormBackwardP, w ? [g, x, w] : [g, x], p) : null,
+    w && needed[1] ? lax.mul(g, bind(layerNormP, [x], p)) : null,
+    w && needed[2] ? g : null,
+  ],
+  batch: (args, dims, { axis, eps }, ctx) => {
+    const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
+    return [bind(layerNormP, aligned, { axis: physDim(axis, d), eps }), d];
+  },
+  samples: affineSamples,
 });
+
+/**
+ * rowSamples without and with w and b (eps 0.1: finite differences of a 3- or 4-element row's
+ * normalization stay well conditioned), w and b once as a row broadcast over the others.
+ */
+function affineSamples(): { args: Tensor[]; params: LayerNormParams }[] {
+  return rowSamples().flatMap(({ args: [x], params }) => {
+    const p = { ...params, eps: 0.1 }, n = x.shape[params.axis];
+    const row = x.shape.map((s, i) => (i === params.axis ? s : 1));
+    return [
+      { args: [x], params: p },
+      { args: [x, sample([...x.shape]), sample([...x.shape])], params: p },
+      { args: [x, lax.expand(lax.reshape(sample([n]), row), x.shape), lax.expand(lax.reshape(sample([n]), row), x.shape)], params: p },
+    ];
+  });
+}

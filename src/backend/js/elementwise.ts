@@ -105,6 +105,10 @@ const unaryRows: Record<UnaryOp, Row1> = {
   },
 };
 
+const exact = (v: number): number => v;
+/** Rounding to the element type of o: float32's, or none (float64 arithmetic is float64's). */
+const roundTo = (o: A): ((v: number) => number) => (o instanceof Float32Array ? Math.fround : exact);
+
 const binaryRows: Record<BinaryOp, Row2> = {
   add: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] + b[bi]; },
   sub: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] - b[bi]; },
@@ -115,6 +119,15 @@ const binaryRows: Record<BinaryOp, Row2> = {
   maximum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.max(a[ai], b[bi]); },
   minimum: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = Math.min(a[ai], b[bi]); },
   reluBackward: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = b[bi] > 0 ? a[ai] : 0; },
+  // each step rounded to the output's type, as the mul, sub and mul they fuse (the store rounds the last)
+  tanhBackward: (a, ai, as, b, bi, bs, o, oi, n) => {
+    const r = roundTo(o);
+    for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * r(1 - r(b[bi] * b[bi]));
+  },
+  sigmoidBackward: (a, ai, as, b, bi, bs, o, oi, n) => {
+    const r = roundTo(o);
+    for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * r(b[bi] * r(1 - b[bi]));
+  },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },
   ne: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] !== b[bi]); },

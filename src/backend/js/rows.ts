@@ -86,27 +86,45 @@ function rowMax(d: TypedArray, i0: number, s: number, n: number): number {
   return m;
 }
 
-/** (x - mean) / sqrt(var + eps) per row (biased variance), in float64. */
-export function layerNorm(x: StridedArray, eps: number, out: TypedArray): void {
-  const n = x.shape[x.shape.length - 1], s = x.strides[x.shape.length - 1], d = x.data;
-  eachRow([x], ([x0], o) => {
+/** (x - mean) / sqrt(var + eps) per row (biased variance), in float64; times w plus b when given, rounded as the ops. */
+export function layerNorm(x: StridedArray, eps: number, out: TypedArray, w?: StridedArray, b?: StridedArray): void {
+  const r0 = x.shape.length - 1, n = x.shape[r0], s = x.strides[r0], d = x.data;
+  if (!w || !b) {
+    eachRow([x], ([x0], o) => {
+      const [mu, r] = rowMoments(d, x0, s, n, eps);
+      for (let k = 0, i = x0; k < n; k++, i += s) out[o + k] = (d[i] - mu) * r;
+    });
+    return;
+  }
+  const round = out instanceof Float32Array ? Math.fround : exact;
+  const ws = w.strides[r0], bs = b.strides[r0], wd = w.data, bd = b.data;
+  eachRow([x, w, b], ([x0, w0, b0], o) => {
     const [mu, r] = rowMoments(d, x0, s, n, eps);
-    for (let k = 0, i = x0; k < n; k++, i += s) out[o + k] = (d[i] - mu) * r;
+    for (let k = 0, i = x0, j = w0, l = b0; k < n; k++, i += s, j += ws, l += bs) out[o + k] = round(round((d[i] - mu) * r) * wd[j]) + bd[l];
   });
 }
 
-/** The vjp of layerNorm's normalization: r (g - mean(g) - y mean(g y)), y = (x - mean) r, r = 1 / sqrt(var + eps). */
-export function layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): void {
+/**
+ * The vjp of layerNorm's normalization: r (g - mean(g) - y mean(g y)), y = (x - mean) r,
+ * r = 1 / sqrt(var + eps); of g w (rounded as read) when w is given.
+ */
+export function layerNormBackward(g: StridedArray, x: StridedArray, eps: number, out: TypedArray, w?: StridedArray): void {
   const r0 = g.shape.length - 1, n = g.shape[r0], gs = g.strides[r0], xs = x.strides[r0], gd = g.data, xd = x.data;
-  eachRow([g, x], ([g0, x0], o) => {
+  const round = out instanceof Float32Array ? Math.fround : exact;
+  const ws = w ? w.strides[r0] : 0, wd = w?.data;
+  let gw = new Float64Array(0);
+  eachRow(w ? [g, x, w] : [g, x], ([g0, x0, w0], o) => {
     const [mu, r] = rowMoments(xd, x0, xs, n, eps);
+    // the row's cotangent: g, or g w
+    if (gw.length < n) gw = new Float64Array(n);
+    for (let k = 0, i = g0, j = w0; k < n; k++, i += gs, j += ws) gw[k] = wd ? round(gd[i] * wd[j]) : gd[i];
     let s1 = 0, s2 = 0;
-    for (let k = 0, i = g0, j = x0; k < n; k++, i += gs, j += xs) {
-      s1 += gd[i];
-      s2 += gd[i] * (xd[j] - mu);
+    for (let k = 0, j = x0; k < n; k++, j += xs) {
+      s1 += gw[k];
+      s2 += gw[k] * (xd[j] - mu);
     }
     const a = s1 / n, c = (r * r * s2) / n;
-    for (let k = 0, i = g0, j = x0; k < n; k++, i += gs, j += xs) out[o + k] = r * (gd[i] - a - (xd[j] - mu) * c);
+    for (let k = 0, j = x0; k < n; k++, j += xs) out[o + k] = r * (gw[k] - a - (xd[j] - mu) * c);
   });
 }
 

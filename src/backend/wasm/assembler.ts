@@ -28,6 +28,11 @@ function sleb(out: number[], value: number): void {
   }
 }
 
+/** out.push(...items) without the spread, which overflows the stack past about 100K arguments (a large code section). */
+function append(out: number[], items: readonly number[]): void {
+  for (const item of items) out.push(item);
+}
+
 function name(out: number[], s: string): void {
   const bytes = new TextEncoder().encode(s);
   uleb(out, bytes.length);
@@ -352,7 +357,8 @@ export class Code {
       uleb(out, count);
       out.push(t);
     }
-    out.push(...this.bytes, 0x0b);
+    append(out, this.bytes);
+    out.push(0x0b);
     return out;
   }
 }
@@ -405,7 +411,7 @@ export class ModuleBuilder {
     const section = (id: number, body: number[]): void => {
       out.push(id);
       uleb(out, body.length);
-      out.push(...body);
+      append(out, body);
     };
     const vec = <T>(items: T[], each: (body: number[], item: T, index: number) => void): number[] => {
       const body: number[] = [];
@@ -444,7 +450,7 @@ export class ModuleBuilder {
     section(10, vec(this.funcs, (b, f) => {
       const body = f.code.encode();
       uleb(b, body.length);
-      b.push(...body);
+      append(b, body);
     }));
     return new Uint8Array(out);
   }

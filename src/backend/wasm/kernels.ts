@@ -180,6 +180,9 @@ export const BINARY_OPS = {
     vec: (f, x) => { x.zero().gt(); f.v128And(); },
     scalar: (_f, x) => { const b = x.local(); x.set(b).zero().get(b).zero().gt().select(); },
   },
+  // a (1 - b b) and a (b (1 - b)), b through a local
+  tanhBackward: same((x) => { const b = x.local(); x.set(b).const(1).get(b).get(b).mul().sub().mul(); }),
+  sigmoidBackward: same((x) => { const b = x.local(); x.set(b).get(b).const(1).get(b).sub().mul().mul(); }),
   ...float32Only(TRANSCENDENTAL_BINARY_OPS),
   // false wherever an operand is NaN, except ne
   eq: compare((x) => x.eq()),
@@ -262,8 +265,12 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   logSoftmaxGatherBackwardRows(g: number, gStep: number, x: number, step: number, lse: number, lseStep: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
   /** layerNorm's normalization of `count` rows of n at x (step apart) into rows at o, eps the element at epsAt; n >= 1 */
   layerNormRows(x: number, step: number, n: number, count: number, o: number, epsAt: number): void;
+  /** layerNormRows times rows of weights w plus rows of biases b, steps apart */
+  layerNormAffineRows(x: number, step: number, n: number, count: number, o: number, epsAt: number, w: number, wStep: number, b: number, bStep: number): void;
   /** Its vjp for rows of cotangents g at inputs x: r (g - mean(g) - y mean(g y)); n >= 1 */
   layerNormBackwardRows(g: number, gStep: number, x: number, xStep: number, n: number, count: number, o: number, epsAt: number): void;
+  /** layerNormBackwardRows of g w, for rows of weights w steps apart: the vjp of layerNormAffineRows with respect to x */
+  layerNormAffineBackwardRows(g: number, gStep: number, x: number, xStep: number, n: number, count: number, o: number, epsAt: number, w: number, wStep: number): void;
   /**
    * im2col of `images` images of imageSize elements at x, by a convRows table of `rows` [src, lo,
    * hi] triples at `table`: per image and table row, ow columns at o (src read with stride sw).
@@ -319,8 +326,10 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   logSoftmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, true)],
   logSoftmaxGatherRows: [7, logSoftmaxGatherRowsKernel],
   logSoftmaxGatherBackwardRows: [11, logSoftmaxGatherBackwardRowsKernel],
-  layerNormRows: [6, layerNormRowsKernel],
-  layerNormBackwardRows: [8, layerNormBackwardRowsKernel],
+  layerNormRows: [6, (f, t) => layerNormRowsKernel(f, t, false)],
+  layerNormAffineRows: [10, (f, t) => layerNormRowsKernel(f, t, true)],
+  layerNormBackwardRows: [8, (f, t) => layerNormBackwardRowsKernel(f, t, false)],
+  layerNormAffineBackwardRows: [10, (f, t) => layerNormBackwardRowsKernel(f, t, true)],
   im2col: [8, im2colKernel],
   col2im: [8, col2imKernel],
 };
@@ -1155,43 +1164,66 @@ function floatOf(f: Code, t: FloatType, n: number): number {
   return nf;
 }
 
-/** layerNorm's normalization of rows: (x - mean) r, r = 1 / sqrt(var + eps) (rowMoments). */
-function layerNormRowsKernel(f: Code, t: FloatType): void {
-  const [x, step, n, count, o, epsAt] = [0, 1, 2, 3, 4, 5];
-  const p = f.local(i32), q = f.local(i32), i = f.local(i32), mu = f.local(ValType[t.scalar]), r = f.local(ValType[t.scalar]);
+/**
+ * layerNorm's normalization of rows: (x - mean) r, r = 1 / sqrt(var + eps) (rowMoments); with
+ * `affine`, times the row of weights w plus the row of biases b (rows steps apart, as x's), as
+ * the multiply and add they fuse would round.
+ */
+function layerNormRowsKernel(f: Code, t: FloatType, affine: boolean): void {
+  const [x, step, n, count, o, epsAt, w, wStep, b, bStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const p = f.local(i32), q = f.local(i32), pw = f.local(i32), pb = f.local(i32), i = f.local(i32), mu = f.local(ValType[t.scalar]), r = f.local(ValType[t.scalar]);
   const muv = f.local(v128), rv = f.local(v128);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
-  toBytes(f, t, step);
+  for (const local of affine ? [step, wStep, bStep] : [step]) toBytes(f, t, local);
   const nf = floatOf(f, t, n);
+  const scaled = (L: Floats): void => void (affine ? L.get(pw).load().mul().get(pb).load().add() : L);
   f.countdown(count, () => {
     rowMoments(f, t, { x, n, nf, epsAt }, { p, i, mu, r, muv, rv });
-    rowPass(f, t, n, i, [[p, x], [q, o]], () => void V.get(q).get(p).load().get(muv).sub().get(rv).mul().store(),
-      () => void S.get(q).get(p).load().get(mu).sub().get(r).mul().store());
-    f.get(x).get(step).i32Add().set(x);
+    rowPass(f, t, n, i, [[p, x], [q, o], ...(affine ? [[pw, w], [pb, b]] as [number, number][] : [])], () => {
+      V.get(q).get(p).load().get(muv).sub().get(rv).mul();
+      scaled(V);
+      V.store();
+    }, () => {
+      S.get(q).get(p).load().get(mu).sub().get(r).mul();
+      scaled(S);
+      S.store();
+    });
+    for (const [at, by] of affine ? [[x, step], [w, wStep], [b, bStep]] : [[x, step]]) f.get(at).get(by).i32Add().set(at);
     f.get(q).set(o);
   });
 }
 
-/** Its vjp: per row s1 = sum(g), s2 = sum(g (x - mu)), then r (g - s1 / n - (x - mu) r^2 s2 / n). */
-function layerNormBackwardRowsKernel(f: Code, t: FloatType): void {
-  const [g, gStep, x, xStep, n, count, o, epsAt] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const pg = f.local(i32), px = f.local(i32), q = f.local(i32), i = f.local(i32);
+/**
+ * Its vjp: per row s1 = sum(g), s2 = sum(g (x - mu)), then r (g - s1 / n - (x - mu) r^2 s2 / n);
+ * with `affine`, of g w for the row of weights w (steps apart, as g's), the products made as read.
+ */
+function layerNormBackwardRowsKernel(f: Code, t: FloatType, affine: boolean): void {
+  const [g, gStep, x, xStep, n, count, o, epsAt, w, wStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const pg = f.local(i32), px = f.local(i32), pw = f.local(i32), q = f.local(i32), i = f.local(i32);
   const mu = f.local(ValType[t.scalar]), r = f.local(ValType[t.scalar]), s1 = f.local(ValType[t.scalar]), s2 = f.local(ValType[t.scalar]);
   const muv = f.local(v128), rv = f.local(v128), acc1 = f.local(v128), acc2 = f.local(v128), av = f.local(v128), cv = f.local(v128);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
-  toBytes(f, t, gStep);
-  toBytes(f, t, xStep);
+  for (const local of affine ? [gStep, xStep, wStep] : [gStep, xStep]) toBytes(f, t, local);
   const nf = floatOf(f, t, n);
+  const weighted: [number, number][] = affine ? [[pw, w]] : [];
+  /** pushes g (times w) at pg (and pw) */
+  const gw = (L: Floats): void => void (affine ? L.get(pg).load().get(pw).load().mul() : L.get(pg).load());
   f.countdown(count, () => {
     rowMoments(f, t, { x, n, nf, epsAt }, { p: px, i, mu, r, muv, rv });
     f.v128ConstZero().set(acc1).v128ConstZero().set(acc2);
     S.zero().set(s1).zero().set(s2);
-    rowPass(f, t, n, i, [[pg, g], [px, x]], () => {
-      V.get(acc1).get(pg).load().add().set(acc1);
-      V.get(acc2).get(pg).load().get(px).load().get(muv).sub().mul().add().set(acc2);
+    rowPass(f, t, n, i, [[pg, g], [px, x], ...weighted], () => {
+      V.get(acc1);
+      gw(V);
+      V.add().set(acc1).get(acc2);
+      gw(V);
+      V.get(px).load().get(muv).sub().mul().add().set(acc2);
     }, () => {
-      S.get(s1).get(pg).load().add().set(s1);
-      S.get(s2).get(pg).load().get(px).load().get(mu).sub().mul().add().set(s2);
+      S.get(s1);
+      gw(S);
+      S.add().set(s1).get(s2);
+      gw(S);
+      S.get(px).load().get(mu).sub().mul().add().set(s2);
     });
     // a = s1 / n, c = r^2 s2 / n
     sumLanes(f, t, acc1);
@@ -1200,11 +1232,16 @@ function layerNormBackwardRowsKernel(f: Code, t: FloatType): void {
     sumLanes(f, t, acc2);
     S.get(s2).add().get(r).mul().get(r).mul().get(nf).div().tee(s2);
     splatInto(f, t, cv);
-    rowPass(f, t, n, i, [[pg, g], [px, x], [q, o]],
-      () => void V.get(q).get(pg).load().get(av).sub().get(px).load().get(muv).sub().get(cv).mul().sub().get(rv).mul().store(),
-      () => void S.get(q).get(pg).load().get(s1).sub().get(px).load().get(mu).sub().get(s2).mul().sub().get(r).mul().store());
-    f.get(g).get(gStep).i32Add().set(g);
-    f.get(x).get(xStep).i32Add().set(x);
+    rowPass(f, t, n, i, [[pg, g], [px, x], [q, o], ...weighted], () => {
+      f.get(q);
+      gw(V);
+      V.get(av).sub().get(px).load().get(muv).sub().get(cv).mul().sub().get(rv).mul().store();
+    }, () => {
+      f.get(q);
+      gw(S);
+      S.get(s1).sub().get(px).load().get(mu).sub().get(s2).mul().sub().get(r).mul().store();
+    });
+    for (const [at, by] of affine ? [[g, gStep], [x, xStep], [w, wStep]] : [[g, gStep], [x, xStep]]) f.get(at).get(by).i32Add().set(at);
     f.get(q).set(o);
   });
 }

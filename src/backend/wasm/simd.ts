@@ -205,16 +205,20 @@ export function logSoftmaxGatherBackwardFloat(g: StridedArray, x: StridedArray, 
   return !!k && runRowKernel([x, g, lse, index], out, ([xb, gb, lb, ib], [xs, gs, ls, is], n, count, o) => k.logSoftmaxGatherBackwardRows(gb, gs, xb, xs, lb, ls, n, count, ib, is, o));
 }
 
-/** layerNorm's normalization along x's last dim. */
-export function layerNormFloat(x: StridedArray, eps: number, out: TypedArray): boolean {
-  const k = rowKernels([x], out);
-  return !!k && withEps(out, eps, (at) => runRowKernel([x], out, ([xb], [step], n, count, o) => k.layerNormRows(xb, step, n, count, o, at)));
+/** layerNorm's normalization along x's last dim, times w plus b (of x's shape) when given. */
+export function layerNormFloat(x: StridedArray, eps: number, out: TypedArray, w?: StridedArray, b?: StridedArray): boolean {
+  const xs = w && b ? [x, w, b] : [x];
+  const k = rowKernels(xs, out);
+  return !!k && withEps(out, eps, (at) => runRowKernel(xs, out, ([xb, wb, bb], [step, ws, bs], n, count, o) =>
+    (w ? k.layerNormAffineRows(xb, step, n, count, o, at, wb, ws, bb, bs) : k.layerNormRows(xb, step, n, count, o, at))));
 }
 
-/** Its vjp, along the last dim of g and x. */
-export function layerNormBackwardFloat(g: StridedArray, x: StridedArray, eps: number, out: TypedArray): boolean {
-  const k = rowKernels([g, x], out);
-  return !!k && withEps(out, eps, (at) => runRowKernel([g, x], out, ([gb, xb], [gs, xs], n, count, o) => k.layerNormBackwardRows(gb, gs, xb, xs, n, count, o, at)));
+/** Its vjp, along the last dim of g and x, of g w when w (of x's shape) is given. */
+export function layerNormBackwardFloat(g: StridedArray, x: StridedArray, eps: number, out: TypedArray, w?: StridedArray): boolean {
+  const xs = w ? [g, x, w] : [g, x];
+  const k = rowKernels(xs, out);
+  return !!k && withEps(out, eps, (at) => runRowKernel(xs, out, ([gb, xb, wb], [gs, xstep, ws], n, count, o) =>
+    (w ? k.layerNormAffineBackwardRows(gb, gs, xb, xstep, n, count, o, at, wb, ws) : k.layerNormBackwardRows(gb, gs, xb, xstep, n, count, o, at))));
 }
 
 /** Runs `body` with the address of eps, as an element of out's type, in the scratch memory (the kernels' parameters are all int32). */

@@ -4,6 +4,7 @@ import type { Tensor } from "../../core/tensor.js";
 import * as lax from "../../primitives/lax.js";
 import { add, mul, neg, rsqrt, sub } from "../elementwise.js";
 import { mean } from "../reduce.js";
+import { ones, zeros } from "../creation.js";
 import { castOpt, channelView, floatDType, type Optional } from "./common.js";
 import { checkOptions } from "../../core/options.js";
 import { storageWritten } from "../../core/storage.js";
@@ -26,11 +27,14 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
       throw new Error(`${op}: expected ${what} of shape ${shapeStr(shape)} (normalizedShape), got ${shapeStr(t.shape)}`);
     }
   }
-  // the normalized dims as one row (a view when contiguous), normalized by one primitive
+  // the normalized dims as one row (a view when contiguous), normalized, scaled and shifted by one primitive
   const lead = x.shape.slice(0, x.ndim - k), m = tail.reduce((a, v) => a * v, 1);
   const rows = lax.reshape(lax.cast(x, dtype), [...lead, m]);
-  const y = lax.reshape(lax.layerNorm(rows, lead.length, opts.eps ?? 1e-5), x.shape);
-  return affine(y, castOpt(w, dtype), castOpt(b, dtype));
+  // a missing weight or bias (of an affine pair) is a row of ones or zeros, read from cache at no cost
+  const [wc, bc] = [castOpt(w, dtype), castOpt(b, dtype)];
+  const asRows = (t: Tensor): Tensor => lax.expand(lax.reshape(t, [m]), rows.shape);
+  const scaleShift: [Tensor, Tensor] | undefined = wc || bc ? [asRows(wc ?? ones([m], { dtype })), asRows(bc ?? zeros([m], { dtype }))] : undefined;
+  return lax.reshape(lax.layerNorm(rows, lead.length, opts.eps ?? 1e-5, scaleShift), x.shape);
 }
 
 /**
