@@ -480,6 +480,26 @@ test("crossEntropy with class indices: every reduction against hand-computed val
   assertClose(F.crossEntropy(tensor(logits), target), [per.reduce((a, b) => a + b) / 4], [], 1e-6);
 });
 
+test("crossEntropy's float32 gradient depends on the logits' differences only: as accurate 1000 away from 0 as near it, and with logits far apart", () => {
+  const u = uniformStream(71), rows = 8, C = 50;
+  const tv = Array.from({ length: rows }, (_, i) => (i * 13) % C);
+  for (const [offset, spread] of [[0, 8], [1000, 8], [-3000, 8], [0, 100]]) {
+    // float32 logits, and the float64 softmax - onehot of those very values
+    const x = tensor(Array.from({ length: rows * C }, () => offset + spread * (u() - 0.5))).reshape([rows, C]);
+    const xv = Array.from(x.toTypedArray());
+    const got = grad((l: Tensor) => F.crossEntropy(l, tensor(tv, { dtype: "int32" }), { reduction: "sum" }))(x).toTypedArray();
+    for (let r = 0; r < rows; r++) {
+      const row = xv.slice(r * C, (r + 1) * C), m = Math.max(...row);
+      const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+      for (let k = 0; k < C; k++) {
+        const want = Math.exp(row[k] - m) / s - (k === tv[r] ? 1 : 0);
+        // a few float32 ulps of 1, the scale of the probabilities and of the one-hot
+        assert.ok(Math.abs(got[r * C + k] - want) <= 2e-6, `offset ${offset}, spread ${spread}, row ${r}, class ${k}: ${got[r * C + k]}, want ${want}`);
+      }
+    }
+  }
+});
+
 test("crossEntropy: ignoreIndex, class weights, label smoothing, probability targets, extra dims", () => {
   const input = make(logits.flat(), [4, 3]);
   const per = logits.map((r, i) => nll(r, targets[i]));

@@ -62,11 +62,8 @@ export interface Backend {
    * last dim of 1, every index in range) into out (contiguous, index's shape): crossEntropy's forward.
    */
   logSoftmaxGather(x: StridedArray, index: StridedArray, out: TypedArray): void;
-  /**
-   * Its vjp for cotangents g, given the rows' logsumexps lse (both of index's shape): g (onehot(index)
-   * - exp(x - lse)) along the last dim, into out (contiguous, x's shape).
-   */
-  logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): void;
+  /** Its vjp for cotangents g (index's shape): g (onehot(index) - softmax(x)) along the last dim, into out (contiguous, x's shape). */
+  logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, index: StridedArray, out: TypedArray): void;
   /**
    * (x - mean) / sqrt(var + eps) along x's last dim (biased variance), of unit stride, into out
    * (contiguous); times w plus b when both are given (x's shape, last dims of unit stride).

@@ -55,13 +55,14 @@ export const layerNormBackwardP: Primitive<LayerNormParams> = definePrimitive<La
     // B(., x) is symmetric: <u, B(g w, x)> = <B(u, x), g w>
     const bu = needed[0] || needed[2] ? bind(layerNormBackwardP, [u, x], p) : null;
     const toG = needed[0] ? (w ? lax.mul(bu!, w) : bu) : null;
-    const toW = needed[2] ? lax.mul(bu!, g) : null;
-    if (!needed[1]) return [toG, null, toW];
+    const toW = w && needed[2] ? lax.mul(bu!, g) : null;
+    if (!needed[1]) return w ? [toG, null, toW] : [toG, null];
     // the transpose in tx of the jvp's x part: -r (y mean(B u) + m B(u, x) + B mean(y u))
     const gw = w ? lax.mul(g, w) : g;
     const y = bind(layerNormP, [x], p);
     const terms = lax.add(lax.add(lax.mul(y, meanAlong(lax.mul(b, u), axis)), lax.mul(meanAlong(lax.mul(gw, y), axis), bu ?? bind(layerNormBackwardP, [u, x], p))), lax.mul(b, meanAlong(lax.mul(y, u), axis)));
-    return [toG, lax.neg(lax.mul(rstd(x, p), terms)), toW];
+    const toX = lax.neg(lax.mul(rstd(x, p), terms));
+    return w ? [toG, toX, toW] : [toG, toX];
   },
   batch: (args, dims, { axis, eps }, ctx) => {
     const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
@@ -85,11 +86,11 @@ export const layerNormP: Primitive<LayerNormParams> = definePrimitive<LayerNormP
     if (tb) terms.push(tb);
     return terms.length ? terms.reduce((acc, t) => lax.add(acc, t)) : null;
   },
-  vjp: (g, [x, w], p, _y, needed) => [
-    needed[0] ? bind(layerNormBackwardP, w ? [g, x, w] : [g, x], p) : null,
-    w && needed[1] ? lax.mul(g, bind(layerNormP, [x], p)) : null,
-    w && needed[2] ? g : null,
-  ],
+  vjp: (g, [x, w], p, _y, needed) => {
+    const toX = needed[0] ? bind(layerNormBackwardP, w ? [g, x, w] : [g, x], p) : null;
+    if (!w) return [toX];
+    return [toX, needed[1] ? lax.mul(g, bind(layerNormP, [x], p)) : null, needed[2] ? g : null];
+  },
   batch: (args, dims, { axis, eps }, ctx) => {
     const [aligned, d] = alignBatched(args, dims, ctx.axisSize);
     return [bind(layerNormP, aligned, { axis: physDim(axis, d), eps }), d];

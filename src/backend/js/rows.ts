@@ -68,13 +68,19 @@ export function logSoftmaxGather(x: StridedArray, index: StridedArray, out: Type
   }, 1);
 }
 
-/** Its vjp for cotangents g and the rows' logsumexps lse (each a last dim of 1): g (onehot(index) - softmax(x)) per row, as exp(x - lse) (-g), then g added at the index. */
-export function logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): void {
-  const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data, gd = g.data, ld = lse.data, id = index.data;
+/** Its vjp for cotangents g (g's last dim 1): g (onehot(index) - softmax(x)) per row, as e^(x - m) (-(g (1 / s))), then g added at the index. */
+export function logSoftmaxGatherBackward(g: StridedArray, x: StridedArray, index: StridedArray, out: TypedArray): void {
+  const r = x.shape.length - 1, n = x.shape[r], s = x.strides[r], d = x.data, gd = g.data, id = index.data;
   const round = out instanceof Float32Array ? Math.fround : exact;
-  eachRow([x, g, lse, index], ([i0, g0, l0, t0], o) => {
-    const c = -gd[g0], l = ld[l0];
-    for (let k = 0, i = i0; k < n; k++, i += s) out[o + k] = round(Math.exp(round(d[i] - l))) * c;
+  eachRow([x, g, index], ([i0, g0, t0], o) => {
+    const m = rowMax(d, i0, s, n);
+    let sum = 0;
+    for (let k = 0, i = i0; k < n; k++, i += s) {
+      out[o + k] = Math.exp(round(d[i] - m));
+      sum += out[o + k];
+    }
+    const c = round(-(gd[g0] * round(1 / round(sum))));
+    for (let k = 0; k < n; k++) out[o + k] *= c;
     out[o + id[t0]] += gd[g0];
   });
 }

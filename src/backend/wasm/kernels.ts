@@ -261,8 +261,8 @@ export interface FloatKernels<B extends string = WasmBinaryOp, U extends string 
   logSoftmaxBackwardRows(g: number, gStep: number, y: number, yStep: number, n: number, count: number, o: number): void;
   /** o[t] = logSoftmax of the row at x + t * step picked at its index, the int32 at idx + t * idxStep (in range), for t < count; n >= 1 */
   logSoftmaxGatherRows(x: number, step: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
-  /** Its vjp for cotangents g and the rows' logsumexps lse (one of each per row): rows g (onehot(index) - exp(x - lse)) of n at o; n >= 1 */
-  logSoftmaxGatherBackwardRows(g: number, gStep: number, x: number, step: number, lse: number, lseStep: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
+  /** Its vjp for cotangents g (one per row): rows g (onehot(index) - softmax(x)) of n at o; n >= 1 */
+  logSoftmaxGatherBackwardRows(g: number, gStep: number, x: number, step: number, n: number, count: number, idx: number, idxStep: number, o: number): void;
   /** layerNorm's normalization of `count` rows of n at x (step apart) into rows at o, eps the element at epsAt; n >= 1 */
   layerNormRows(x: number, step: number, n: number, count: number, o: number, epsAt: number): void;
   /** layerNormRows times rows of weights w plus rows of biases b, steps apart */
@@ -325,7 +325,7 @@ const FLOAT_KERNELS: Record<Exclude<keyof FloatKernels, "binary" | "unary">, [nu
   softmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, false)],
   logSoftmaxBackwardRows: [7, (f, t) => softmaxBackwardRowsKernel(f, t, true)],
   logSoftmaxGatherRows: [7, logSoftmaxGatherRowsKernel],
-  logSoftmaxGatherBackwardRows: [11, logSoftmaxGatherBackwardRowsKernel],
+  logSoftmaxGatherBackwardRows: [9, logSoftmaxGatherBackwardRowsKernel],
   layerNormRows: [6, (f, t) => layerNormRowsKernel(f, t, false)],
   layerNormAffineRows: [10, (f, t) => layerNormRowsKernel(f, t, true)],
   layerNormBackwardRows: [8, (f, t) => layerNormBackwardRowsKernel(f, t, false)],
@@ -1044,38 +1044,28 @@ function logSoftmaxGatherRowsKernel(f: Code, t: FloatType): void {
 }
 
 /**
- * Its vjp for cotangents g and the rows' logsumexps lse (one of each per row, steps apart): rows of
- * n at o, g (onehot(index) - softmax(x)) = exp(x - lse) (-g), then g added at the index.
+ * Its vjp for cotangents g (one per row, gStep apart): g (onehot(index) - softmax(x)) per row, into
+ * rows of n at o: softmax's e = exp(x - m) stored and summed (expSumRow), scaled by -(g (1 / s)),
+ * then g added at the index. The row's max and sum are found again rather than passed from the
+ * forward: the row is in cache by then, and softmax from a logsumexp the forward gave back would
+ * round at the logits' magnitude where x - m rounds at their differences'.
  */
 function logSoftmaxGatherBackwardRowsKernel(f: Code, t: FloatType): void {
-  const [g, gStep, x, step, lse, lseStep, n, count, idx, idxStep, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const exp = unaryOpAt("exp", t);
-  const p = f.local(i32), q = f.local(i32), i = f.local(i32), a = f.local(i32);
-  const lv = f.local(v128), c = f.local(v128), ls = f.local(ValType[t.scalar]), cs = f.local(ValType[t.scalar]);
-  exp.prologue?.(f);
+  const [g, gStep, x, step, n, count, idx, idxStep, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const c = f.local(v128), a = f.local(i32);
+  const { open, s, pass, q } = expSumRow(f, t, x, n, o, true);
   const V = floats(f, t.vec), S = floats(f, t.scalar);
-  for (const local of [gStep, step, lseStep]) toBytes(f, t, local);
+  for (const local of [gStep, step]) toBytes(f, t, local);
   f.get(idxStep).i32Const(2).i32Shl().set(idxStep);
   f.countdown(count, () => {
-    S.get(lse).load().tee(ls);
-    splatInto(f, t, lv);
-    S.get(g).load().neg().tee(cs);
+    open();
+    S.get(g).load().const(1).get(s).div().mul().neg().tee(s);
     splatInto(f, t, c);
-    rowPass(f, t, n, i, [[p, x], [q, o]], () => {
-      f.get(q);
-      V.get(p).load().get(lv).sub();
-      exp.vec(f, V);
-      V.get(c).mul().store();
-    }, () => {
-      f.get(q);
-      S.get(p).load().get(ls).sub();
-      exp.scalar(f, S);
-      S.get(cs).mul().store();
-    });
+    pass(() => void V.get(q).get(q).load().get(c).mul().store(), () => void S.get(q).get(q).load().get(s).mul().store());
     indexedAddress(f, t, o, idx);
     f.tee(a);
     S.get(a).load().get(g).load().add().store();
-    for (const [at, by] of [[g, gStep], [x, step], [lse, lseStep], [idx, idxStep]]) f.get(at).get(by).i32Add().set(at);
+    for (const [at, by] of [[g, gStep], [x, step], [idx, idxStep]]) f.get(at).get(by).i32Add().set(at);
     f.get(q).set(o);
   });
 }

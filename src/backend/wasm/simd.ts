@@ -199,10 +199,10 @@ export function logSoftmaxGatherFloat(x: StridedArray, index: StridedArray, out:
   return !!k && runRowKernel([x, index], out, ([xb, ib], [xs, is], n, count, o) => k.logSoftmaxGatherRows(xb, xs, n, count, ib, is, o), 1);
 }
 
-/** Its vjp for cotangents g and the rows' logsumexps lse (each a last dim of 1), rows along x's last dim. */
-export function logSoftmaxGatherBackwardFloat(g: StridedArray, x: StridedArray, lse: StridedArray, index: StridedArray, out: TypedArray): boolean {
-  const k = g.data.constructor === out.constructor && lse.data.constructor === out.constructor ? rowKernels([x], out) : undefined;
-  return !!k && runRowKernel([x, g, lse, index], out, ([xb, gb, lb, ib], [xs, gs, ls, is], n, count, o) => k.logSoftmaxGatherBackwardRows(gb, gs, xb, xs, lb, ls, n, count, ib, is, o));
+/** Its vjp for cotangents g (a last dim of 1), rows along x's last dim. */
+export function logSoftmaxGatherBackwardFloat(g: StridedArray, x: StridedArray, index: StridedArray, out: TypedArray): boolean {
+  const k = g.data.constructor === out.constructor ? rowKernels([x], out) : undefined;
+  return !!k && runRowKernel([x, g, index], out, ([xb, gb, ib], [xs, gs, is], n, count, o) => k.logSoftmaxGatherBackwardRows(gb, gs, xb, xs, n, count, ib, is, o));
 }
 
 /** layerNorm's normalization along x's last dim, times w plus b (of x's shape) when given. */
