@@ -31,7 +31,8 @@ const ops = {
   sum_last: () => x.sum(-1), sum_first: () => x.sum(0), sum_all: () => x.sum(), max_last: () => x.max(-1),
   argmax_last: () => x.argmax(-1), var_last: () => x.var(-1),
   softmax_last: () => F.softmax(x, -1), softmax_first: () => F.softmax(x, 0), logsoftmax_last: () => F.logSoftmax(x, -1),
-  layernorm: () => F.layerNorm(x, [1024]), transpose_copy: () => x.T.contiguous(),
+  layernorm: () => F.layerNorm(x, [1024]), layernorm_affine: () => F.layerNorm(x, [1024], row, lb),
+  transpose_copy: () => x.T.contiguous(),
   cat0: () => tf.cat([half, half], 0), cat1: () => tf.cat([half, half], 1), index_select: () => emb.indexSelect(0, idx),
   maxpool: () => F.maxPool2d(img, 2), avgpool: () => F.avgPool2d(img, 2), conv: () => F.conv2d(cx, cw),
   bmm: () => A.matmul(B), cross_entropy: () => F.crossEntropy(logits, target),
@@ -41,6 +42,7 @@ const ops = {
   grad_cross_entropy: () => tf.grad((l) => F.crossEntropy(l, target))(logits),
   grad_linear: () => tf.grad((w) => F.linear(lx, w, lb).tanh().sum())(lw),
   grad_layernorm: () => tf.grad((v) => F.layerNorm(v, [1024]).tanh().sum())(x),
+  grad_layernorm_affine: () => tf.grad((v) => F.layerNorm(v, [1024], row, lb).tanh().sum())(x),
   grad_softmax: () => tf.grad((v) => F.softmax(v, -1).mul(y).sum())(x),
 };
 

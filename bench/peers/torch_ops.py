@@ -30,7 +30,8 @@ ops = dict(
     sum_last=lambda: x.sum(-1), sum_first=lambda: x.sum(0), sum_all=lambda: x.sum(), max_last=lambda: x.max(-1).values,
     argmax_last=lambda: x.argmax(-1), var_last=lambda: x.var(-1),
     softmax_last=lambda: F.softmax(x, -1), softmax_first=lambda: F.softmax(x, 0), logsoftmax_last=lambda: F.log_softmax(x, -1),
-    layernorm=lambda: F.layer_norm(x, [1024]), transpose_copy=lambda: x.T.contiguous(),
+    layernorm=lambda: F.layer_norm(x, [1024]), layernorm_affine=lambda: F.layer_norm(x, [1024], row, lb),
+    transpose_copy=lambda: x.T.contiguous(),
     cat0=lambda: torch.cat([half, half], 0), cat1=lambda: torch.cat([half, half], 1), index_select=lambda: emb.index_select(0, idx),
     maxpool=lambda: F.max_pool2d(img, 2), avgpool=lambda: F.avg_pool2d(img, 2), conv=lambda: F.conv2d(cx, cw),
     bmm=lambda: A.matmul(B), cross_entropy=lambda: F.cross_entropy(logits, target),
@@ -40,6 +41,7 @@ ops = dict(
     grad_cross_entropy=lambda: grad(lambda l: F.cross_entropy(l, target))(logits),
     grad_linear=lambda: grad(lambda w: F.linear(lx, w.T, lb).tanh().sum())(lw),
     grad_layernorm=lambda: grad(lambda v: F.layer_norm(v, [1024]).tanh().sum())(x),
+    grad_layernorm_affine=lambda: grad(lambda v: F.layer_norm(v, [1024], row, lb).tanh().sum())(x),
     grad_softmax=lambda: grad(lambda v: (F.softmax(v, -1) * y).sum())(x),
 )
 
