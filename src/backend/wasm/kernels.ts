@@ -1020,8 +1020,8 @@ function indexedAddress(f: Code, t: FloatType, row: number, at: number): void {
 }
 
 /**
- * crossEntropy's forward: logSoftmax of each row at x picked at its class index, an int32 at t
- * (tStep apart), into o (one float per row): (x[index] - m) - log s, rounded as logSoftmax's.
+ * crossEntropy's forward: logSoftmax of each row at x picked at its class index, an int32 at idx
+ * (idxStep apart), into o (one float per row): (x[index] - m) - log s, rounded as logSoftmax's.
  */
 function logSoftmaxGatherRowsKernel(f: Code, t: FloatType): void {
   const [x, step, n, count, idx, idxStep, o] = [0, 1, 2, 3, 4, 5, 6];
