@@ -219,6 +219,12 @@ test("gelu, its derivative and its tanh form match the js backend: x Phi(x) to 8
       const tol = 8 * Math.max(scale * 2 ** -24, 2 ** -149);
       assert.ok(Math.abs(wd[i] - jd[i]) <= tol, `geluDerivative of ${what}: element ${i} (x = ${xv[i]}) is ${wd[i]}, js gives ${jd[i]}`);
     }
+    // gelu's vjp in one pass: on each backend, the cotangent times that backend's derivative, rounded once
+    const a = data([...x.shape], 900 + xv.length, -3, 3);
+    const av = values(a);
+    const [wb, jb] = both(() => lax.geluBackward(a, x), "geluBackward", `geluBackward of ${what}`);
+    assertSame(wb, wd.map((d, i) => Math.fround(av[i] * d)), `geluBackward of ${what} on wasm`);
+    assertSame(jb, jd.map((d, i) => Math.fround(av[i] * d)), `geluBackward of ${what} on js`);
   };
   for (const [lo, hi] of [[-3, 3], [-14, 6], [-0.01, 0.01]]) {
     for (const n of [1, 3, 4, 5, 9, 33, 70000]) check(data([n], 700 + n, lo, hi, specials, 3), `[${n}] in [${lo}, ${hi}]`);

@@ -26,7 +26,9 @@ export type BinaryOp =
   /** a where b > 0, else 0: relu's derivative applied to a tangent or cotangent a, in one pass */
   | "reluBackward"
   /** a (1 - b^2) and a (b (1 - b)): tanh's and sigmoid's derivatives at output b applied to a, in one pass, each step rounded as the ops it fuses */
-  | "tanhBackward" | "sigmoidBackward";
+  | "tanhBackward" | "sigmoidBackward"
+  /** a gelu'(b), gelu' = Phi + b phi rounded first: exact GELU's derivative at input b applied to a, in one pass */
+  | "geluBackward";
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 export interface ConvGeometry {

@@ -57,8 +57,8 @@ export const tanhP = unary("tanh", (t, _x, y) => lax.tanhBackward(t, y));
 export const sigmoidP = unary("sigmoid", (t, _x, y) => lax.sigmoidBackward(t, y));
 export const erfP = unary("erf", (t, x) => lax.mul(t, lax.mul(constLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.mul(x, x))))));
 export const reluP = unary("relu", (t, x) => lax.reluBackward(t, x));
-// exact GELU in one pass, and its derivative Phi(x) + x phi(x) in another; gelu'' = phi(x) (2 - x^2)
-export const geluP = unary("gelu", (t, x) => lax.mul(t, lax.geluDerivative(x)), [-3, 3]);
+// exact GELU in one pass, and its derivative Phi(x) + x phi(x), times the tangent, in another; gelu'' = phi(x) (2 - x^2)
+export const geluP = unary("gelu", (t, x) => lax.geluBackward(t, x), [-3, 3]);
 // gelu's tanh form x s, s = sigmoid(z), z = 2c (x + k x^3): its derivative s + x s (1 - s) z'
 export const geluTanhP = unary("geluTanh", (t, x) => {
   const c = 2 * Math.sqrt(2 / Math.PI), k = 0.044715, x2 = lax.mul(x, x);
@@ -66,10 +66,12 @@ export const geluTanhP = unary("geluTanh", (t, x) => {
   const dz = lax.mul(constLike(x, c), lax.add(constLike(x, 1), lax.mul(constLike(x, 3 * k), x2)));
   return lax.mul(t, lax.add(s, lax.mul(lax.mul(x, lax.mul(s, lax.sub(constLike(s, 1), s))), dz)));
 }, [-3, 3]);
-export const geluDerivativeP = unary("geluDerivative", (t, x) => {
+/** gelu''(x) = phi(x) (2 - x^2), phi the normal density. */
+function geluSecond(x: Tensor): Tensor {
   const density = lax.mul(lax.exp(lax.mul(lax.mul(x, x), constLike(x, -0.5))), constLike(x, 1 / Math.sqrt(2 * Math.PI)));
-  return lax.mul(t, lax.mul(density, lax.sub(constLike(x, 2), lax.mul(x, x))));
-}, [-3, 3]);
+  return lax.mul(density, lax.sub(constLike(x, 2), lax.mul(x, x)));
+}
+export const geluDerivativeP = unary("geluDerivative", (t, x) => lax.mul(t, geluSecond(x)), [-3, 3]);
 
 // ---- binary ----
 
@@ -179,6 +181,11 @@ function outputBackward(op: "tanhBackward" | "sigmoidBackward", again: (a: Tenso
     vjp: (g, a, y, _out, needA, needY) => [needA ? again(g, y) : null, needY ? lax.mul(g, dy(a, y)) : null],
   }, [-0.9, 0.9]);
 }
+/** geluBackward(a, x) = a gelu'(x): exact GELU's derivative at x applied to a, linear in a; in x, a gelu''(x). */
+export const geluBackwardP = binary("geluBackward", {
+  jvp: (a, x, ta, tx) => addT(ta && lax.geluBackward(ta, x), tx && lax.mul(tx, lax.mul(a, geluSecond(x)))),
+  vjp: (g, a, x, _y, needA, needX) => [needA ? lax.geluBackward(g, x) : null, needX ? lax.mul(g, lax.mul(a, geluSecond(x))) : null],
+}, [-3, 3]);
 export const tanhBackwardP = outputBackward("tanhBackward", (a, y) => lax.tanhBackward(a, y), (a, y) => lax.mul(a, lax.mul(y, constLike(y, -2))));
 export const sigmoidBackwardP = outputBackward("sigmoidBackward", (a, y) => lax.sigmoidBackward(a, y), (a, y) => lax.mul(a, lax.sub(constLike(y, 1), lax.mul(y, constLike(y, 2)))));
 

@@ -48,6 +48,7 @@ export const maximum = (x: Tensor, y: Tensor): Tensor => bind(E.maximumP, [x, y]
 export const reluBackward = (g: Tensor, x: Tensor): Tensor => bind(E.reluBackwardP, [g, x], null);
 export const tanhBackward = (g: Tensor, y: Tensor): Tensor => bind(E.tanhBackwardP, [g, y], null);
 export const sigmoidBackward = (g: Tensor, y: Tensor): Tensor => bind(E.sigmoidBackwardP, [g, y], null);
+export const geluBackward = (g: Tensor, x: Tensor): Tensor => bind(E.geluBackwardP, [g, x], null);
 export const minimum = (x: Tensor, y: Tensor): Tensor => bind(E.minimumP, [x, y], null);
 export const clamp = (x: Tensor, lo: Tensor, hi: Tensor): Tensor => bind(E.clampP, [x, lo, hi], null);
 export const eq = (x: Tensor, y: Tensor): Tensor => bind(E.eqP, [x, y], null);

@@ -48,6 +48,8 @@ function normalCdf(x: number): number {
   return x >= 0 ? 1 - c / 2 : c / 2;
 }
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** gelu'(x) = Phi(x) + x phi(x), phi the normal density. */
+const geluDerivative = (v: number): number => normalCdf(v) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
 /** gelu's tanh form as x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): x (1 + tanh u) / 2 without its cancellation. */
 function geluTanh(x: number): number {
   const z = 2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
@@ -81,7 +83,7 @@ const unaryRows: Record<UnaryOp, Row1> = {
   gelu: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = v * normalCdf(v); } },
   geluTanh: (x, xi, xs, o, oi, n) => { for (let i = 0; i < n; i++, xi += xs) o[oi + i] = geluTanh(x[xi]); },
   geluDerivative: (x, xi, xs, o, oi, n) => {
-    for (let i = 0; i < n; i++, xi += xs) { const v = x[xi]; o[oi + i] = normalCdf(v) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI; }
+    for (let i = 0; i < n; i++, xi += xs) o[oi + i] = geluDerivative(x[xi]);
   },
   // branch-free for ordinary values ((v + |v|) / 2 is exact): random signs made a branch mispredict
   // half the time. NaN, -inf and overflow take the rare (well predicted) exact path.
@@ -127,6 +129,10 @@ const binaryRows: Record<BinaryOp, Row2> = {
   sigmoidBackward: (a, ai, as, b, bi, bs, o, oi, n) => {
     const r = roundTo(o);
     for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * r(b[bi] * r(1 - b[bi]));
+  },
+  geluBackward: (a, ai, as, b, bi, bs, o, oi, n) => {
+    const r = roundTo(o);
+    for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = a[ai] * r(geluDerivative(b[bi]));
   },
   // comparisons as +(a < b): a number from a boolean compiles without a branch
   eq: (a, ai, as, b, bi, bs, o, oi, n) => { for (let i = 0; i < n; i++, ai += as, bi += bs) o[oi + i] = +(a[ai] === b[bi]); },

@@ -309,6 +309,27 @@ export const FLOAT64_TRANSCENDENTAL_OPS = {
   sigmoid: { ...TRANSCENDENTAL_OPS.sigmoid, float64: native(sigmoidF64, "f64") },
 } satisfies Record<string, ElementOp>;
 
+/**
+ * a times a sequence of b, for the two f32x4s on the stack (a under b): a derivative applied to a
+ * cotangent in one pass, rounded as the unary op and the multiply it fuses.
+ */
+function timesOf(body: (f: Code) => void): ElementOp {
+  const constants = constantsOf(body);
+  const vec = (f: Code): void => {
+    body(f);
+    f.f32x4Mul();
+  };
+  // lone floats go through lane 0 of the same code
+  const scalar = (f: Code): void => {
+    const b = f.local(ValType.f32);
+    f.set(b).f32x4Splat().get(b).f32x4Splat();
+    vec(f);
+    f.f32x4ExtractLane(0);
+  };
+  return { vec, scalar, prologue: (f) => hoist(f, constants), unroll: 1 };
+}
+
 export const TRANSCENDENTAL_BINARY_OPS = {
   pow: widened(pow64, 2),
+  geluBackward: timesOf(geluDerivative32),
 } satisfies Record<string, ElementOp>;
