@@ -171,23 +171,22 @@ export const reluBackwardP = binary("reluBackward", {
 });
 
 /**
- * tanhBackward(a, y) = a (1 - y^2) and sigmoidBackward(a, y) = a y (1 - y), tanh's and sigmoid's
- * derivatives at output y applied to a (PyTorch's tanh_backward and sigmoid_backward): linear in
- * a; in y their derivatives are -2 a y and a (1 - 2 y).
+ * op(a, v) = a f'(v), a derivative applied to a tangent or cotangent a in one pass (PyTorch's
+ * *_backward ops): tanhBackward a (1 - y^2) and sigmoidBackward a y (1 - y) at the output y,
+ * geluBackward a gelu'(x) at the input x. Linear in a; `dv(a, v)` is its derivative in v:
+ * -2 a y, a (1 - 2 y), a gelu''(x).
  */
-function outputBackward(op: "tanhBackward" | "sigmoidBackward", again: (a: Tensor, y: Tensor) => Tensor, dy: (a: Tensor, y: Tensor) => Tensor): Primitive<null> {
-  return binary(op, {
-    jvp: (a, y, ta, ty) => addT(ta && again(ta, y), ty && lax.mul(ty, dy(a, y))),
-    vjp: (g, a, y, _out, needA, needY) => [needA ? again(g, y) : null, needY ? lax.mul(g, dy(a, y)) : null],
-  }, [-0.9, 0.9]);
+function derivativeOp(op: "tanhBackward" | "sigmoidBackward" | "geluBackward", dv: (a: Tensor, v: Tensor) => Tensor, domain: [number, number]): Primitive<null> {
+  const again = (a: Tensor, v: Tensor): Tensor => bind(prim, [a, v], null);
+  const prim = binary(op, {
+    jvp: (a, v, ta, tv) => addT(ta && again(ta, v), tv && lax.mul(tv, dv(a, v))),
+    vjp: (g, a, v, _out, needA, needV) => [needA ? again(g, v) : null, needV ? lax.mul(g, dv(a, v)) : null],
+  }, domain);
+  return prim;
 }
-/** geluBackward(a, x) = a gelu'(x): exact GELU's derivative at x applied to a, linear in a; in x, a gelu''(x). */
-export const geluBackwardP = binary("geluBackward", {
-  jvp: (a, x, ta, tx) => addT(ta && lax.geluBackward(ta, x), tx && lax.mul(tx, lax.mul(a, geluSecond(x)))),
-  vjp: (g, a, x, _y, needA, needX) => [needA ? lax.geluBackward(g, x) : null, needX ? lax.mul(g, lax.mul(a, geluSecond(x))) : null],
-}, [-3, 3]);
-export const tanhBackwardP = outputBackward("tanhBackward", (a, y) => lax.tanhBackward(a, y), (a, y) => lax.mul(a, lax.mul(y, constLike(y, -2))));
-export const sigmoidBackwardP = outputBackward("sigmoidBackward", (a, y) => lax.sigmoidBackward(a, y), (a, y) => lax.mul(a, lax.sub(constLike(y, 1), lax.mul(y, constLike(y, 2)))));
+export const tanhBackwardP = derivativeOp("tanhBackward", (a, y) => lax.mul(a, lax.mul(y, constLike(y, -2))), [-0.9, 0.9]);
+export const sigmoidBackwardP = derivativeOp("sigmoidBackward", (a, y) => lax.mul(a, lax.sub(constLike(y, 1), lax.mul(y, constLike(y, 2)))), [-0.9, 0.9]);
+export const geluBackwardP = derivativeOp("geluBackward", (a, x) => lax.mul(a, geluSecond(x)), [-3, 3]);
 
 const comparison = { jvp: "nonDifferentiable", vjp: "nonDifferentiable" } as const;
 export const eqP = binary("eq", comparison);
