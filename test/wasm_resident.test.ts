@@ -6,8 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backendNames, getBackend, nn, optim, setBackend, tensor, type Tensor } from "../src/index.js";
 import { MIRROR_BYTES } from "../src/backend/wasm/heap.js";
-import { mirrorAddress } from "../src/backend/wasm/resident.js";
+import { mirrorAddresses } from "../src/backend/wasm/resident.js";
 import { assertNear, uniformStream } from "./helpers/check.js";
+
+/** The address of data's mirror in the kernels' memory (mirroring it now if it can), or -1. */
+const mirrorAddress = (data: Float32Array | Float64Array): number => mirrorAddresses([data])[0];
 
 /** Runs f on the wasm backend (the mirrors are its own), whichever backend the suite runs on. */
 function onWasm(f: () => void): void {
@@ -131,5 +134,33 @@ test("matmuls pack mirrored operands in place: row panels, columns close togethe
     check(A.flip(0).matmul(B), product((i, k) => a[(M - 1 - i) * K + k], (k, j) => b[k * N + j], K, N), `${Floats.name}: A flipped along rows @ B`, tol);
     nn.init.copyInto_(A, tensor(a2).reshape([M, K]));
     check(A.matmul(B), product(aAt(a2), (k, j) => b[k * N + j], K, N), `${Floats.name}: A @ B after copyInto_`, tol);
+  }
+}));
+
+test("a weight used with a fresh batch at every step keeps its mirror while the batch's is made (elementwise ops and matmuls)", () => onWasm(() => {
+  // The batches' new mirrors go round the region, and at every pass one of them lands on the
+  // weight's mirror, which is the oldest by then though the same call reads it: the batch's
+  // mirror must not overwrite it then.
+  const n = 2 ** 16; // 256 KB a batch: 128 of them go round the region
+  const w = randomArray(n, 60), W = tensor(w), v = randomArray(n, 63);
+  for (let step = 0; step < 150; step++) {
+    const scale = 1 + (step % 5);
+    const x = tensor(v.map((e) => e * scale));
+    check(W.mul(x), (i) => w[i] * Math.fround(v[i] * scale), `step ${step}: W * x`);
+  }
+  // A [64, 256] @ B [256, 1024] with a fresh B of 1 MB at every step (32 go round the region): B is A scaled by a power
+  // of two, which scales the product exactly
+  const M = 64, K = 256, N = 1024;
+  const a = randomArray(M * K, 61), b = randomArray(K * N, 62), A = tensor(a).reshape([M, K]);
+  const first = A.matmul(tensor(b).reshape([K, N]));
+  check(first, (i) => {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += a[Math.floor(i / N) * K + k] * b[k * N + (i % N)];
+    return s;
+  }, "A @ B", 1e-5);
+  const product = first.toTypedArray();
+  for (let step = 0; step < 40; step++) {
+    const scale = 2 ** ((step % 5) - 2);
+    check(A.matmul(tensor(b.map((v) => v * scale)).reshape([K, N])), (i) => product[i] * scale, `step ${step}: A @ (B * ${scale})`, 0);
   }
 }));

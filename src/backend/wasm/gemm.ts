@@ -25,7 +25,7 @@ import { wasmRelaxedSimdAvailable, wasmSimdAvailable } from "./features.js";
 import { type FloatArray, heapF64, heapI32, heapKernels, heapMemory, int32Bits, markScratch, popScratch, pushScratch, roundUp } from "./heap.js";
 import type { Kernels } from "./kernels.js";
 import { packPanels, stageFloatsFor } from "./pack.js";
-import { mirrorAddress } from "./resident.js";
+import { mirrorAddresses } from "./resident.js";
 import { wasmSettings } from "./settings.js";
 
 /**
@@ -293,8 +293,7 @@ function packedGemm(
   const heap = P.heap(), spans = heapI32(), kernels = heapKernels();
   const aWords = P.words(a), bWords = P.words(b), cWords = P.words(c);
   // mirrored operands (created tensors: inputs, weights) are packed from their mirrors
-  const elementAt = (addr: number): number => (addr < 0 ? -1 : addr / bytes);
-  const aMirror = aPacked ? -1 : elementAt(mirrorAddress(a)), bMirror = elementAt(mirrorAddress(b));
+  const [aMirror, bMirror] = mirrorAddresses([aPacked ? undefined : a, b]).map((addr) => (addr < 0 ? -1 : addr / bytes));
   const pack = (x: Int32Array | Float64Array, mirror: number, off: number, rs: number, ks: number, n: number, kc: number, width: number, dst: number) =>
     packPanels(heap, x, off, rs, ks, n, kc, width, dst, stage, stageElements, mirror);
   // zeroSpans writes int32 (lo, hi) pairs: its output is addressed in int32 words (spans)

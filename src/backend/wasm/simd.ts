@@ -10,7 +10,7 @@ import type { BinaryOp, ReduceOp, StridedArray, UnaryOp } from "../backend.js";
 import { coalesce, forEachRow } from "../js/iterate.js";
 import { type FloatArray, type HeapArray, heapKernels as instance, heapLike, markScratch, popScratch, pushScratch } from "./heap.js";
 import { BINARY_OPS, type FloatKernels, UNARY_OPS } from "./kernels.js";
-import { mirrorAddress } from "./resident.js";
+import { isMirrored, mirrorAddresses } from "./resident.js";
 import { TRANSCENDENTAL_BINARY_OPS, TRANSCENDENTAL_OPS } from "./transcendental.js";
 import { wasmSettings } from "./settings.js";
 
@@ -26,20 +26,16 @@ type KernelArray = HeapArray;
 function staged(inputs: StridedArray[], out: KernelArray, body: (bases: number[], o: number) => void): boolean {
   const mark = markScratch();
   try {
-    const bases: number[] = [];
-    for (const x of inputs) {
-      const data = x.data as KernelArray, size = data.BYTES_PER_ELEMENT;
-      const mirror = mirrorAddress(data);
-      if (mirror >= 0) {
-        bases.push(mirror);
-        continue;
-      }
+    const bases = mirrorAddresses(inputs.map((x) => x.data as KernelArray));
+    for (let k = 0; k < inputs.length; k++) {
+      if (bases[k] >= 0) continue;
+      const x = inputs[k], data = x.data as KernelArray, size = data.BYTES_PER_ELEMENT;
       const [lo, hi] = extent(x);
       const addr = pushScratch((hi - lo) * size);
       if (addr < 0) return false;
       // (a view of the whole array costs more than the copy of a small one)
       heapLike(data).set(lo === 0 && hi === data.length ? data : data.subarray(lo, hi), addr / size);
-      bases.push(addr - lo * size);
+      bases[k] = addr - lo * size;
     }
     const size = out.BYTES_PER_ELEMENT;
     const o = pushScratch(out.length * size);
@@ -342,7 +338,7 @@ function chunked(lead: readonly number[], operands: Operand[], out: KernelArray,
   const start = [...operands.map((x) => x.offset), 0];
   const first = chunkViews(start, Math.min(per, c.shape[d]));
   for (let k = 0; k < K; k++) {
-    if (mirrorAddress(operands[k].data as KernelArray) >= 0) continue;
+    if (isMirrored(operands[k].data as KernelArray)) continue;
     const [lo, hi] = extent(first[k]);
     const read = positions * numelOf(operands[k].trail?.shape ?? []);
     if (chunks * (hi - lo) > 4 * read + 64) return false;
@@ -392,7 +388,7 @@ function oneRun(c: { shape: number[]; strides: number[][] }, operands: Operand[]
     const read = numelOf(v.shape);
     bytes = Math.max(bytes, read * v.data.BYTES_PER_ELEMENT);
     const [lo, hi] = extent(v);
-    if (hi - lo > 4 * read + 64 && mirrorAddress(v.data as KernelArray) < 0) return undefined;
+    if (hi - lo > 4 * read + 64 && !isMirrored(v.data as KernelArray)) return undefined;
   }
   if (bytes > CHUNK_BYTES) return undefined;
   const offs = [...operands.map((x) => x.offset), 0];
