@@ -3,7 +3,9 @@
 //   node bench/tfunc.mjs --size small|large [--only a,b] [--by-hand] [--backend wasm|js]
 //
 // Prints one JSON line {"system": "tfunc", "results": [...]}. With --by-hand it times the same
-// functions batched by hand (no vmap) where that comparison is asked for, as "tfunc-by-hand".
+// functions batched by hand (no vmap) where that comparison is asked for, as "tfunc-by-hand",
+// each call alternating with a call of the vmap version, whose median it gives as
+// partner_median_ms: the vmap overhead from one process and the same minutes of the machine.
 // Every timed call reads its outputs back into typed arrays.
 import * as tf from "../build/src/node.js";
 import { wasmRelaxedSimdAvailable } from "../build/src/backend/wasm/features.js";
@@ -150,7 +152,13 @@ function ensembleParams(cfg, d) {
   };
 }
 
-const impls = byHand ? viaHand : viaVmap;
+/** The by-hand version of a workload, its vmap version as the partner timed alternately with it. */
+const pairedWithVmap = (name) => (cfg, d) => {
+  const hand = viaHand[name](cfg, d), withVmap = viaVmap[name](cfg, d);
+  // (in this mode `timed` names both calls "by hand")
+  return { variants: hand.variants, partners: { "by hand": withVmap.variants["by hand"] } };
+};
+const impls = byHand ? Object.fromEntries(Object.keys(viaHand).map((name) => [name, pairedWithVmap(name)])) : viaVmap;
 if (byHand) {
   // only the workloads that have a by-hand version (and that --only asks for)
   const i = argv.indexOf("--only");

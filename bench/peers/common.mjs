@@ -235,10 +235,14 @@ export class TooSlow extends Error {
  * early with a TooSlow error: after the first call if, even at half its time
  * (jit compilation makes first calls slow), the 5 timed calls would not fit;
  * after any later call if the remaining calls at its time would not fit.
+ *
+ * A `partner` call (the same work done another way) runs after each call, warm-up
+ * included, and is timed too: the two medians then come from the same minutes of the
+ * machine, whose load drifts 2x between runs seconds apart.
  */
 export async function measure(
   call,
-  { budgetMs = 2000, minReps = 5, maxReps = 300, check = false, label = "", capMs = Infinity } = {},
+  { budgetMs = 2000, minReps = 5, maxReps = 300, check = false, label = "", capMs = Infinity, partner } = {},
 ) {
   const start = performance.now();
   let calls = 0;
@@ -274,6 +278,7 @@ export async function measure(
   const minWarm = firstMs > 2000 ? 0 : firstMs > 300 ? 1 : 3;
   let warm = 0;
   for (; warm < minWarm || (performance.now() - start < warmMs && warm < 20000); warm++) {
+    await partner?.();
     t0 = performance.now();
     await call();
     last = performance.now() - t0;
@@ -282,8 +287,13 @@ export async function measure(
     if (performance.now() - start + minReps * last > limit) throw tooSlow(last, firstMs);
   }
   const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(last, 0.001))));
-  const times = [];
+  const times = [], partnerTimes = [];
   for (let i = 0; i < reps; i++) {
+    if (partner) {
+      t0 = performance.now();
+      await partner();
+      partnerTimes.push(performance.now() - t0);
+    }
     t0 = performance.now();
     await call();
     const ms = performance.now() - t0;
@@ -296,10 +306,15 @@ export async function measure(
     if (left > 0 && performance.now() - start + left * ms > limit) throw tooSlow(ms, firstMs);
     if (times.length >= minReps && performance.now() - start > limit) break; // enough calls; stop at the cap
   }
+  const result = { median_ms: medianOf(times), reps: times.length, warmups: warm + 1, first_ms: firstMs, checksum: sum };
+  if (partner) result.partner_median_ms = medianOf(partnerTimes);
+  return result;
+}
+
+function medianOf(times) {
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { median_ms: median, reps: times.length, warmups: warm + 1, first_ms: firstMs, checksum: sum };
+  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 }
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
@@ -312,9 +327,9 @@ export function msg(e) {
 /**
  * Run one workload (all its variants, or only `args.variant`) in this process.
  * `impl(cfg, inputs)` returns either `{ error }` or `{ variants: { name: call },
- * cleanup? }`. Returns `{ variantName: entry }` where entry is
- * `{ median_ms, reps, peak_rss_mb, checksum? }` or `{ error, first_call_ms? }`,
- * or `{ error }` for the whole workload.
+ * partners?: { name: call }, cleanup? }`. Returns `{ variantName: entry }` where entry is
+ * `{ median_ms, reps, peak_rss_mb, checksum?, partner_median_ms? }` or `{ error, first_call_ms? }`,
+ * or `{ error }` for the whole workload. A variant's partner is timed alternately with it (measure).
  */
 async function runVariants(name, size, impl, args) {
   const cfg = SIZES[name][size];
@@ -335,8 +350,10 @@ async function runVariants(name, size, impl, args) {
         check: args.check,
         label: vname,
         capMs: args.timeoutS * 1000,
+        partner: built.partners?.[vname],
       });
       out[vname] = { median_ms: round3(m.median_ms), reps: m.reps, peak_rss_mb: peakRssMb() };
+      if (m.partner_median_ms !== undefined) out[vname].partner_median_ms = round3(m.partner_median_ms);
       if (args.check) out[vname].checksum = m.checksum;
     } catch (e) {
       out[vname] = { error: e instanceof TooSlow ? e.message : `failed: ${msg(e)}`, peak_rss_mb: peakRssMb() };
@@ -369,6 +386,7 @@ function combine(name, size, variants, multi) {
   ok.sort((a, b) => variants[a].median_ms - variants[b].median_ms);
   const best = variants[ok[0]];
   const out = { ...base, median_ms: best.median_ms, peak_rss_mb: best.peak_rss_mb };
+  if (best.partner_median_ms !== undefined) out.partner_median_ms = best.partner_median_ms;
   const notes = [];
   if (multi) {
     notes.push(`best=${ok[0]}`);
