@@ -388,6 +388,21 @@ test("built-in layers' weights stay parameters when a plain tensor is assigned b
   }
 });
 
+test("copyInto_ from a view of the same storage writes the values as they were before the copy", () => {
+  for (const n of [10, 2000]) {
+    // shifted by one either way (a forward copy smears the first value along), and reversed
+    for (const [dst, src, want] of [
+      [(x: Tensor) => x.narrow(0, 1, n - 1), (x: Tensor) => x.narrow(0, 0, n - 1), (i: number) => Math.max(0, i - 1)],
+      [(x: Tensor) => x.narrow(0, 0, n - 1), (x: Tensor) => x.narrow(0, 1, n - 1), (i: number) => (i < n - 1 ? i + 1 : i)],
+      [(x: Tensor) => x, (x: Tensor) => x.flip(0), (i: number) => n - 1 - i],
+    ] as const) {
+      const x = tensor(Float32Array.from({ length: n }, (_, i) => i));
+      nn.init.copyInto_(dst(x), src(x));
+      assert.deepEqual(Array.from(x.toTypedArray()), Array.from({ length: n }, (_, i) => want(i)));
+    }
+  }
+});
+
 test("zeroGrad(false) zeroes the gradient in place, as PyTorch's zero_()", () => {
   const m = new nn.Linear(2, 1);
   m.call(tensor([[1, 2]])).sum().backward();

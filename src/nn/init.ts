@@ -32,6 +32,8 @@ export function copyInto_(dst: Tensor, src: Tensor | number): Tensor {
       throw new Error(`copyInto_: values of shape ${shapeStr(v.shape)} cannot be written into a tensor of shape ${shapeStr(dst.shape)}`);
     }
     if (v.shape.length < dst.shape.length) v = lax.reshape(v, [...new Array(dst.shape.length - v.shape.length).fill(1), ...v.shape]);
+    // values read from dst's own storage (a shifted view of it) are read whole before the writes
+    if (v.storage === dst.storage) v = new Tensor(v.shape, v.dtype, v.toTypedArray());
     return lax.expand(v, dst.shape);
   });
   backend().copy(s as never, dst as never);
