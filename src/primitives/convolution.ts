@@ -57,7 +57,7 @@ export const convP: Primitive<ConvParams> = definePrimitive<ConvParams>({
     const s = sizesOf(x.shape, w.shape, p);
     return produceWritten([s.n, s.o, s.g.oh, s.g.ow], x.dtype, (y) => convForward(x.contiguousData(), w.contiguousData(), s, y, x.dtype));
   },
-  jvp: ([x, w], [tx, tw], p) => sumOf(tx && lax.conv(tx, w, p), tw && lax.conv(x, tw, p)),
+  jvp: ([x, w], [tx, tw], p) => lax.addTerms(tx && lax.conv(tx, w, p), tw && lax.conv(x, tw, p)),
   vjp: (g, [x, w], p, _y, needed) => [
     needed[0] ? lax.convInputGrad(g, w, { ...p, h: x.shape[2], w: x.shape[3] }) : null,
     needed[1] ? lax.convWeightGrad(x, g, { ...p, kh: w.shape[2], kw: w.shape[3] }) : null,
@@ -79,7 +79,7 @@ export const convInputGradP: Primitive<ConvInputGradParams> = definePrimitive<Co
     const s = sizesOf([dy.shape[0], w.shape[1] * p.groups, p.h, p.w], w.shape, p);
     return produce([s.n, s.c, p.h, p.w], dy.dtype, (dx) => convInputGrad(dy.contiguousData(), w.contiguousData(), s, dx, dy.dtype));
   },
-  jvp: ([dy, w], [tdy, tw], p) => sumOf(tdy && lax.convInputGrad(tdy, w, p), tw && lax.convInputGrad(dy, tw, p)),
+  jvp: ([dy, w], [tdy, tw], p) => lax.addTerms(tdy && lax.convInputGrad(tdy, w, p), tw && lax.convInputGrad(dy, tw, p)),
   vjp: (u, [dy, w], p, _y, needed) => [
     needed[0] ? lax.conv(u, w, convOnly(p)) : null,
     needed[1] ? lax.convWeightGrad(u, dy, { ...convOnly(p), kh: w.shape[2], kw: w.shape[3] }) : null,
@@ -102,7 +102,7 @@ export const convWeightGradP: Primitive<ConvWeightGradParams> = definePrimitive<
     const s = sizesOf(x.shape, [dy.shape[1], x.shape[1] / p.groups, p.kh, p.kw], p);
     return produce([s.o, s.c / p.groups, p.kh, p.kw], x.dtype, (dw) => convWeightGrad(x.contiguousData(), dy.contiguousData(), s, dw, x.dtype));
   },
-  jvp: ([x, dy], [tx, tdy], p) => sumOf(tx && lax.convWeightGrad(tx, dy, p), tdy && lax.convWeightGrad(x, tdy, p)),
+  jvp: ([x, dy], [tx, tdy], p) => lax.addTerms(tx && lax.convWeightGrad(tx, dy, p), tdy && lax.convWeightGrad(x, tdy, p)),
   vjp: (u, [x, dy], p, _y, needed) => [
     needed[0] ? lax.convInputGrad(dy, u, { ...convOnly(p), h: x.shape[2], w: x.shape[3] }) : null,
     needed[1] ? lax.conv(x, u, convOnly(p)) : null,
@@ -116,7 +116,3 @@ export const convWeightGradP: Primitive<ConvWeightGradParams> = definePrimitive<
   ],
 });
 
-/** The sum of two bilinear terms, either of which may be a symbolic zero. */
-function sumOf(a: Tensor | null, b: Tensor | null): Tensor | null {
-  return a && b ? lax.add(a, b) : a ?? b;
-}

@@ -101,26 +101,21 @@ function binary(op: BinaryOp, rules: BinaryRules, domain: [number, number] = [-2
   return prim;
 }
 
-/** Sum of possibly-zero tangents. */
-function addT(a: Tensor | null, b: Tensor | null): Tensor | null {
-  return a && b ? lax.add(a, b) : a ?? b;
-}
-
 export const addP = binary("add", {
-  jvp: (_a, _b, ta, tb) => addT(ta, tb),
+  jvp: (_a, _b, ta, tb) => lax.addTerms(ta, tb),
   vjp: (g) => [g, g],
 });
 export const subP = binary("sub", {
-  jvp: (_a, _b, ta, tb) => addT(ta, tb && lax.neg(tb)),
+  jvp: (_a, _b, ta, tb) => lax.addTerms(ta, tb && lax.neg(tb)),
   // (the negation is a pass over g: skipped where b wants no cotangent, as softmax's max does not)
   vjp: (g, _a, _b, _y, needA, needB) => [needA ? g : null, needB ? lax.neg(g) : null],
 });
 export const mulP = binary("mul", {
-  jvp: (a, b, ta, tb) => addT(ta && lax.mul(ta, b), tb && lax.mul(a, tb)),
+  jvp: (a, b, ta, tb) => lax.addTerms(ta && lax.mul(ta, b), tb && lax.mul(a, tb)),
   vjp: (g, a, b, _y, needA, needB) => [needA ? lax.mul(g, b) : null, needB ? lax.mul(g, a) : null],
 });
 export const divP = binary("div", {
-  jvp: (_a, b, ta, tb, y) => addT(ta && lax.div(ta, b), tb && lax.neg(lax.div(lax.mul(tb, y), b))),
+  jvp: (_a, b, ta, tb, y) => lax.addTerms(ta && lax.div(ta, b), tb && lax.neg(lax.div(lax.mul(tb, y), b))),
   vjp: (g, _a, b, y, needA, needB) => {
     const ga = lax.div(g, b);
     return [needA ? ga : null, needB ? lax.neg(lax.mul(ga, y)) : null];
@@ -139,7 +134,7 @@ function powDb(a: Tensor, y: Tensor): Tensor {
   return lax.where(isZero, zero, lax.mul(y, lax.log(lax.where(isZero, constLike(a, 1), a))));
 }
 export const powP = binary("pow", {
-  jvp: (a, b, ta, tb, y) => addT(ta && lax.mul(ta, powDa(a, b)), tb && lax.mul(tb, powDb(a, y))),
+  jvp: (a, b, ta, tb, y) => lax.addTerms(ta && lax.mul(ta, powDa(a, b)), tb && lax.mul(tb, powDb(a, y))),
   vjp: (g, a, b, y, needA, needB) => [needA ? lax.mul(g, powDa(a, b)) : null, needB ? lax.mul(g, powDb(a, y)) : null],
 }, [0.5, 2]);
 
@@ -153,7 +148,7 @@ function selectBinary(op: "maximum" | "minimum"): Primitive<null> {
   return binary(op, {
     jvp: (a, b, ta, tb) => {
       const s = share(a, b);
-      return addT(ta && lax.mul(ta, s), tb && lax.mul(tb, lax.sub(constLike(s, 1), s)));
+      return lax.addTerms(ta && lax.mul(ta, s), tb && lax.mul(tb, lax.sub(constLike(s, 1), s)));
     },
     vjp: (g, a, b, _y, needA, needB) => {
       const s = share(a, b);
@@ -179,7 +174,7 @@ export const reluBackwardP = binary("reluBackward", {
 function derivativeOp(op: "tanhBackward" | "sigmoidBackward" | "geluBackward", dv: (a: Tensor, v: Tensor) => Tensor, domain: [number, number]): Primitive<null> {
   const again = (a: Tensor, v: Tensor): Tensor => bind(prim, [a, v], null);
   const prim = binary(op, {
-    jvp: (a, v, ta, tv) => addT(ta && again(ta, v), tv && lax.mul(tv, dv(a, v))),
+    jvp: (a, v, ta, tv) => lax.addTerms(ta && again(ta, v), tv && lax.mul(tv, dv(a, v))),
     vjp: (g, a, v, _out, needA, needV) => [needA ? again(g, v) : null, needV ? lax.mul(g, dv(a, v)) : null],
   }, domain);
   return prim;
@@ -244,7 +239,7 @@ export const clampP: Primitive<null> = definePrimitive<null>({
   impl: ([x, lo, hi]) => produceWritten(x.shape, x.dtype, (out) => backend().clamp(strided(x), strided(lo), strided(hi), out)),
   jvp: ([x, lo, hi], tangents) => {
     const parts = clampParts(x, lo, hi);
-    return tangents.reduce<Tensor | null>((sum, t, i) => addT(sum, t && parts[i](t)), null);
+    return lax.addTerms(...tangents.map((t, i) => t && parts[i](t)));
   },
   vjp: (g, [x, lo, hi], _p, _y, needed) => clampParts(x, lo, hi).map((part, i) => (needed[i] ? part(g) : null)),
   batch: (args, dims, _p, ctx) => {

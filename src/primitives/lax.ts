@@ -40,6 +40,9 @@ export const gelu = (x: Tensor): Tensor => bind(E.geluP, [x], null);
 export const geluDerivative = (x: Tensor): Tensor => bind(E.geluDerivativeP, [x], null);
 export const geluTanh = (x: Tensor): Tensor => bind(E.geluTanhP, [x], null);
 export const add = (x: Tensor, y: Tensor): Tensor => bind(E.addP, [x, y], null);
+/** The sum of a rule's (co)tangent terms, any of which may be a symbolic zero (null): null when all are. */
+export const addTerms = (...terms: (Tensor | null)[]): Tensor | null =>
+  terms.reduce<Tensor | null>((sum, t) => (t ? (sum ? add(sum, t) : t) : sum), null);
 export const sub = (x: Tensor, y: Tensor): Tensor => bind(E.subP, [x, y], null);
 export const mul = (x: Tensor, y: Tensor): Tensor => bind(E.mulP, [x, y], null);
 export const div = (x: Tensor, y: Tensor): Tensor => bind(E.divP, [x, y], null);

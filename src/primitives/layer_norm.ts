@@ -39,16 +39,13 @@ export const layerNormBackwardP: Primitive<LayerNormParams> = definePrimitive<La
   name: "layerNormBackward",
   impl: (args, p) => runRows(args, p.axis, ([gr, xr, wr], out) => backend().layerNormBackward(gr, xr, p.eps, out, wr)),
   jvp: ([g, x, w], [tg, tx, tw], p, b) => {
-    const terms: Tensor[] = [];
-    if (tg) terms.push(bind(layerNormBackwardP, w ? [tg, x, w] : [tg, x], p));
-    if (tw) terms.push(bind(layerNormBackwardP, [g, x, tw], p));
-    if (tx) {
+    const viaX = (tx: Tensor): Tensor => {
       const gw = w ? lax.mul(g, w) : g;
       const { axis } = p, y = bind(layerNormP, [x], p), dy = bind(layerNormBackwardP, [tx, x], p);
       const inner = lax.add(lax.add(lax.mul(meanAlong(lax.mul(y, tx), axis), b), lax.mul(meanAlong(lax.mul(gw, y), axis), dy)), lax.mul(y, meanAlong(lax.mul(gw, dy), axis)));
-      terms.push(lax.neg(lax.mul(rstd(x, p), inner)));
-    }
-    return terms.length ? terms.reduce((acc, t) => lax.add(acc, t)) : null;
+      return lax.neg(lax.mul(rstd(x, p), inner));
+    };
+    return lax.addTerms(tg && bind(layerNormBackwardP, w ? [tg, x, w] : [tg, x], p), tw && bind(layerNormBackwardP, [g, x, tw], p), tx && viaX(tx));
   },
   vjp: (u, [g, x, w], p, b, needed) => {
     const { axis } = p;
@@ -80,11 +77,8 @@ export const layerNormP: Primitive<LayerNormParams> = definePrimitive<LayerNormP
   name: "layerNorm",
   impl: (args, p) => runRows(args, p.axis, ([xr, wr, br], out) => backend().layerNorm(xr, p.eps, out, wr, br)),
   jvp: ([x, w], [tx, tw, tb], p) => {
-    const terms: Tensor[] = [];
-    if (tx) terms.push(w ? lax.mul(bind(layerNormBackwardP, [tx, x], p), w) : bind(layerNormBackwardP, [tx, x], p));
-    if (tw) terms.push(lax.mul(bind(layerNormP, [x], p), tw));
-    if (tb) terms.push(tb);
-    return terms.length ? terms.reduce((acc, t) => lax.add(acc, t)) : null;
+    const viaX = tx && bind(layerNormBackwardP, [tx, x], p);
+    return lax.addTerms(viaX && w ? lax.mul(viaX, w) : viaX, tw && lax.mul(bind(layerNormP, [x], p), tw), tb);
   },
   vjp: (g, [x, w], p, _y, needed) => {
     const toX = needed[0] ? bind(layerNormBackwardP, w ? [g, x, w] : [g, x], p) : null;

@@ -47,8 +47,7 @@ export const matmulP: Primitive<null> = definePrimitive<null>({
     return produceWritten(shape, a.dtype, (out) => backend().matmul(strided(a), strided(b), out));
   },
   jvp: ([a, b], [ta, tb]) => {
-    const x = ta && lax.matmul(ta, b), y = tb && lax.matmul(a, tb);
-    return x && y ? lax.add(x, y) : x ?? y;
+    return lax.addTerms(ta && lax.matmul(ta, b), tb && lax.matmul(a, tb));
   },
   vjp: (g, [a, b], _p, _y, needed) => [needed[0] ? lax.matmul(g, mT(b)) : null, needed[1] ? lax.matmul(mT(a), g) : null],
   batch: ([a, b], [da, db]) => {

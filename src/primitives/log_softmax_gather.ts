@@ -42,7 +42,7 @@ export const logSoftmaxGatherBackwardP: Primitive<RowParams> = definePrimitive<R
     if (!tx) return viaG;
     const y = lax.softmax(x, p.axis);
     const viaX = lax.neg(lax.mul(lax.expand(g, x.shape), bind(softmaxBackwardP, [tx, y], { axis: p.axis, log: false })));
-    return viaG ? lax.add(viaG, viaX) : viaX;
+    return lax.addTerms(viaG, viaX);
   },
   vjp: (u, [g, x, index], { axis }, _out, needed) => {
     const y = lax.softmax(x, axis);

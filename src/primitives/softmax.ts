@@ -34,7 +34,7 @@ export const softmaxBackwardP: Primitive<SoftmaxBackwardParams> = definePrimitiv
     const viaY = log
       ? lax.neg(lax.mul(lax.mul(lax.exp(y), ty), sumAlong(g, axis)))
       : lax.sub(lax.mul(ty, lax.sub(g, sumAlong(lax.mul(g, y), axis))), lax.mul(y, sumAlong(lax.mul(g, ty), axis)));
-    return viaG ? lax.add(viaG, viaY) : viaY;
+    return lax.addTerms(viaG, viaY);
   },
   vjp: (u, [g, y], p, _out, needed) => {
     const { axis, log } = p;
