@@ -1,8 +1,14 @@
+import { isSmall, smallArray } from "./small_arrays.js";
+
 /** Element types, their storage arrays, and PyTorch's promotion rules (int32 stands in for int64). */
 export type DType = "float32" | "float64" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+const ARRAY_TYPES: Record<DType, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray> =
+  { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
 
 export function isFloat(d: DType): boolean {
   return d === "float32" || d === "float64";
@@ -13,7 +19,10 @@ export function checkDType(d: unknown, where: string): DType {
   throw new Error(`${where}: unknown dtype ${JSON.stringify(d)}; expected one of ${DTYPES.join(", ")}`);
 }
 
+/** A zeroed array (a view into a shared block when small: small_arrays.ts). */
 export function allocArray(dtype: DType, n: number): TypedArray {
+  const bytes = n * BYTES[dtype];
+  if (isSmall(bytes)) return smallArray(ARRAY_TYPES[dtype], n, bytes);
   switch (dtype) {
     case "float32": return new Float32Array(n);
     case "float64": return new Float64Array(n);
@@ -23,13 +32,12 @@ export function allocArray(dtype: DType, n: number): TypedArray {
 }
 
 /**
- * When allocUnwritten skips the zero fill: `minBytes` (smaller arrays come zeroed from V8, which
- * is as cheap), and `poison`, set by the tests, fills such arrays with values no kernel result
- * has (NaN, 77) so an element a kernel forgot to write shows up.
+ * When allocUnwritten skips the zero fill: `minBytes` (smaller arrays come zeroed from V8 or from
+ * a block of small arrays, which is as cheap), and `poison`, set by the tests, fills every array
+ * allocUnwritten makes with values no kernel result has (NaN, 77) so an element a kernel forgot
+ * to write shows up.
  */
 export const allocSettings = { minBytes: 65536, poison: false };
-
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** Node's Buffer, where there is one: it hands out memory without zeroing it. */
 const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
@@ -62,14 +70,17 @@ const BUFFER_MAX_BYTES = 2 ** 32;
  * fill (a memset the size of the array, a quarter of the cost of a big elementwise op).
  */
 export function allocUnwritten(dtype: DType, n: number): TypedArray {
-  const bytes = n * BYTES[dtype];
-  if (!nodeBuffer || bytes < allocSettings.minBytes || bytes > BUFFER_MAX_BYTES) return allocArray(dtype, n);
-  if (!mallocRaised) raiseMallocThreshold();
-  const { buffer } = nodeBuffer.allocUnsafeSlow(bytes);
-  const out = dtype === "float32" ? new Float32Array(buffer, 0, n) : dtype === "float64" ? new Float64Array(buffer, 0, n)
-    : dtype === "int32" ? new Int32Array(buffer, 0, n) : new Uint8Array(buffer, 0, n);
+  const out = unzeroed(dtype, n) ?? allocArray(dtype, n);
   if (allocSettings.poison) out.fill(isFloat(dtype) ? NaN : 77);
   return out;
+}
+
+/** An array from Buffer's unzeroed memory, or undefined where that does not pay or cannot be had. */
+function unzeroed(dtype: DType, n: number): TypedArray | undefined {
+  const bytes = n * BYTES[dtype];
+  if (!nodeBuffer || bytes < allocSettings.minBytes || isSmall(bytes) || bytes > BUFFER_MAX_BYTES) return undefined;
+  if (!mallocRaised) raiseMallocThreshold();
+  return new ARRAY_TYPES[dtype](nodeBuffer.allocUnsafeSlow(bytes).buffer, 0, n);
 }
 
 export function dtypeOfArray(a: TypedArray): DType {
